@@ -1,0 +1,26 @@
+"""cpa: an exact toolkit for continuous piecewise affine (CPA) functions and ReLU networks.
+
+Compile CPA specs into ReLU weights, count and enumerate linear regions, and
+check the theorems about them, all in exact rational arithmetic.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    CPAError as CPAError,
+    DiscontinuousSpecError as DiscontinuousSpecError,
+    DomainError as DomainError,
+    EnumerationLimitError as EnumerationLimitError,
+    FormatError as FormatError,
+    InvalidNumberError as InvalidNumberError,
+    NotEquivalentError as NotEquivalentError,
+    NotPiecewiseAffineError as NotPiecewiseAffineError,
+    ShapeError as ShapeError,
+    SpecError as SpecError,
+    UnknownVariableError as UnknownVariableError,
+    UnsupportedLayerError as UnsupportedLayerError,
+)
+from .numbers import to_rational as to_rational
+from .network import ReLUNetwork as ReLUNetwork
+
+__version__ = "0.1.0"

@@ -1,0 +1,79 @@
+"""Exceptions of cpa: one base, leaves named after what went wrong.
+
+Every leaf also subclasses the matching builtin (``ValueError``, ``TypeError``,
+``RuntimeError``) so callers that catch builtins keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CPAError",
+    "InvalidNumberError",
+    "ShapeError",
+    "NotPiecewiseAffineError",
+    "UnknownVariableError",
+    "SpecError",
+    "DiscontinuousSpecError",
+    "FormatError",
+    "UnsupportedLayerError",
+    "DomainError",
+    "EnumerationLimitError",
+    "NotEquivalentError",
+]
+
+
+class CPAError(Exception):
+    """Base class of every error raised by cpa."""
+
+
+class InvalidNumberError(CPAError, ValueError):
+    """A value cannot be read as an exact rational (NaN, inf, bool, complex, ...)."""
+
+
+class ShapeError(CPAError, ValueError):
+    """Matrix or vector shapes do not fit (ragged rows, layer mismatch, ...)."""
+
+
+class NotPiecewiseAffineError(CPAError, ValueError):
+    """An expression has a term that is not continuous piecewise affine (x*y, sin(x), ...)."""
+
+
+class UnknownVariableError(CPAError, ValueError):
+    """An expression uses a variable that is not among the declared ones."""
+
+
+class SpecError(CPAError, ValueError):
+    """A CPA spec is malformed (empty Max, unsorted breakpoints, ...)."""
+
+
+class DiscontinuousSpecError(SpecError):
+    """A piecewise spec is not continuous across a shared boundary."""
+
+
+class FormatError(CPAError, ValueError):
+    """A file or document is not a valid network in the expected format."""
+
+
+class UnsupportedLayerError(FormatError):
+    """An imported model contains layers or operators cpa cannot represent exactly."""
+
+
+class DomainError(CPAError, ValueError):
+    """A domain is empty, has the wrong dimension or non-finite bounds."""
+
+
+class EnumerationLimitError(CPAError, RuntimeError):
+    """Region enumeration stopped at the user's limit; ``partial`` holds what was found."""
+
+    def __init__(self, message: str, partial: object = None, count: int | None = None):
+        super().__init__(message)
+        self.partial = partial
+        self.count = count
+
+
+class NotEquivalentError(CPAError, AssertionError):
+    """Two functions that were claimed equal differ; ``point`` is an exact witness."""
+
+    def __init__(self, message: str, point: object = None):
+        super().__init__(message)
+        self.point = point

@@ -1,0 +1,406 @@
+"""Exact ReLU networks.
+
+A :class:`ReLUNetwork` with layers ``(W_0, b_0), ..., (W_L, b_L)`` computes
+
+.. math:: f(x) = W_L\\,\\sigma(W_{L-1} \\cdots \\sigma(W_0 x + b_0) \\cdots + b_{L-1}) + b_L,
+
+with :math:`\\sigma = \\mathrm{relu}` applied after every layer but the last.
+Its *depth* is the number of hidden (ReLU) layers, ``L``; a network with a
+single layer is an affine map.  Weights are exact Fractions, stored sparsely.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import FormatError, InvalidNumberError, ShapeError
+from .numbers import parse_rational_str, to_matrix, to_rational, to_vector
+from .sparse import SparseMatrix
+
+__all__ = ["ReLUNetwork", "Layer"]
+
+_log = logging.getLogger("cpa")
+JSON_FORMAT = "cpa.relu_network"
+_ZERO = Fraction(0)
+
+
+class Layer:
+    """One affine layer ``x -> W x + b`` with exact sparse ``W``."""
+
+    __slots__ = ("W", "b")
+
+    def __init__(self, W: SparseMatrix, b: tuple[Fraction, ...]):
+        self.W = W
+        self.b = tuple(b)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.W.shape
+
+    def apply(self, x: Sequence[Fraction]) -> list[Fraction]:
+        return [s + c for s, c in zip(self.W.apply(x), self.b)]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Layer) and self.W == other.W and self.b == other.b
+
+    def __hash__(self) -> int:
+        return hash((self.W, self.b))
+
+    def __repr__(self) -> str:
+        return f"Layer({self.W.shape[1]} -> {self.W.shape[0]}, nnz={self.W.nnz})"
+
+
+def _read_layer(i: int, pair: Any) -> Layer:
+    if isinstance(pair, Layer):
+        return pair
+    try:
+        W, b = pair
+    except (TypeError, ValueError):
+        raise ShapeError(f"layer {i}: expected a (W, b) pair") from None
+    if isinstance(W, SparseMatrix):
+        Ws = W
+    else:
+        Ws = SparseMatrix.from_dense(to_matrix(W, f"layer {i} W"), _ncols(W, i))
+    bv = to_vector(b, f"layer {i} b")
+    if len(bv) != Ws.shape[0]:
+        raise ShapeError(f"layer {i}: W has {Ws.shape[0]} rows but b has {len(bv)} entries")
+    return Layer(Ws, bv)
+
+
+def _ncols(W: Any, i: int) -> int:
+    shape = getattr(W, "shape", None)
+    if shape is not None and len(shape) == 2:
+        return int(shape[1])
+    rows = list(W)
+    if not rows:
+        raise ShapeError(f"layer {i}: W has no rows; a layer needs at least one output")
+    return len(rows[0])
+
+
+class ReLUNetwork:
+    """A feed-forward ReLU network with exact rational weights.
+
+    Parameters
+    ----------
+    layers
+        A sequence of ``(W, b)`` pairs, ``W`` of shape ``(n_out, n_in)`` (nested
+        sequences, numpy arrays or :class:`~cpa.sparse.SparseMatrix`) and ``b``
+        of length ``n_out``.  ReLU follows every layer but the last.
+
+    Raises
+    ------
+    ShapeError
+        If shapes do not chain; the message names the layer index.
+    InvalidNumberError
+        If an entry is NaN, infinite or not a number; the message names it.
+
+    Examples
+    --------
+    >>> net = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])   # |x|
+    >>> net([Fraction(-3, 2)])
+    (Fraction(3, 2),)
+    """
+
+    __slots__ = ("_layers", "_dense", "_float", "_hash")
+
+    def __init__(self, layers: Sequence[Any]):
+        if isinstance(layers, ReLUNetwork):
+            layers = layers._layers
+        items = list(layers)
+        if not items:
+            raise ShapeError("a network needs at least one layer")
+        ls = [_read_layer(i, p) for i, p in enumerate(items)]
+        for i in range(1, len(ls)):
+            if ls[i].W.shape[1] != ls[i - 1].W.shape[0]:
+                raise ShapeError(
+                    f"layer {i}: W has {ls[i].W.shape[1]} columns but layer {i - 1} has "
+                    f"{ls[i - 1].W.shape[0]} outputs")
+        self._layers: tuple[Layer, ...] = tuple(ls)
+        self._dense: Any = None
+        self._float: Any = None
+        self._hash: int | None = None
+
+    # --- structure -------------------------------------------------------
+    @property
+    def affine_layers(self) -> tuple[Layer, ...]:
+        """The layers as :class:`Layer` objects (sparse exact weights)."""
+        return self._layers
+
+    @property
+    def layers(self) -> tuple[tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]], ...]:
+        """The layers as exact dense ``(W, b)`` pairs of tuples of Fractions."""
+        if self._dense is None:
+            self._dense = tuple((L.W.to_dense(), L.b) for L in self._layers)
+        return self._dense
+
+    @property
+    def input_dim(self) -> int:
+        return self._layers[0].W.shape[1]
+
+    @property
+    def output_dim(self) -> int:
+        return self._layers[-1].W.shape[0]
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Hidden widths ``(n_1, ..., n_L)``."""
+        return tuple(L.W.shape[0] for L in self._layers[:-1])
+
+    @property
+    def architecture(self) -> tuple[int, ...]:
+        """``(n_0, n_1, ..., n_L, n_out)``: input, hidden and output widths."""
+        return (self.input_dim, *self.widths, self.output_dim)
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden (ReLU) layers."""
+        return len(self._layers) - 1
+
+    @property
+    def num_neurons(self) -> int:
+        """Number of hidden neurons ``N = sum(widths)``."""
+        return sum(self.widths)
+
+    @property
+    def num_connections(self) -> int:
+        """Number of nonzero weights (biases not counted)."""
+        return sum(L.W.nnz for L in self._layers)
+
+    def size_report(self) -> dict[str, Any]:
+        return {"input_dim": self.input_dim, "output_dim": self.output_dim, "depth": self.depth,
+                "widths": list(self.widths), "neurons": self.num_neurons,
+                "connections": self.num_connections}
+
+    # --- evaluation ------------------------------------------------------
+    def __call__(self, x: Sequence[Any]) -> tuple[Fraction, ...]:
+        """Exact value at a rational point ``x`` (a sequence of length ``input_dim``)."""
+        if not hasattr(x, "__len__") or isinstance(x, str):
+            x = [x]
+        v = [to_rational(t, f"input[{i}]") for i, t in enumerate(x)]
+        if len(v) != self.input_dim:
+            raise ShapeError(f"input has {len(v)} entries, the network expects {self.input_dim}")
+        last = len(self._layers) - 1
+        for k, L in enumerate(self._layers):
+            v = L.apply(v)
+            if k < last:
+                v = [t if t > 0 else _ZERO for t in v]
+        return tuple(v)
+
+    def activation_pattern(self, x: Sequence[Any]) -> tuple[tuple[bool, ...], ...]:
+        """Which neurons are active (pre-activation > 0) at the exact point ``x``."""
+        v = [to_rational(t) for t in x]
+        pattern = []
+        for L in self._layers[:-1]:
+            v = L.apply(v)
+            pattern.append(tuple(t > 0 for t in v))
+            v = [t if t > 0 else _ZERO for t in v]
+        return tuple(pattern)
+
+    def _float_layers(self) -> list[tuple[Any, np.ndarray]]:
+        if self._float is None:
+            from scipy import sparse as sp
+
+            fl = []
+            for L in self._layers:
+                m, n = L.W.shape
+                if m * n <= 1_000_000:
+                    Wf: Any = L.W.to_float()
+                else:
+                    r, c, d = [], [], []
+                    for i, row in enumerate(L.W.rows):
+                        for j, v in row:
+                            r.append(i); c.append(j); d.append(float(v))
+                    Wf = sp.csr_matrix((d, (r, c)), shape=(m, n))
+                fl.append((Wf, np.array([float(t) for t in L.b])))
+            self._float = fl
+        return self._float
+
+    def evaluate_float(self, X: Any) -> np.ndarray:
+        """Vectorised float64 evaluation (for plots): ``X`` of shape ``(N, d)`` or ``(N,)`` when d = 1.
+
+        Returns an array of shape ``(N, output_dim)``.  Not exact; use ``net(x)`` for exact values.
+        """
+        A = np.asarray(X, dtype=float)
+        if A.ndim == 1:
+            A = A.reshape(-1, 1) if self.input_dim == 1 else A.reshape(1, -1)
+        if A.shape[1] != self.input_dim:
+            raise ShapeError(f"input has {A.shape[1]} columns, the network expects {self.input_dim}")
+        H = A.T
+        fl = self._float_layers()
+        for k, (W, b) in enumerate(fl):
+            H = W @ H + b[:, None]
+            if k < len(fl) - 1:
+                H = np.maximum(H, 0.0)
+        return np.asarray(H).T
+
+    # --- identity --------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        """Equality of weights (not of functions; see ``verify.equivalent``)."""
+        return isinstance(other, ReLUNetwork) and self._layers == other._layers
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(self._layers)
+        return self._hash
+
+    def __repr__(self) -> str:
+        arch = ", ".join(map(str, self.architecture))
+        return f"ReLUNetwork(architecture=({arch}), neurons={self.num_neurons})"
+
+    # --- formats ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Exact JSON-ready dict; every number is a ``"p/q"`` string."""
+        return {
+            "format": JSON_FORMAT,
+            "version": 1,
+            "architecture": list(self.architecture),
+            "layers": [{"W": [[str(v) for v in row] for row in W], "b": [str(v) for v in b]}
+                       for W, b in self.layers],
+        }
+
+    def to_json(self, path: str | None = None, indent: int | None = None) -> str:
+        """Exact JSON text (written to ``path`` too when given)."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, doc: Any) -> "ReLUNetwork":
+        if not isinstance(doc, dict) or "layers" not in doc:
+            raise FormatError("not a cpa network: expected an object with a \"layers\" list")
+        if doc.get("format", JSON_FORMAT) != JSON_FORMAT:
+            raise FormatError(f"unknown format {doc.get('format')!r}, expected {JSON_FORMAT!r}")
+        raw = doc["layers"]
+        if not isinstance(raw, list) or not raw:
+            raise FormatError("\"layers\" must be a non-empty list")
+        layers = []
+        for i, L in enumerate(raw):
+            if not isinstance(L, dict) or "W" not in L or "b" not in L:
+                raise FormatError(f"layer {i}: expected an object with \"W\" and \"b\"")
+            W, b = L["W"], L["b"]
+            if not isinstance(W, list) or not all(isinstance(r, list) for r in W) or not isinstance(b, list):
+                raise FormatError(f"layer {i}: \"W\" must be a list of rows and \"b\" a list")
+            try:
+                Wq = [[parse_rational_str(v, f"layer {i} W[{r}][{c}]") for c, v in enumerate(row)]
+                      for r, row in enumerate(W)]
+                bq = [parse_rational_str(v, f"layer {i} b[{r}]") for r, v in enumerate(b)]
+            except InvalidNumberError as e:
+                raise FormatError(str(e)) from None
+            layers.append((Wq, bq))
+        try:
+            return cls(layers)
+        except ShapeError as e:
+            raise FormatError(f"malformed network: {e}") from None
+
+    @classmethod
+    def from_json(cls, text_or_path: str) -> "ReLUNetwork":
+        """Read exact JSON text, or a path to a ``.json`` file."""
+        text = text_or_path
+        if not text.lstrip().startswith("{"):
+            try:
+                with open(text_or_path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as e:
+                raise FormatError(f"cannot read network file {text_or_path!r}: {e.strerror}") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise FormatError(f"malformed JSON network: {e.msg} at line {e.lineno} column {e.colno}") from None
+        return cls.from_dict(doc)
+
+    def to_npz(self, path: str) -> bool:
+        """Write ``W0, b0, W1, b1, ...`` as float64 arrays.
+
+        Returns True when every weight was written exactly; otherwise weights
+        are rounded to the nearest float64 and a warning is logged.
+        """
+        arrays = {}
+        exact = True
+        for i, (W, b) in enumerate(self.layers):
+            Wf = np.array([[float(v) for v in row] for row in W], dtype=np.float64).reshape(len(W), -1)
+            bf = np.array([float(v) for v in b], dtype=np.float64)
+            exact = exact and all(Fraction(float(v)) == v for row in W for v in row) and all(
+                Fraction(float(v)) == v for v in b)
+            arrays[f"W{i}"], arrays[f"b{i}"] = Wf, bf
+        if not exact:
+            _log.warning("to_npz(%s): some weights are not float64 numbers and were rounded", path)
+        np.savez(path, **arrays)
+        return exact
+
+    @classmethod
+    def from_npz(cls, path: str) -> "ReLUNetwork":
+        """Read ``W0, b0, W1, b1, ...`` (floats taken at their exact binary value).
+
+        Pickled (object) arrays are refused; the file is never unpickled.
+        """
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise FormatError(f"cannot read npz network {path!r}: {e}") from None
+        with data:
+            keys = set(data.files)
+            n = 0
+            while f"W{n}" in keys:
+                n += 1
+            if n == 0:
+                raise FormatError(f"{path!r} has no W0 array (expected keys W0, b0, W1, b1, ...)")
+            layers = []
+            for i in range(n):
+                if f"b{i}" not in keys:
+                    raise FormatError(f"{path!r}: W{i} has no matching b{i}")
+                try:
+                    W, b = data[f"W{i}"], data[f"b{i}"]
+                except ValueError as e:
+                    raise FormatError(f"{path!r}: array W{i}/b{i} cannot be read without unpickling ({e}); refused") from None
+                for name, arr in ((f"W{i}", W), (f"b{i}", b)):
+                    if arr.dtype.kind not in "iuf":
+                        raise FormatError(f"{path!r}: array {name} has dtype {arr.dtype}, expected numbers")
+                if W.ndim != 2 or b.ndim != 1:
+                    raise FormatError(f"layer {i}: W{i} must be 2-D and b{i} 1-D, got shapes {W.shape}, {b.shape}")
+                layers.append((W, b))
+        try:
+            return cls(layers)
+        except (ShapeError, InvalidNumberError) as e:
+            raise FormatError(f"{path!r}: {e}") from None
+
+    def to_sympy(self, variables: Sequence[Any] | None = None) -> Any:
+        """The network as sympy expressions with ``Max(0, .)``; a list when output_dim > 1."""
+        import sympy
+
+        if variables is None:
+            variables = sympy.symbols(" ".join(f"x{i + 1}" for i in range(self.input_dim)) or "x1")
+            if self.input_dim == 1:
+                variables = [variables] if not isinstance(variables, (list, tuple)) else variables
+        v = [sympy.sympify(s) for s in variables]
+        last = len(self._layers) - 1
+        for k, L in enumerate(self._layers):
+            v = [sympy.Add(*[sympy.Rational(c.numerator, c.denominator) * v[j] for j, c in row],
+                           sympy.Rational(bb.numerator, bb.denominator))
+                 for row, bb in zip(L.W.rows, L.b)]
+            if k < last:
+                v = [sympy.Max(0, t) for t in v]
+        return v[0] if len(v) == 1 else v
+
+    def to_latex(self) -> str:
+        """LaTeX of the weights, one ``W^{(l)}``, ``b^{(l)}`` pair per layer."""
+        def q(v: Fraction) -> str:
+            if v.denominator == 1:
+                return str(v.numerator)
+            sign = "-" if v < 0 else ""
+            return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+
+        parts = []
+        for l, (W, b) in enumerate(self.layers):
+            rows = " \\\\ ".join(" & ".join(q(v) for v in row) for row in W)
+            bs = " \\\\ ".join(q(v) for v in b)
+            parts.append(f"W^{{({l})}} = \\begin{{pmatrix}} {rows} \\end{{pmatrix}}, \\quad "
+                         f"b^{{({l})}} = \\begin{{pmatrix}} {bs} \\end{{pmatrix}}")
+        body = " \\\\\n".join(parts)
+        return f"\\begin{{gathered}}\n{body}\n\\end{{gathered}}"
