@@ -22,5 +22,14 @@ from .errors import (
 )
 from .numbers import to_rational as to_rational
 from .network import ReLUNetwork as ReLUNetwork
+from .specs import (
+    DC as DC,
+    Breakpoints1D as Breakpoints1D,
+    Expression as Expression,
+    MaxAffine as MaxAffine,
+    MinAffine as MinAffine,
+    parse as parse,
+)
+from .compiler import compile as compile, compile_with_report as compile_with_report
 
 __version__ = "0.1.0"

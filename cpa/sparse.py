@@ -137,13 +137,16 @@ class SparseMatrix:
         for r in self.rows:
             if len(r) == 1:
                 k, a = r[0]
-                out.append(tuple((j, a * v) for j, v in orows[k]) if a != 1 else orows[k])
-                continue
-            acc: dict[int, Fraction] = {}
-            for k, a in r:
-                for j, v in orows[k]:
-                    acc[j] = acc.get(j, _ZERO) + a * v
-            out.append(tuple(sorted((j, v) for j, v in acc.items() if v)))
+                out.append(_scaled(a, orows[k]))
+            elif len(r) == 2:
+                (k1, a1), (k2, a2) = r
+                out.append(_merge(_scaled(a1, orows[k1]), _scaled(a2, orows[k2])))
+            else:
+                acc: dict[int, Fraction] = {}
+                for k, a in r:
+                    for j, v in orows[k]:
+                        acc[j] = acc.get(j, _ZERO) + a * v
+                out.append(tuple(sorted((j, v) for j, v in acc.items() if v)))
         return SparseMatrix((self.shape[0], other.shape[1]), out)
 
     def scale_rows(self, factors: Sequence[Fraction]) -> "SparseMatrix":
@@ -181,3 +184,39 @@ class SparseMatrix:
 
     def __repr__(self) -> str:
         return f"SparseMatrix(shape={self.shape}, nnz={self.nnz})"
+
+
+def _scaled(a: Fraction, row: Row) -> Row:
+    if a == 1:
+        return row
+    if a == -1:
+        return tuple((j, -v) for j, v in row)
+    return tuple((j, a * v) for j, v in row)
+
+
+def _merge(x: Row, y: Row) -> Row:
+    """Sum of two sorted sparse rows."""
+    if not x:
+        return y
+    if not y:
+        return x
+    out = []
+    i = k = 0
+    nx, ny = len(x), len(y)
+    while i < nx and k < ny:
+        jx, jy = x[i][0], y[k][0]
+        if jx == jy:
+            v = x[i][1] + y[k][1]
+            if v:
+                out.append((jx, v))
+            i += 1
+            k += 1
+        elif jx < jy:
+            out.append(x[i])
+            i += 1
+        else:
+            out.append(y[k])
+            k += 1
+    out.extend(x[i:])
+    out.extend(y[k:])
+    return tuple(out)

@@ -1,0 +1,133 @@
+"""Network calculus: exact operations on ReLU networks that build bigger ones.
+
+Every operation here is an exact identity of functions:
+
+* ``compose(g, f) = g o f``: the last affine layer of ``f`` and the first of
+  ``g`` meet with no ReLU between them, so they are fused into one layer
+  (``W = W_g0 W_fL``, ``b = W_g0 b_fL + b_g0``); depth adds up.
+* ``parallel(f_1, ..., f_k)``: ``x -> (f_1(x), ..., f_k(x))``; networks of
+  unequal depth are padded first; then the first layers are stacked and the
+  later ones placed block-diagonally.
+* ``pad_to_depth(f, L)``: appends identity layers through ReLU,
+  ``y = relu(y) - relu(-y)`` (2 neurons per output channel per added layer).
+* ``linear_combination``: ``sum_i c_i f_i + c_0``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Sequence
+
+from .errors import ShapeError
+from .network import Layer, ReLUNetwork
+from .numbers import to_matrix, to_rational, to_vector
+from .sparse import SparseMatrix
+
+__all__ = [
+    "affine_network",
+    "identity_network",
+    "relu_identity_network",
+    "compose",
+    "parallel",
+    "pad_to_depth",
+    "linear_combination",
+    "scale",
+    "select",
+]
+
+_ZERO = Fraction(0)
+_ONE = Fraction(1)
+
+
+def affine_network(A: Any, b: Any | None = None) -> ReLUNetwork:
+    """The depth-0 network ``x -> A x + b``."""
+    if isinstance(A, SparseMatrix):
+        W = A
+    else:
+        W = SparseMatrix.from_dense(to_matrix(A, "A"))
+    bb = to_vector(b, "b", W.shape[0]) if b is not None else (_ZERO,) * W.shape[0]
+    return ReLUNetwork([Layer(W, bb)])
+
+
+def identity_network(d: int) -> ReLUNetwork:
+    """The depth-0 identity on R^d."""
+    return ReLUNetwork([Layer(SparseMatrix.identity(d), (_ZERO,) * d)])
+
+
+def relu_identity_network(d: int) -> ReLUNetwork:
+    """Identity on R^d with one hidden layer: ``y = relu(y) - relu(-y)`` (2d neurons)."""
+    first = SparseMatrix((2 * d, d), [((i, _ONE),) for i in range(d)] + [((i, -_ONE),) for i in range(d)])
+    second = SparseMatrix((d, 2 * d), [((i, _ONE), (i + d, -_ONE)) for i in range(d)])
+    return ReLUNetwork([Layer(first, (_ZERO,) * (2 * d)), Layer(second, (_ZERO,) * d)])
+
+
+def compose(g: ReLUNetwork, f: ReLUNetwork) -> ReLUNetwork:
+    """``g o f``, fusing the affine layers that meet (depth(g o f) = depth(g) + depth(f))."""
+    if g.input_dim != f.output_dim:
+        raise ShapeError(f"compose: outer network takes {g.input_dim} inputs but inner gives {f.output_dim}")
+    fl, gl = f.affine_layers, g.affine_layers
+    last, first = fl[-1], gl[0]
+    W = first.W.matmul(last.W)
+    b = tuple(s + c for s, c in zip(first.W.apply(last.b), first.b))
+    return ReLUNetwork([*fl[:-1], Layer(W, b), *gl[1:]])
+
+
+def pad_to_depth(f: ReLUNetwork, depth: int) -> ReLUNetwork:
+    """``f`` with identity-through-ReLU layers appended until it has ``depth`` hidden layers."""
+    if depth < f.depth:
+        raise ShapeError(f"pad_to_depth: network already has depth {f.depth} > {depth}")
+    out = f
+    ident = relu_identity_network(f.output_dim)
+    for _ in range(depth - f.depth):
+        out = compose(ident, out)
+    return out
+
+
+def parallel(nets: Sequence[ReLUNetwork]) -> ReLUNetwork:
+    """``x -> (f_1(x), ..., f_k(x))`` for networks on the same input space."""
+    nets = list(nets)
+    if not nets:
+        raise ShapeError("parallel: no networks given")
+    d = nets[0].input_dim
+    for i, n in enumerate(nets):
+        if n.input_dim != d:
+            raise ShapeError(f"parallel: network {i} takes {n.input_dim} inputs, network 0 takes {d}")
+    if len(nets) == 1:
+        return nets[0]
+    depth = max(n.depth for n in nets)
+    nets = [pad_to_depth(n, depth) for n in nets]
+    layers = []
+    for k in range(depth + 1):
+        Ls = [n.affine_layers[k] for n in nets]
+        W = SparseMatrix.vstack([L.W for L in Ls]) if k == 0 else SparseMatrix.block_diag([L.W for L in Ls])
+        layers.append(Layer(W, tuple(v for L in Ls for v in L.b)))
+    return ReLUNetwork(layers)
+
+
+def linear_combination(coeffs: Sequence[Any], nets: Sequence[ReLUNetwork], constant: Any = 0) -> ReLUNetwork:
+    """``x -> sum_i c_i f_i(x) + constant`` for scalar-output networks ``f_i``."""
+    cs = [to_rational(c, f"coefficient {i}") for i, c in enumerate(coeffs)]
+    if len(cs) != len(nets):
+        raise ShapeError(f"linear_combination: {len(cs)} coefficients for {len(nets)} networks")
+    for i, n in enumerate(nets):
+        if n.output_dim != 1:
+            raise ShapeError(f"linear_combination: network {i} has {n.output_dim} outputs, expected 1")
+    stacked = parallel(nets)
+    row = tuple((j, c) for j, c in enumerate(cs) if c)
+    out = ReLUNetwork([Layer(SparseMatrix((1, len(cs)), [row]), (to_rational(constant, "constant"),))])
+    return compose(out, stacked)
+
+
+def scale(f: ReLUNetwork, c: Any) -> ReLUNetwork:
+    """``c * f``."""
+    q = to_rational(c, "scale")
+    m = f.output_dim
+    return compose(ReLUNetwork([Layer(SparseMatrix((m, m), [((i, q),) if q else () for i in range(m)]),
+                                      (_ZERO,) * m)]), f)
+
+
+def select(f: ReLUNetwork, indices: Sequence[int]) -> ReLUNetwork:
+    """The outputs ``indices`` of ``f``."""
+    m = f.output_dim
+    return compose(ReLUNetwork([Layer(SparseMatrix((len(indices), m), [((i, _ONE),) for i in indices]),
+                                      (_ZERO,) * len(indices))]), f)

@@ -1,0 +1,106 @@
+"""The compile pipeline: spec -> route -> network -> shrink -> check."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..errors import NotEquivalentError, SpecError
+from ..network import ReLUNetwork
+from ..specs import Expression, Spec, parse
+from .passes import shrink
+from .routes import route_for, theoretical_size
+
+__all__ = ["compile", "compile_with_report", "CompileReport", "as_spec"]
+
+
+@dataclass
+class CompileReport:
+    """What the compiler built, against what the route's theorem promises."""
+
+    route: str
+    depth: int
+    widths: list[int]
+    neurons: int
+    connections: int
+    route_depth: int
+    route_neurons: int
+    theoretical: dict[str, Any]
+    checked: bool = False
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        th = self.theoretical
+        lines = [f"route: {self.route}",
+                 f"depth {self.depth}, widths {self.widths}, neurons {self.neurons}, nonzero weights {self.connections}",
+                 f"route size before shrinking: depth {self.route_depth}, neurons {self.route_neurons}"]
+        if th.get("depth") is not None:
+            lines.append(f"theoretical size: depth {th['depth']}, neurons {th['neurons']} ({th['rule']})")
+        lines.append("proved equal to the spec" if self.checked else "not checked (pass check=True to prove)")
+        return "\n".join(lines + self.notes)
+
+
+def as_spec(spec: Any, variables: Sequence[Any] | str | None = None) -> Spec:
+    """Coerce a string or sympy expression to an :class:`~cpa.specs.Expression`; specs pass through."""
+    if isinstance(spec, Spec):
+        if variables is not None and isinstance(spec, Expression):
+            return parse(spec, variables)
+        return spec
+    if isinstance(spec, str) or type(spec).__module__.startswith("sympy"):
+        return parse(spec, variables)
+    raise SpecError(f"cannot compile a {type(spec).__name__}; expected a spec, a string or a sympy expression")
+
+
+def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = None,
+                        check: bool = False, simplify: bool = True) -> tuple[ReLUNetwork, CompileReport]:
+    """Compile ``spec`` and return the network with a :class:`CompileReport`."""
+    t0 = time.perf_counter()
+    s = as_spec(spec, variables)
+    route, build = route_for(s)
+    raw = build(s)
+    net = shrink(raw) if simplify else raw
+    report = CompileReport(route=route, depth=net.depth, widths=list(net.widths), neurons=net.num_neurons,
+                           connections=net.num_connections, route_depth=raw.depth,
+                           route_neurons=raw.num_neurons, theoretical=theoretical_size(s))
+    if check:
+        from ..equivalence import spec_counterexample
+
+        point = spec_counterexample(s, net)
+        if point is not None:
+            raise NotEquivalentError(
+                f"compiled network differs from the spec at x = ({', '.join(map(str, point))})", point)
+        report.checked = True
+    report.seconds = time.perf_counter() - t0
+    return net, report
+
+
+def compile(spec: Any, *, variables: Sequence[Any] | str | None = None,
+            check: bool = False, simplify: bool = True) -> ReLUNetwork:
+    """Compile a CPA spec into an exact ReLU network.
+
+    Parameters
+    ----------
+    spec
+        :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`,
+        :class:`~cpa.specs.DC`, :class:`~cpa.specs.Breakpoints1D`, an
+        :class:`~cpa.specs.Expression`, or a string / sympy expression (parsed
+        with :func:`cpa.parse` and ``variables``).
+    check
+        Prove the network equal to the spec (exactly) and raise
+        :class:`~cpa.errors.NotEquivalentError` with a rational counterexample if not.
+    simplify
+        Run the shrinking passes (dead neurons, proportional duplicates, fused
+        identity pads).
+
+    Returns
+    -------
+    ReLUNetwork
+        Exact rational weights.  :func:`compile_with_report` also returns the
+        size report (depth, widths, neurons against the route's theoretical size).
+    """
+    return compile_with_report(spec, variables=variables, check=check, simplify=simplify)[0]

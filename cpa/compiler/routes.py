@@ -1,0 +1,142 @@
+"""Routes from each kind of spec to an exact ReLU network (before shrinking).
+
+=================  ====================================================  ==========================
+spec               construction                                          size
+=================  ====================================================  ==========================
+MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M), THEORY 7.2
+MinAffine (M)      min tree (negated max tree)                           as MaxAffine
+DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
+Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons
+Expression         structural recursion over the expression tree         depth of the tree's Max nesting
+=================  ====================================================  ==========================
+
+Breakpoints1D with breakpoints ``t_1 < ... < t_{p-1}`` and slopes
+``s_0..s_{p-1}`` (Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Thm 2.2; THEORY.md 6)::
+
+    f(x) = f(t_1) - s_0 relu(t_1 - x) + s_1 relu(x - t_1) + sum_{k>=2} (s_k - s_{k-1}) relu(x - t_k)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..calculus import affine_network, compose, linear_combination, parallel, scale
+from ..errors import SpecError
+from ..expr import Abs, Expr, Lin, Max, Min, Scale, Sum, affine_part, lin_vector
+from ..gadgets import abs_1d, max_of, max_tree_widths, min_of
+from ..network import ReLUNetwork
+from ..specs import DC, Breakpoints1D, Expression, MaxAffine, MinAffine, Spec
+
+__all__ = ["route_for", "theoretical_size"]
+
+_ZERO = Fraction(0)
+
+
+def maxaffine_to_network(spec: MaxAffine) -> ReLUNetwork:
+    return compose(max_of(spec.num_maps), affine_network(spec.A, spec.b))
+
+
+def minaffine_to_network(spec: MinAffine) -> ReLUNetwork:
+    return compose(min_of(spec.num_maps), affine_network(spec.A, spec.b))
+
+
+def dc_to_network(spec: DC) -> ReLUNetwork:
+    return linear_combination([1, -1], [maxaffine_to_network(spec.g), maxaffine_to_network(spec.h)])
+
+
+def breakpoints_to_network(spec: Breakpoints1D) -> ReLUNetwork:
+    t = spec.breakpoints
+    s = spec.slopes
+    rows: list[list[Fraction]] = [[Fraction(-1)], [Fraction(1)]]
+    bias: list[Fraction] = [t[0], -t[0]]
+    out: list[Fraction] = [-s[0], s[1]]
+    for k in range(1, len(t)):
+        rows.append([Fraction(1)])
+        bias.append(-t[k])
+        out.append(s[k + 1] - s[k])
+    return ReLUNetwork([(rows, bias), ([out], [spec.values[0]])])
+
+
+def expression_to_network(spec: Expression) -> ReLUNetwork:
+    return _expr_net(spec.expr, spec.variables)
+
+
+def _flatten(e: Expr, cls: type) -> list[Expr]:
+    out: list[Expr] = []
+    for a in e.args:  # type: ignore[attr-defined]
+        out.extend(_flatten(a, cls) if isinstance(a, cls) else [a])
+    return out
+
+
+def _expr_net(e: Expr, variables: tuple[str, ...]) -> ReLUNetwork:
+    a = affine_part(e)
+    if a is not None:
+        vec, c = lin_vector(a, variables)
+        return affine_network([vec], [c])
+    if isinstance(e, Scale):
+        return scale(_expr_net(e.arg, variables), e.factor)
+    if isinstance(e, Sum):
+        affine = Lin((), _ZERO)
+        nets = []
+        from ..expr import lin_add
+        for term in e.terms:
+            p = affine_part(term)
+            if p is not None:
+                affine = lin_add(affine, p)
+            else:
+                nets.append(_expr_net(term, variables))
+        if affine.coeffs:
+            vec, c = lin_vector(affine, variables)
+            nets.append(affine_network([vec], [0]))
+        return linear_combination([1] * len(nets), nets, affine.const)
+    if isinstance(e, (Max, Min)):
+        args = _flatten(e, type(e))
+        tree = max_of(len(args)) if isinstance(e, Max) else min_of(len(args))
+        lins = [affine_part(t) for t in args]
+        if all(p is not None for p in lins):
+            rows, bias = zip(*(lin_vector(p, variables) for p in lins))  # type: ignore[arg-type]
+            return compose(tree, affine_network(list(rows), list(bias)))
+        return compose(tree, parallel([_expr_net(t, variables) for t in args]))
+    if isinstance(e, Abs):
+        return compose(abs_1d(), _expr_net(e.arg, variables))
+    raise SpecError(f"cannot compile expression node {type(e).__name__}")
+
+
+def route_for(spec: Spec) -> tuple[str, Any]:
+    """The route name and the function building the network for ``spec``."""
+    table = (
+        (MaxAffine, "max tree", maxaffine_to_network),
+        (MinAffine, "min tree", minaffine_to_network),
+        (DC, "difference of two max trees", dc_to_network),
+        (Breakpoints1D, "one hidden layer (Arora et al. 2018, Thm 2.2)", breakpoints_to_network),
+        (Expression, "structural recursion over the expression", expression_to_network),
+    )
+    for cls, name, fn in table:
+        if isinstance(spec, cls):
+            return name, fn
+    raise SpecError(f"cannot compile a {type(spec).__name__}; expected MaxAffine, MinAffine, DC, Breakpoints1D "
+                    "or an expression (string or sympy)")
+
+
+def _tree_size(M: int) -> tuple[int, int]:
+    w = max_tree_widths(M)
+    return len(w), sum(w)
+
+
+def theoretical_size(spec: Spec) -> dict[str, Any]:
+    """The size the route's theorem promises: depth and number of hidden neurons (None if no closed form)."""
+    if isinstance(spec, (MaxAffine, MinAffine)):
+        depth, neurons = _tree_size(spec.num_maps)
+        return {"depth": depth, "neurons": neurons, "rule": "ceil(log2 M) hidden layers, widths of THEORY.md 7.2"}
+    if isinstance(spec, DC):
+        dg, ng = _tree_size(spec.g.num_maps)
+        dh, nh = _tree_size(spec.h.num_maps)
+        depth = max(dg, dh)
+        pads = 2 * (depth - min(dg, dh))
+        return {"depth": depth, "neurons": ng + nh + pads,
+                "rule": "two max trees in parallel; the shallower padded with 2 neurons per extra layer"}
+    if isinstance(spec, Breakpoints1D):
+        return {"depth": 1, "neurons": spec.num_pieces,
+                "rule": "at most p neurons for p pieces (Arora et al. 2018, Thm 2.2)"}
+    return {"depth": None, "neurons": None, "rule": "structural recursion; no closed form"}

@@ -1,0 +1,197 @@
+"""A small expression language for CPA functions: the IR behind :func:`cpa.parse`.
+
+Nodes (frozen, hashable, exact; constructors keep what the user wrote):
+
+* :class:`Lin`  -- an affine form ``sum_i c_i x_i + c0`` (leaf),
+* :class:`Sum`  -- ``e_1 + ... + e_k``,
+* :class:`Scale` -- ``c * e`` for a rational ``c``,
+* :class:`Max`, :class:`Min` -- of one or more arguments,
+* :class:`Abs`  -- ``|e|``.
+
+Every node is continuous piecewise affine, and so is every tree of them:
+affine maps are CPA, and CPA functions are closed under sums, rational
+multiples, max, min and abs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping, Sequence
+
+__all__ = ["Expr", "Lin", "Sum", "Scale", "Max", "Min", "Abs", "evaluate", "to_sympy", "variables_of", "to_text"]
+
+_ZERO = Fraction(0)
+
+
+class Expr:
+    """Base class of expression nodes."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Lin(Expr):
+    """Affine form ``sum c_i x_i + const``; ``coeffs`` is a sorted tuple of (name, coefficient)."""
+
+    coeffs: tuple[tuple[str, Fraction], ...]
+    const: Fraction = _ZERO
+
+    @staticmethod
+    def of(coeffs: Mapping[str, Fraction], const: Fraction = _ZERO) -> "Lin":
+        return Lin(tuple(sorted((k, v) for k, v in coeffs.items() if v)), Fraction(const))
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.coeffs
+
+
+@dataclass(frozen=True)
+class Sum(Expr):
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Scale(Expr):
+    factor: Fraction
+    arg: Expr
+
+
+@dataclass(frozen=True)
+class Max(Expr):
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Min(Expr):
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Abs(Expr):
+    arg: Expr
+
+
+def evaluate(e: Expr, point: Mapping[str, Fraction]) -> Fraction:
+    """Exact value of ``e`` at ``point`` (a mapping from variable name to Fraction)."""
+    if isinstance(e, Lin):
+        return sum((c * point[k] for k, c in e.coeffs), e.const)
+    if isinstance(e, Sum):
+        return sum((evaluate(t, point) for t in e.terms), _ZERO)
+    if isinstance(e, Scale):
+        return e.factor * evaluate(e.arg, point)
+    if isinstance(e, Max):
+        return max(evaluate(t, point) for t in e.args)
+    if isinstance(e, Min):
+        return min(evaluate(t, point) for t in e.args)
+    if isinstance(e, Abs):
+        return abs(evaluate(e.arg, point))
+    raise TypeError(f"not an expression node: {e!r}")
+
+
+def variables_of(e: Expr) -> set[str]:
+    """Names of the variables that occur in ``e``."""
+    if isinstance(e, Lin):
+        return {k for k, _ in e.coeffs}
+    if isinstance(e, (Sum, Max, Min)):
+        out: set[str] = set()
+        for t in (e.terms if isinstance(e, Sum) else e.args):
+            out |= variables_of(t)
+        return out
+    return variables_of(e.arg)  # Scale, Abs
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    if isinstance(e, Lin):
+        return ()
+    if isinstance(e, Sum):
+        return e.terms
+    if isinstance(e, (Max, Min)):
+        return e.args
+    return (e.arg,)
+
+
+def to_sympy(e: Expr, symbols: Mapping[str, Any] | None = None) -> Any:
+    """The expression as a sympy expression (``Max``, ``Min``, ``Abs`` kept unevaluated)."""
+    import sympy
+
+    symbols = dict(symbols or {})
+
+    def sym(name: str) -> Any:
+        if name not in symbols:
+            symbols[name] = sympy.Symbol(name, real=True)
+        return symbols[name]
+
+    def q(v: Fraction) -> Any:
+        return sympy.Rational(v.numerator, v.denominator)
+
+    def go(n: Expr) -> Any:
+        if isinstance(n, Lin):
+            return sympy.Add(*[q(c) * sym(k) for k, c in n.coeffs], q(n.const))
+        if isinstance(n, Sum):
+            return sympy.Add(*[go(t) for t in n.terms])
+        if isinstance(n, Scale):
+            return q(n.factor) * go(n.arg)
+        if isinstance(n, Max):
+            return sympy.Max(*[go(t) for t in n.args])
+        if isinstance(n, Min):
+            return sympy.Min(*[go(t) for t in n.args])
+        return sympy.Abs(go(n.arg))
+
+    return go(e)
+
+
+def to_text(e: Expr) -> str:
+    """A readable text form that :func:`cpa.parse` reads back to the same function."""
+    if isinstance(e, Lin):
+        parts = [f"{c}*{k}" if c != 1 else k for k, c in e.coeffs]
+        if e.const or not parts:
+            parts.append(str(e.const))
+        return "(" + " + ".join(parts) + ")" if len(parts) > 1 else parts[0]
+    if isinstance(e, Sum):
+        return "(" + " + ".join(to_text(t) for t in e.terms) + ")"
+    if isinstance(e, Scale):
+        return f"({e.factor})*{to_text(e.arg)}"
+    if isinstance(e, Max):
+        return "Max(" + ", ".join(to_text(t) for t in e.args) + ")"
+    if isinstance(e, Min):
+        return "Min(" + ", ".join(to_text(t) for t in e.args) + ")"
+    return f"Abs({to_text(e.arg)})"
+
+
+def lin_add(a: Lin, b: Lin, sign: int = 1) -> Lin:
+    acc = dict(a.coeffs)
+    for k, c in b.coeffs:
+        acc[k] = acc.get(k, _ZERO) + sign * c
+    return Lin.of(acc, a.const + sign * b.const)
+
+
+def lin_scale(a: Lin, c: Fraction) -> Lin:
+    return Lin.of({k: c * v for k, v in a.coeffs}, c * a.const)
+
+
+def affine_part(e: Expr) -> Lin | None:
+    """``e`` as a :class:`Lin` if it is affine (no Max/Min/Abs), else None."""
+    if isinstance(e, Lin):
+        return e
+    if isinstance(e, Scale):
+        inner = affine_part(e.arg)
+        return None if inner is None else lin_scale(inner, e.factor)
+    if isinstance(e, Sum):
+        acc = Lin((), _ZERO)
+        for t in e.terms:
+            p = affine_part(t)
+            if p is None:
+                return None
+            acc = lin_add(acc, p)
+        return acc
+    return None
+
+
+def lin_vector(a: Lin, variables: Sequence[str]) -> tuple[list[Fraction], Fraction]:
+    """Coefficient vector of ``a`` in the order ``variables``, and its constant."""
+    pos = {v: i for i, v in enumerate(variables)}
+    vec = [_ZERO] * len(variables)
+    for k, c in a.coeffs:
+        vec[pos[k]] = c
+    return vec, a.const
