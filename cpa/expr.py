@@ -143,20 +143,41 @@ def to_sympy(e: Expr, symbols: Mapping[str, Any] | None = None) -> Any:
 
 def to_text(e: Expr) -> str:
     """A readable text form that :func:`cpa.parse` reads back to the same function."""
+    return _text(e, top=True)
+
+
+def _coef_term(c: Fraction, body: str) -> str:
+    if c == 1:
+        return body
+    if c == -1:
+        return "-" + body
+    return f"{c}*{body}"
+
+
+def _join(parts: list[str]) -> str:
+    out = parts[0]
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
+
+
+def _text(e: Expr, top: bool = False) -> str:
     if isinstance(e, Lin):
-        parts = [f"{c}*{k}" if c != 1 else k for k, c in e.coeffs]
+        parts = [_coef_term(c, k) for k, c in e.coeffs]
         if e.const or not parts:
             parts.append(str(e.const))
-        return "(" + " + ".join(parts) + ")" if len(parts) > 1 else parts[0]
+        s = _join(parts)
+        return s if top or len(parts) == 1 else f"({s})"
     if isinstance(e, Sum):
-        return "(" + " + ".join(to_text(t) for t in e.terms) + ")"
+        s = _join([_text(t) for t in e.terms])
+        return s if top else f"({s})"
     if isinstance(e, Scale):
-        return f"({e.factor})*{to_text(e.arg)}"
+        return _coef_term(e.factor, _text(e.arg))
     if isinstance(e, Max):
-        return "Max(" + ", ".join(to_text(t) for t in e.args) + ")"
+        return "Max(" + ", ".join(_text(t, True) for t in e.args) + ")"
     if isinstance(e, Min):
-        return "Min(" + ", ".join(to_text(t) for t in e.args) + ")"
-    return f"Abs({to_text(e.arg)})"
+        return "Min(" + ", ".join(_text(t, True) for t in e.args) + ")"
+    return f"Abs({_text(e.arg, True)})"
 
 
 def lin_add(a: Lin, b: Lin, sign: int = 1) -> Lin:

@@ -21,6 +21,7 @@ _COMMANDS = (
     "compile",
     "info",
     "eval",
+    "bounds",
 )
 
 

@@ -2,7 +2,9 @@
 
 Each pass is an exact identity:
 
-* **dead and constant neurons** -- a neuron with zero input weights outputs the
+* **dead and constant neurons** -- a neuron after the first hidden layer whose
+  weights and bias are all <= 0 sees a nonnegative input, so it is always 0
+  and is removed; a neuron with zero input weights outputs the
   constant ``relu(b_i)``; it is removed and ``relu(b_i)`` times its outgoing
   column is added to the next bias.  A neuron whose outgoing weights are all
   zero is removed.
@@ -62,6 +64,8 @@ def remove_dead_neurons(layers: list[Layer]) -> bool:
         for i, row in enumerate(layer.W.rows):
             if not cols[i]:
                 continue
+            if l > 0 and layer.b[i] <= 0 and all(v <= 0 for _, v in row):
+                continue  # input is a nonnegative vector: pre-activation <= 0, neuron always 0
             if not row:
                 c = layer.b[i] if layer.b[i] > 0 else _ZERO
                 if c:

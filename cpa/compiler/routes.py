@@ -46,8 +46,13 @@ def dc_to_network(spec: DC) -> ReLUNetwork:
 
 
 def breakpoints_to_network(spec: Breakpoints1D) -> ReLUNetwork:
-    t = spec.breakpoints
-    s = spec.slopes
+    slopes = spec.slopes
+    kinks = [k for k in range(len(spec.breakpoints)) if slopes[k + 1] != slopes[k]]
+    if not kinks:  # affine: f(x) = f(t_1) + s_0 (x - t_1), no hidden layer
+        t1, s0 = spec.breakpoints[0], slopes[0]
+        return affine_network([[s0]], [spec.values[0] - s0 * t1])
+    t = [spec.breakpoints[k] for k in kinks]
+    s = [slopes[0]] + [slopes[k + 1] for k in kinks]  # slopes of the p true pieces
     rows: list[list[Fraction]] = [[Fraction(-1)], [Fraction(1)]]
     bias: list[Fraction] = [t[0], -t[0]]
     out: list[Fraction] = [-s[0], s[1]]
@@ -55,7 +60,7 @@ def breakpoints_to_network(spec: Breakpoints1D) -> ReLUNetwork:
         rows.append([Fraction(1)])
         bias.append(-t[k])
         out.append(s[k + 1] - s[k])
-    return ReLUNetwork([(rows, bias), ([out], [spec.values[0]])])
+    return ReLUNetwork([(rows, bias), ([out], [spec(t[0])])])
 
 
 def expression_to_network(spec: Expression) -> ReLUNetwork:

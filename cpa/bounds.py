@@ -1,0 +1,561 @@
+r"""Exact bounds on the number of linear regions of ReLU networks.
+
+Every function returns an exact Python ``int`` (or, for the two asymptotic
+*scales*, a :class:`~fractions.Fraction`) computed from the formula quoted in
+its docstring; the section numbers refer to ``THEORY.md``.  An architecture is
+written ``(n0; n1, ..., nL)``: ``n0`` inputs and ``L`` hidden ReLU layers of
+widths ``n_l`` (the widths are passed as a sequence), ``N = sum n_l``.
+
+The published bounds count *activation regions*; since every affine piece is a
+union of closures of activation regions, they bound affine pieces too.  On
+every architecture where all of them apply,
+
+.. math::
+
+   \text{Montufar14} \le \text{Serra lower} \le \text{Serra upper}
+   \le \text{Montufar17} \le \prod_l \textstyle\sum_{j \le n_0} \binom{n_l}{j}
+   \le 2^N .
+
+A bound that does not apply to an architecture (for example Montufar's lower
+bound when some ``n_l < n0``) raises :class:`~cpa.errors.SpecError`, a
+``ValueError``, naming the failed hypothesis; :func:`all_bounds` turns that into
+a row whose value is ``None`` and whose ``reason`` says why.
+
+References
+----------
+T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975.
+G. Montufar, R. Pascanu, K. Cho, Y. Bengio, *On the number of linear regions of
+deep neural networks*, NIPS 2014.
+G. Montufar, *Notes on the number of linear regions of deep neural networks*,
+SampTA 2017.
+T. Serra, C. Tjandraatmadja, S. Ramalingam, *Bounding and counting linear
+regions of deep neural networks*, ICML 2018 (arXiv:1711.02114).
+R. Arora, A. Basu, P. Mianjy, A. Mukherjee, *Understanding deep neural networks
+with rectified linear units*, ICLR 2018 (arXiv:1611.01491).
+M. Telgarsky, *Benefits of depth in neural networks*, COLT 2016.
+M. Raghu, B. Poole, J. Kleinberg, S. Ganguli, J. Sohl-Dickstein, *On the
+expressive power of deep neural networks*, ICML 2017.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from math import comb, prod
+from typing import Any, Callable, Iterator, Sequence
+
+from .errors import SpecError
+
+__all__ = [
+    "BoundRow",
+    "zaslavsky",
+    "zaslavsky_bounded",
+    "zaslavsky_central",
+    "telgarsky_1d_upper",
+    "montufar2014_lower",
+    "montufar2014_asymptotic",
+    "montufar2017_upper",
+    "serra2018_J",
+    "serra2018_upper",
+    "serra2018_lower",
+    "serra2018_1d_max",
+    "serra2018_thm7",
+    "zaslavsky_product",
+    "arora_zonotope_pieces",
+    "trivial_upper",
+    "raghu_scale",
+    "all_bounds",
+]
+
+
+# --- hyperplane arrangements ------------------------------------------------
+
+def zaslavsky(n: int, d: int) -> int:
+    r"""Maximum number of regions of ``n`` affine hyperplanes in ``R^d``.
+
+    Notes
+    -----
+    :math:`r(n, d) = \sum_{j=0}^{d} \binom{n}{j}`, attained exactly by
+    arrangements in general position (THEORY.md 1.1).
+
+    References
+    ----------
+    Zaslavsky 1975; as quoted in Serra et al. 2018, section 3.1.
+
+    Examples
+    --------
+    >>> [zaslavsky(n, 2) for n in range(1, 7)]
+    [2, 4, 7, 11, 16, 22]
+    """
+    n, d = _nonneg(n, "n"), _nonneg(d, "d")
+    return sum(comb(n, j) for j in range(d + 1))
+
+
+def zaslavsky_bounded(n: int, d: int) -> int:
+    r"""Number of bounded regions of ``n`` hyperplanes in general position in ``R^d``.
+
+    Notes
+    -----
+    :math:`\binom{n-1}{d}` (THEORY.md 1.2; 0 for ``n = 0``).
+
+    References
+    ----------
+    Zaslavsky 1975; R. C. Buck, *Partition of space*, Amer. Math. Monthly 50 (1943).
+
+    Examples
+    --------
+    >>> [zaslavsky_bounded(n, 2) for n in range(1, 7)]
+    [0, 0, 1, 3, 6, 10]
+    """
+    n, d = _nonneg(n, "n"), _nonneg(d, "d")
+    return comb(n - 1, d) if n >= 1 else 0
+
+
+def zaslavsky_central(m: int, d: int) -> int:
+    r"""Regions of ``m`` hyperplanes through 0 in general position in ``R^d`` (``d >= 1``).
+
+    Notes
+    -----
+    :math:`2 \sum_{i=0}^{d-1} \binom{m-1}{i}` for ``m >= 1`` (and 1 for
+    ``m = 0``); also the number of vertices of a generic zonotope with ``m``
+    generators in ``R^d`` (THEORY.md 1.3).
+
+    Examples
+    --------
+    >>> [zaslavsky_central(m, 3) for m in range(1, 7)]
+    [2, 4, 8, 14, 22, 32]
+    """
+    m, d = _nonneg(m, "m"), _positive(d, "d")
+    if m == 0:
+        return 1
+    return 2 * sum(comb(m - 1, i) for i in range(d))
+
+
+def zaslavsky_product(n0: int, widths: Sequence[int]) -> int:
+    r"""Layer-wise Zaslavsky bound :math:`\prod_l \sum_{j=0}^{n_0} \binom{n_l}{j}`.
+
+    Each layer's arrangement cuts each region of the previous layers, which is
+    at most ``n0``-dimensional, into at most ``r(n_l, n0)`` pieces
+    (THEORY.md 4.2, DERIVED from Zaslavsky by induction).  It is at least
+    :func:`montufar2017_upper`.
+
+    Examples
+    --------
+    >>> zaslavsky_product(2, [3, 3, 3])
+    343
+    """
+    n0, ws = _arch(n0, widths)
+    return prod(zaslavsky(n, n0) for n in ws)
+
+
+# --- Telgarsky, trivial, Raghu ----------------------------------------------
+
+def telgarsky_1d_upper(widths: Sequence[int]) -> int:
+    r"""Telgarsky's piece bound for univariate networks, :math:`\prod_l 2 n_l`.
+
+    ReLU is 2-sawtooth, so a network ``R -> R`` whose layer ``l`` has ``n_l``
+    units is :math:`\prod_l (2 n_l)`-sawtooth (THEORY.md 2.2, "network
+    lemma"; ``(2m)^l`` for ``l`` layers of width ``m``).  Applies to one input.
+
+    References
+    ----------
+    Telgarsky, arXiv:1509.08101 (2015) and COLT 2016.
+
+    Examples
+    --------
+    >>> telgarsky_1d_upper([2, 2, 2]), telgarsky_1d_upper([3, 3])
+    (64, 36)
+    """
+    _, ws = _arch(1, widths)
+    return prod(2 * n for n in ws)
+
+
+def trivial_upper(widths: Sequence[int]) -> int:
+    """``2^N`` activation patterns for ``N`` hidden neurons (THEORY.md 4.1; Montufar et al. 2014).
+
+    Examples
+    --------
+    >>> trivial_upper([2, 2, 2])
+    64
+    """
+    _, ws = _arch(1, widths)
+    return 2 ** sum(ws)
+
+
+def raghu_scale(n0: int, widths: Sequence[int]) -> int:
+    r"""The *scale* :math:`\prod_l n_l^{n_0}` of Raghu et al.'s :math:`O(n^{n_0 L})`.
+
+    For equal widths ``n`` this is :math:`n^{n_0 L}`.  Raghu et al. give only an
+    asymptotic statement with no explicit constant, so this number is **not a
+    bound** and must never be tested as an inequality (THEORY.md 4.2).
+
+    Examples
+    --------
+    >>> raghu_scale(2, [16, 16, 16])
+    16777216
+    """
+    n0, ws = _arch(n0, widths)
+    return prod(n ** n0 for n in ws)
+
+
+# --- Montufar ------------------------------------------------------------------
+
+def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
+    r"""Montufar et al. 2014 lower bound on the maximal number of regions.
+
+    Notes
+    -----
+    For ``n_l >= n0`` for all ``l`` (THEORY.md 3.1):
+
+    .. math:: \Big(\prod_{l=1}^{L-1} \lfloor n_l / n_0 \rfloor^{n_0}\Big)
+              \sum_{j=0}^{n_0} \binom{n_L}{j}.
+
+    Attained in the open cube by :func:`constructions.montufar`.
+
+    Raises
+    ------
+    SpecError
+        If some ``n_l < n0``.
+
+    References
+    ----------
+    Montufar, Pascanu, Cho, Bengio, NIPS 2014 (Theorem 4 or 5 depending on the
+    version; quoted as Theorem 5 by Serra et al. 2018).
+
+    Examples
+    --------
+    >>> montufar2014_lower(2, [8, 8])
+    592
+    """
+    n0, ws = _arch(n0, widths)
+    _require(all(n >= n0 for n in ws), f"Montufar 2014 needs n_l >= n0 = {n0} for every layer")
+    return prod((n // n0) ** n0 for n in ws[:-1]) * zaslavsky(ws[-1], n0)
+
+
+def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
+    r"""The asymptotic form of Montufar 2014 without floors, as an exact scale.
+
+    :math:`\prod_{l<L} (n_l/n_0)^{n_0} \cdot n_L^{n_0}`; for equal widths
+    ``n`` this is :math:`(n/n_0)^{(L-1) n_0} n^{n_0}` (THEORY.md 3.2).  It is the
+    *scale* of the :math:`\Omega(\cdot)` statement, not a bound: for
+    (2; 3, 3, 3) it is 729/16, above the exact bound 7.
+
+    Examples
+    --------
+    >>> montufar2014_asymptotic(2, [3, 3, 3])
+    Fraction(729, 16)
+    """
+    n0, ws = _arch(n0, widths)
+    return prod((Fraction(n, n0) ** n0 for n in ws[:-1]), start=Fraction(1)) * ws[-1] ** n0
+
+
+def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
+    r"""Montufar 2017 upper bound.
+
+    Notes
+    -----
+    :math:`\prod_{l=1}^{L} \sum_{j=0}^{d_l} \binom{n_l}{j}` with
+    :math:`d_l = \min(n_0, n_1, \ldots, n_l)` (THEORY.md 4.3).
+
+    References
+    ----------
+    Montufar, SampTA 2017, as quoted by Serra et al. 2018.
+
+    Examples
+    --------
+    >>> montufar2017_upper(2, [3, 3, 3])
+    343
+    """
+    n0, ws = _arch(n0, widths)
+    total, d = 1, n0
+    for n in ws:
+        d = min(d, n)
+        total *= zaslavsky(n, d)
+    return total
+
+
+# --- Serra, Tjandraatmadja, Ramalingam 2018 -------------------------------------
+
+def serra2018_J(n0: int, widths: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    r"""The index set ``J`` of Serra et al. 2018, Theorem 1, in lexicographic order.
+
+    Notes
+    -----
+    :math:`J = \{(j_1, \ldots, j_L) : 0 \le j_l \le \min(n_0, n_1 - j_1, \ldots,
+    n_{l-1} - j_{l-1}, n_l)\}`: the cap at layer ``l`` is the dimension still
+    available after the earlier layers (THEORY.md 4.4).
+
+    Examples
+    --------
+    >>> len(list(serra2018_J(1, [2, 2, 2])))
+    8
+    """
+    n0, ws = _arch(n0, widths)
+
+    def rec(l: int, cap: int, prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        if l == len(ws):
+            yield prefix
+            return
+        n = ws[l]
+        for j in range(min(cap, n) + 1):
+            yield from rec(l + 1, min(cap, n - j), prefix + (j,))
+
+    yield from rec(0, n0, ())
+
+
+def serra2018_upper(n0: int, widths: Sequence[int]) -> int:
+    r"""Serra et al. 2018 Theorem 1 upper bound.
+
+    Notes
+    -----
+    :math:`\sum_{(j_1..j_L) \in J} \prod_{l=1}^{L} \binom{n_l}{j_l}` with ``J``
+    from :func:`serra2018_J`.  Tight for ``L = 1``, where it is
+    :math:`r(n_1, n_0)`; at most :func:`montufar2017_upper`.
+
+    References
+    ----------
+    Serra, Tjandraatmadja, Ramalingam, ICML 2018, Theorem 1.
+
+    Examples
+    --------
+    >>> serra2018_upper(2, [3, 3, 3])
+    208
+    """
+    n0, ws = _arch(n0, widths)
+    return sum(prod(comb(n, j) for n, j in zip(ws, js)) for js in serra2018_J(n0, ws))
+
+
+def serra2018_lower(n0: int, widths: Sequence[int]) -> int:
+    r"""Serra et al. 2018 Theorem 6 lower bound.
+
+    Notes
+    -----
+    For ``n_l >= 3 n0`` for every layer:
+
+    .. math:: \Big(\prod_{l=1}^{L-1} (\lfloor n_l/n_0 \rfloor + 1)^{n_0}\Big)
+              \sum_{j=0}^{n_0} \binom{n_L}{j}.
+
+    Raises
+    ------
+    SpecError
+        If some ``n_l < 3 n0``.
+
+    References
+    ----------
+    Serra, Tjandraatmadja, Ramalingam, ICML 2018, Theorem 6.
+
+    Examples
+    --------
+    >>> serra2018_lower(2, [8, 8])
+    925
+    """
+    n0, ws = _arch(n0, widths)
+    _require(all(n >= 3 * n0 for n in ws), f"Serra 2018 Thm 6 needs n_l >= 3 n0 = {3 * n0} for every layer")
+    return prod((n // n0 + 1) ** n0 for n in ws[:-1]) * zaslavsky(ws[-1], n0)
+
+
+def serra2018_1d_max(widths: Sequence[int]) -> int:
+    r"""Exact maximum number of regions for one input, :math:`\prod_l (n_l + 1)`.
+
+    Valid for ``n0 = 1`` and every ``n_l >= 3`` (Serra et al. 2018, Theorem 5);
+    attained on R by :func:`constructions.serra_zigzag`.
+
+    Raises
+    ------
+    SpecError
+        If some ``n_l < 3``.
+
+    Examples
+    --------
+    >>> serra2018_1d_max([3, 3]), serra2018_1d_max([3, 3, 3])
+    (16, 64)
+    """
+    _, ws = _arch(1, widths)
+    _require(all(n >= 3 for n in ws), "Serra 2018 Thm 5 needs n0 = 1 and n_l >= 3 for every layer")
+    return prod(n + 1 for n in ws)
+
+
+def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
+    r"""Regions of Serra et al.'s Theorem 7 construction.
+
+    Notes
+    -----
+    For ``m >= 1``, ``w >= 2``: a network with ``n0`` inputs and ``L`` hidden
+    layers of total size ``2m + w (L - 1)`` having
+    :math:`2 \sum_{j=0}^{n_0-1} \binom{m-1}{j} (w+1)^{L-1}` regions
+    (improves Arora et al. Thm 3.9 by ``w -> w + 1``; THEORY.md 4.4).
+
+    Raises
+    ------
+    SpecError
+        If ``m < 1``, ``w < 2`` or ``L < 1``.
+
+    Examples
+    --------
+    >>> serra2018_thm7(2, 3, 2, 3)
+    54
+    """
+    n0 = _positive(n0, "n0")
+    m, w, L = _positive(m, "m"), _nonneg(w, "w"), _positive(L, "L")
+    _require(w >= 2, "Serra 2018 Thm 7 needs w >= 2")
+    return 2 * sum(comb(m - 1, j) for j in range(n0)) * (w + 1) ** (L - 1)
+
+
+# --- Arora et al. ---------------------------------------------------------------
+
+def arora_zonotope_pieces(n: int, k: int, w: int, m: int) -> int:
+    r"""Pieces of Arora et al.'s ``ZONOTOPE^n_{k,w,m}`` family (Theorem 3.9).
+
+    Notes
+    -----
+    :math:`2 \sum_{i=0}^{n-1} \binom{m-1}{i} \, w^k` pieces, by a network on
+    ``R^n`` with ``k + 1`` hidden layers and size ``2m + wk``.  The factor 2
+    (the vertex count of a generic zonotope) follows Serra et al.'s quotation;
+    THEORY.md 6 flags it as to be confirmed in the PDF.  Attained by
+    :func:`constructions.arora_zonotope`.
+
+    Raises
+    ------
+    SpecError
+        If ``n, m < 1``, ``k < 0`` or ``w < 1``.
+
+    Examples
+    --------
+    >>> arora_zonotope_pieces(2, 1, 2, 3), arora_zonotope_pieces(3, 2, 3, 4)
+    (12, 126)
+    """
+    n, k, w, m = _positive(n, "n"), _nonneg(k, "k"), _positive(w, "w"), _positive(m, "m")
+    return zaslavsky_central(m, n) * w ** k
+
+
+# --- the table ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BoundRow:
+    """One row of :func:`all_bounds`.
+
+    Attributes
+    ----------
+    name
+        Short name of the bound.
+    value
+        Exact ``int`` (``Fraction`` for a scale), or ``None`` when it does not apply.
+    kind
+        ``"lower"``, ``"upper"``, ``"exact"`` or ``"scale"`` (never an inequality).
+    source
+        Paper and theorem.
+    reason
+        ``""``, or ``"does not apply: ..."`` when ``value`` is ``None``.
+    """
+
+    name: str
+    value: int | Fraction | None
+    kind: str
+    source: str
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; a Fraction value becomes a ``"p/q"`` string."""
+        d = asdict(self)
+        if isinstance(self.value, Fraction):
+            d["value"] = str(self.value)
+        return d
+
+
+_TABLE: tuple[tuple[str, str, str, Callable[[int, tuple[int, ...]], int | Fraction]], ...] = (
+    ("trivial 2^N", "upper", "Montufar et al. 2014 (THEORY 4.1)", lambda n0, ws: trivial_upper(ws)),
+    ("Zaslavsky product", "upper", "Zaslavsky 1975 by induction (THEORY 4.2)", zaslavsky_product),
+    ("Montufar 2017", "upper", "Montufar, SampTA 2017 (THEORY 4.3)", montufar2017_upper),
+    ("Serra 2018 Thm 1", "upper", "Serra et al., ICML 2018, Thm 1 (THEORY 4.4)", serra2018_upper),
+    ("Telgarsky prod 2n_l", "upper", "Telgarsky 2015/2016, network lemma (THEORY 2.2)",
+     lambda n0, ws: _one_input(n0, telgarsky_1d_upper, ws)),
+    ("Serra 2018 Thm 5", "exact", "Serra et al., ICML 2018, Thm 5 (THEORY 4.4)",
+     lambda n0, ws: _one_input(n0, serra2018_1d_max, ws)),
+    ("one hidden layer", "exact", "Zaslavsky 1975; Serra et al. 2018 Thm 1 tight for L = 1 (THEORY 1.4)",
+     lambda n0, ws: _one_layer(n0, ws)),
+    ("Serra 2018 Thm 6", "lower", "Serra et al., ICML 2018, Thm 6 (THEORY 4.4)", serra2018_lower),
+    ("Montufar 2014", "lower", "Montufar et al., NIPS 2014 (THEORY 3.1)", montufar2014_lower),
+    ("Montufar 2014 asymptotic", "scale", "Montufar et al. 2014, Omega form (THEORY 3.2)",
+     montufar2014_asymptotic),
+    ("Raghu n^(n0 L)", "scale", "Raghu et al., ICML 2017, O-scale only (THEORY 4.2)", raghu_scale),
+)
+
+
+def all_bounds(n0: int, widths: Sequence[int]) -> list[BoundRow]:
+    """Every bound of this module for the architecture ``(n0; widths)``.
+
+    Returns
+    -------
+    list of BoundRow
+        Upper bounds, exact maxima, lower bounds, then scales.  A bound whose
+        hypotheses fail has ``value=None`` and ``reason="does not apply: ..."``.
+
+    Raises
+    ------
+    SpecError
+        If the architecture itself is malformed (``n0 < 1``, no layers, a
+        width below 1).
+
+    Examples
+    --------
+    >>> [(r.name, r.value) for r in all_bounds(1, [3, 3]) if r.kind == "exact"]
+    [('Serra 2018 Thm 5', 16), ('one hidden layer', None)]
+    """
+    n0, ws = _arch(n0, widths)
+    rows = []
+    for name, kind, source, fn in _TABLE:
+        try:
+            value: int | Fraction | None = fn(n0, ws)
+            reason = ""
+        except SpecError as e:
+            value, reason = None, f"does not apply: {e}"
+        rows.append(BoundRow(name, value, kind, source, reason))
+    return rows
+
+
+# --- helpers --------------------------------------------------------------------
+
+def _one_input(n0: int, fn: Callable[[Sequence[int]], int], ws: Sequence[int]) -> int:
+    _require(n0 == 1, f"needs one input (n0 = 1), got n0 = {n0}")
+    return fn(ws)
+
+
+def _one_layer(n0: int, ws: Sequence[int]) -> int:
+    _require(len(ws) == 1, f"needs one hidden layer, got {len(ws)}")
+    return zaslavsky(ws[0], n0)
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise SpecError(message)
+
+
+def _int(x: Any, name: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise SpecError(f"{name} must be an integer, got {x!r}")
+    return int(x)
+
+
+def _nonneg(x: Any, name: str) -> int:
+    v = _int(x, name)
+    if v < 0:
+        raise SpecError(f"{name} must be >= 0, got {v}")
+    return v
+
+
+def _positive(x: Any, name: str) -> int:
+    v = _int(x, name)
+    if v < 1:
+        raise SpecError(f"{name} must be >= 1, got {v}")
+    return v
+
+
+def _arch(n0: Any, widths: Sequence[Any]) -> tuple[int, tuple[int, ...]]:
+    n0 = _positive(n0, "n0")
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+        raise SpecError(f"widths must be a sequence of positive integers, got {widths!r}")
+    ws = tuple(_positive(n, f"width n_{l + 1}") for l, n in enumerate(widths))
+    if not ws:
+        raise SpecError("an architecture needs at least one hidden layer")
+    return n0, ws

@@ -1,0 +1,29 @@
+"""``cpa eval NET X1 X2 ...``: exact value of a network at a rational point."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import emit_json, load_network
+from ..numbers import to_rational
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="exact value of a network at a rational point")
+    p.add_argument("network", help="network file (.json, .npz, .onnx, .pt)")
+    p.add_argument("x", nargs="+", help="coordinates, e.g. 1/3 2 0.5 (exact)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    net = load_network(args.network)
+    x = [to_rational(t, f"coordinate {i + 1}") for i, t in enumerate(args.x)]
+    y = net(x)
+    pattern = net.activation_pattern(x)
+    if args.json:
+        emit_json({"x": [str(t) for t in x], "y": [str(t) for t in y],
+                   "activation_pattern": ["".join("1" if a else "0" for a in layer) for layer in pattern]})
+        return 0
+    print(" ".join(str(t) for t in y))
+    return 0
