@@ -2,3 +2,6 @@
 
 They return results and never assert; the tests assert on what they return.
 """
+
+from .theorems import theorems as theorems, TheoremRow as TheoremRow
+from .equivalence import equivalent as equivalent, Equivalence as Equivalence

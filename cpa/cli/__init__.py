@@ -21,7 +21,11 @@ _COMMANDS = (
     "compile",
     "info",
     "eval",
+    "regions",
+    "plot",
     "bounds",
+    "theorems",
+    "convert",
 )
 
 

@@ -1,0 +1,49 @@
+"""Reading and writing networks: exact JSON, npz, ONNX and PyTorch.
+
+>>> from cpa.io import load_network, save_network       # dispatch on the extension
+>>> from cpa.io import from_torch, to_torch, read_onnx, write_onnx
+
+Every reader is exact (a float weight is the dyadic rational it denotes) and
+none executes code from the file.  Writers to float formats return whether
+the weights were written exactly.  ``import cpa.io`` does not import torch
+or onnx; the functions that need them import them when called and raise
+:class:`MissingExtraError` naming the extra (``pip install 'cpa[torch]'``,
+``pip install 'cpa[onnx]'``) when they are missing.
+"""
+
+from __future__ import annotations
+
+from ._deps import MissingExtraError as MissingExtraError
+from ._floats import representable as representable
+from .files import (
+    FORMATS as FORMATS,
+    describe_format as describe_format,
+    format_of as format_of,
+    is_exact_format as is_exact_format,
+    load_network as load_network,
+    save_network as save_network,
+)
+from .onnx_io import read_onnx as read_onnx, write_onnx as write_onnx
+from .torch_io import (
+    from_torch as from_torch,
+    load_torch as load_torch,
+    save_torch as save_torch,
+    to_torch as to_torch,
+)
+
+__all__ = [
+    "load_network",
+    "save_network",
+    "format_of",
+    "describe_format",
+    "is_exact_format",
+    "FORMATS",
+    "from_torch",
+    "to_torch",
+    "load_torch",
+    "save_torch",
+    "read_onnx",
+    "write_onnx",
+    "representable",
+    "MissingExtraError",
+]

@@ -1,0 +1,182 @@
+"""Load and save networks by file extension.
+
+=================  ======================================  =====================
+extension          format                                  exact on write?
+=================  ======================================  =====================
+``.json``          cpa's canonical exact JSON ("p/q")       always
+``.npz``           ``W0, b0, W1, b1, ...`` float64 arrays   if weights are float64
+``.onnx``          Gemm/Relu chain (extra ``cpa[onnx]``)    if weights fit dtype
+``.pt``, ``.pth``  torch state_dict (extra ``cpa[torch]``)  if weights fit dtype
+=================  ======================================  =====================
+
+Reading is always exact (floats at their exact binary value) and never
+executes code from the file: npz is read with ``allow_pickle=False``, torch
+files with ``weights_only=True``, ONNX graphs are interpreted symbolically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+from ..errors import FormatError
+from ..network import ReLUNetwork
+from ._floats import float_kind, representable
+
+__all__ = ["load_network", "save_network", "format_of", "describe_format", "is_exact_format", "FORMATS"]
+
+#: extension -> format name
+FORMATS: dict[str, str] = {
+    ".json": "json",
+    ".npz": "npz",
+    ".onnx": "onnx",
+    ".pt": "torch",
+    ".pth": "torch",
+}
+
+_DESCRIPTION = {"json": "exact JSON", "npz": "npz float64 arrays", "onnx": "ONNX", "torch": "torch state_dict"}
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The format name (``"json"``, ``"npz"``, ``"onnx"``, ``"torch"``) for a file name.
+
+    Raises
+    ------
+    FormatError
+        For an unknown extension; the message lists the known ones.
+    """
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    try:
+        return FORMATS[ext]
+    except KeyError:
+        known = ", ".join(FORMATS)
+        raise FormatError(f"unknown network file extension {ext or '(none)'!r} in {os.fspath(path)!r}; "
+                          f"known: {known}") from None
+
+
+def load_network(path: str | os.PathLike[str]) -> ReLUNetwork:
+    """Read a network file; the format comes from the extension.
+
+    Parameters
+    ----------
+    path
+        A ``.json``, ``.npz``, ``.onnx``, ``.pt`` or ``.pth`` file.
+
+    Returns
+    -------
+    ReLUNetwork
+        Exact weights (float formats: each float at its exact binary value).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    FormatError
+        For an unknown extension or a file that is not a valid network of
+        its format (including pickled objects in npz or torch files, which
+        are refused without being unpickled).
+    UnsupportedLayerError
+        For ONNX or torch models with layers other than affine and ReLU.
+    MissingExtraError
+        For ``.onnx``/``.pt`` files when the extra is not installed.
+    """
+    fmt = format_of(path)
+    name = os.fspath(path)
+    if not os.path.isfile(name):
+        raise FileNotFoundError(2, "no such network file", name)
+    return _READERS[fmt](name)
+
+
+def save_network(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None) -> bool:
+    """Write ``net``; the format comes from the extension.
+
+    Parameters
+    ----------
+    net
+        The network.
+    path
+        A ``.json``, ``.npz``, ``.onnx``, ``.pt`` or ``.pth`` file name.
+    dtype
+        ``"float32"`` or ``"float64"`` (default) for ``.onnx`` and ``.pt``;
+        ``.npz`` is always float64 and ``.json`` exact.
+
+    Returns
+    -------
+    bool
+        True when the file holds the weights exactly; otherwise they were
+        rounded to ``dtype`` and a warning was logged.
+
+    Raises
+    ------
+    FormatError
+        For an unknown extension, or ``dtype="float32"`` with ``.npz``/``.json``.
+    """
+    fmt = format_of(path)
+    name = os.fspath(path)
+    if fmt in ("json", "npz") and dtype is not None and float_kind(dtype) != "float64":
+        raise FormatError(f"{fmt} files are written as {'exact rationals' if fmt == 'json' else 'float64'}; "
+                          f"dtype {dtype!r} applies to .onnx and .pt files only")
+    if fmt == "json":
+        net.to_json(name)
+        return True
+    if fmt == "npz":
+        return bool(net.to_npz(name))
+    if fmt == "onnx":
+        from .onnx_io import write_onnx
+
+        return write_onnx(net, name, dtype=float_kind(dtype))
+    from .torch_io import save_torch
+
+    return save_torch(net, name, dtype=float_kind(dtype))
+
+
+def is_exact_format(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None) -> bool:
+    """Would :func:`save_network` write ``net`` to ``path`` exactly?"""
+    fmt = format_of(path)
+    return fmt == "json" or representable(net, "float64" if fmt == "npz" else float_kind(dtype))
+
+
+def describe_format(path: str | os.PathLike[str]) -> str:
+    """A short human name of the format of ``path`` (``"ONNX"``, ``"exact JSON"``, ...)."""
+    return _DESCRIPTION[format_of(path)]
+
+
+# --- readers -------------------------------------------------------------------
+
+def _read_json(name: str) -> ReLUNetwork:
+    try:
+        with open(name, encoding="utf-8-sig") as fh:
+            doc = json.load(fh)
+    except UnicodeDecodeError:
+        raise FormatError(f"{name!r} is not a text (JSON) file") from None
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{name!r}: malformed JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    try:
+        return ReLUNetwork.from_dict(doc)
+    except FormatError as e:
+        raise FormatError(f"{name!r}: {e}") from None
+
+
+def _read_npz(name: str) -> ReLUNetwork:
+    return ReLUNetwork.from_npz(name)
+
+
+def _read_onnx(name: str) -> ReLUNetwork:
+    from .onnx_io import read_onnx
+
+    return read_onnx(name)
+
+
+def _read_torch(name: str) -> ReLUNetwork:
+    from .torch_io import load_torch
+
+    return load_torch(name)
+
+
+_READERS: dict[str, Callable[[str], ReLUNetwork]] = {
+    "json": _read_json,
+    "npz": _read_npz,
+    "onnx": _read_onnx,
+    "torch": _read_torch,
+}

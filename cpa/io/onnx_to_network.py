@@ -1,0 +1,738 @@
+"""Read an ONNX graph as an exact ReLU network, by symbolic interpretation.
+
+The graph is never executed.  Each tensor of the graph is evaluated, in
+topological order, either to a *constant* (an exact array: floats at their
+exact binary value, integers as int64) or to a *symbolic* tensor whose every
+entry is an exact affine function ``w . h + c`` of the current hidden state
+``h`` (the network input, or the output of the last ReLU).  A ``Relu`` of a
+symbolic tensor closes one layer of the network: its affine functions become
+``(W, b)`` and the new hidden state is ``relu(W h + b)``.  The graph output,
+an affine function of the last hidden state, is the final layer.
+
+One table maps each supported operator to a small function; a first pass
+reports *every* unsupported node (name and op type) at once.
+
+Supported: ``Gemm`` (any ``alpha``, ``beta``, ``transA``, ``transB``; the
+float32 attributes are used at their exact value), ``MatMul``, ``Add``,
+``Sub``, ``Mul``, ``Div`` and ``Neg`` where the result stays affine,
+``Relu``, ``Identity``, ``Constant``, initializers, and the shape plumbing
+of exporters (``Flatten``, ``Reshape``, ``Squeeze``, ``Unsqueeze``,
+``Transpose``, ``Shape``, ``Gather``, ``Slice``, ``Concat``).
+
+Conventions: the graph is read on one example.  An input of rank >= 2 is a
+batch whose leading dimension is taken to be 1 (a symbolic batch dimension
+is what exporters write); its other dimensions must be static.  The network
+input is the input tensor flattened in row-major order, and the network
+output is the output tensor flattened likewise.  Nodes that do not
+contribute to the output are ignored.  Arithmetic is exact: the network
+is the real-number function the graph denotes, not its float evaluation.
+
+Not supported (refused with a message): residual connections or parallel
+ReLU branches (a value used after a later ReLU), products of two
+input-dependent values, models with several inputs or outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..errors import FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
+from ..network import ReLUNetwork
+from ..sparse import SparseMatrix
+from ._floats import fractions_of
+
+__all__ = ["graph_to_network", "SUPPORTED_OPS"]
+
+_ZERO = Fraction(0)
+_ONE = Fraction(1)
+Row = dict[int, Fraction]
+
+#: largest number of entries of an input-dependent tensor (a guard against absurd declared shapes)
+MAX_ENTRIES = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Sym:
+    """A tensor whose entries (row-major) are ``rows[i] . h + b[i]`` in hidden state ``base``."""
+
+    base: int
+    shape: tuple[int, ...]
+    rows: tuple[Row, ...]
+    b: tuple[Fraction, ...]
+
+    @property
+    def is_constant(self) -> bool:
+        return not any(self.rows)
+
+
+Value = Any  # _Sym or np.ndarray (object array of Fractions, or int64)
+
+
+class _Reader:
+    """Interpreter state: values by name, the layers closed so far."""
+
+    def __init__(self, model: Any, source: str):
+        import onnx
+        from onnx import numpy_helper
+
+        self.onnx = onnx
+        self.numpy_helper = numpy_helper
+        self.source = source
+        self.graph = model.graph
+        self.env: dict[str, Value] = {}
+        self.initializers = {t.name: t for t in self.graph.initializer}
+        self.layers: list[tuple[SparseMatrix, tuple[Fraction, ...]]] = []
+        self.sizes: list[int] = []
+        self.relu_nodes: list[str] = []
+        self.node = "?"
+
+    # --- errors --------------------------------------------------------------
+    def unsupported(self, why: str) -> UnsupportedLayerError:
+        return UnsupportedLayerError(f"{self.source}: node {self.node}: {why}")
+
+    def malformed(self, why: str) -> FormatError:
+        return FormatError(f"{self.source}: node {self.node}: {why}")
+
+    # --- values ----------------------------------------------------------------
+    def value(self, name: str) -> Value:
+        if name in self.env:
+            return self.env[name]
+        if name in self.initializers:
+            v = self.tensor(self.initializers[name], f"initializer {name!r}")
+            self.env[name] = v
+            return v
+        raise FormatError(f"{self.source}: node {self.node}: input {name!r} is not produced by any node")
+
+    def tensor(self, proto: Any, where: str) -> np.ndarray:
+        try:
+            arr = self.numpy_helper.to_array(proto)
+        except Exception as e:  # unknown data types, missing external data, ...
+            raise FormatError(f"{self.source}: {where} cannot be read ({e})") from None
+        return _const(np.asarray(arr), f"{self.source}: {where}")
+
+    @property
+    def current(self) -> int:
+        return len(self.layers)
+
+    # --- the one place where layers are made ---------------------------------
+    def relu(self, s: _Sym) -> _Sym:
+        if s.is_constant:
+            return _Sym(self.current, s.shape, s.rows, tuple(v if v > 0 else _ZERO for v in s.b))
+        if s.base != self.current:
+            raise self.unsupported(
+                f"Relu of a value computed before the Relu {self.relu_nodes[s.base]}: "
+                "skip connections and parallel ReLU branches are not supported")
+        if s.base > 0 and all(v >= 0 for v in s.b) and all(c >= 0 for r in s.rows for c in r.values()):
+            return s  # already >= 0 on the (nonnegative) hidden state: relu is the identity
+        n = self.sizes[s.base]
+        W = SparseMatrix((len(s.rows), n), [tuple(sorted(r.items())) for r in s.rows])
+        self.layers.append((W, s.b))
+        self.sizes.append(len(s.rows))
+        self.relu_nodes.append(self.node)
+        return _identity(self.current, s.shape)
+
+
+# --- constants and symbolic tensors -------------------------------------------
+
+def _const(arr: np.ndarray, where: str) -> np.ndarray:
+    if arr.dtype.kind == "f" or arr.dtype.name.startswith(("bfloat", "float")):
+        return fractions_of(arr, where)
+    if arr.dtype.kind in "iu" or arr.dtype.name.startswith(("int", "uint")):
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.int64)
+    raise FormatError(f"{where}: tensor of type {arr.dtype} is not numeric")
+
+
+def _frac(a: np.ndarray) -> np.ndarray:
+    """An int64 or Fraction array as a Fraction array."""
+    if a.dtype == object:
+        return a
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [Fraction(int(v)) for v in a.ravel().tolist()] if a.size else []
+    return out
+
+
+def _identity(base: int, shape: tuple[int, ...]) -> _Sym:
+    n = _size(shape)
+    _check_size(n, shape)
+    return _Sym(base, tuple(shape), tuple({i: _ONE} for i in range(n)), (_ZERO,) * n)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _check_size(n: int, shape: Sequence[int]) -> None:
+    if n > MAX_ENTRIES:
+        raise _TooLarge(f"a tensor of shape {tuple(shape)} ({n} entries) is too large to read "
+                        f"exactly (limit {MAX_ENTRIES})")
+
+
+def _size(shape: Sequence[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _shape(v: Value) -> tuple[int, ...]:
+    return v.shape if isinstance(v, _Sym) else tuple(np.shape(v))
+
+
+def _ints(rd: _Reader, v: Value, what: str) -> list[int]:
+    if isinstance(v, _Sym) or v.dtype != np.int64:
+        if isinstance(v, np.ndarray) and v.dtype == object and all(x.denominator == 1 for x in v.ravel()):
+            return [int(x) for x in v.ravel()]
+        raise rd.unsupported(f"{what} must be a constant integer tensor")
+    return [int(x) for x in v.ravel().tolist()]
+
+
+def _to_sym(base: int, v: Value) -> _Sym:
+    arr = _frac(v)
+    return _Sym(base, tuple(arr.shape), tuple({} for _ in range(arr.size)), tuple(arr.ravel().tolist()))
+
+
+def _common_base(rd: _Reader, syms: Sequence[_Sym]) -> int:
+    bases = {s.base for s in syms if not s.is_constant}
+    if len(bases) > 1:
+        raise rd.unsupported(
+            "combines values from different layers (a skip connection or parallel branch): "
+            "not supported")
+    return bases.pop() if bases else rd.current
+
+
+def _structural(rd: _Reader, datas: Sequence[Value], fn: Callable[..., np.ndarray]) -> Value:
+    """Apply a pure re-indexing ``fn`` (reshape, transpose, gather, concat, ...) to values.
+
+    On constants ``fn`` runs on the arrays; on symbolic tensors it runs on
+    index arrays, and the entries are gathered from the results.
+    """
+    if not any(isinstance(d, _Sym) for d in datas):
+        return fn(*datas)
+    base = _common_base(rd, [d for d in datas if isinstance(d, _Sym)])
+    rows: list[Row] = []
+    b: list[Fraction] = []
+    idx = []
+    for d in datas:
+        s = d if isinstance(d, _Sym) else _to_sym(base, d)
+        idx.append(np.arange(len(rows), len(rows) + len(s.rows), dtype=np.int64).reshape(s.shape))
+        rows.extend(s.rows)
+        b.extend(s.b)
+    out = np.asarray(fn(*idx))
+    _check_size(out.size, out.shape)
+    flat = out.ravel().tolist()
+    return _Sym(base, tuple(out.shape), tuple(rows[i] for i in flat), tuple(b[i] for i in flat))
+
+
+def _broadcast(rd: _Reader, v: Value, shape: tuple[int, ...]) -> Value:
+    if _shape(v) == shape:
+        return v
+    return _structural(rd, [v], lambda a: np.broadcast_to(a, shape))
+
+
+def _scaled(row: Row, c: Fraction) -> Row:
+    if c == 0:
+        return {}
+    if c == 1:
+        return row
+    return {j: c * v for j, v in row.items()}
+
+
+def _lincomb(terms: Sequence[tuple[Row, Fraction]]) -> Row:
+    acc: dict[int, Fraction] = {}
+    for row, c in terms:
+        if c:
+            for j, v in row.items():
+                acc[j] = acc.get(j, _ZERO) + c * v
+    return {j: v for j, v in acc.items() if v}
+
+
+# --- elementwise arithmetic ----------------------------------------------------
+
+def _binary(rd: _Reader, a: Value, b: Value, op: str) -> Value:
+    try:
+        shape = tuple(np.broadcast_shapes(_shape(a), _shape(b)))
+    except ValueError:
+        raise rd.malformed(f"shapes {_shape(a)} and {_shape(b)} do not broadcast") from None
+    if not isinstance(a, _Sym) and not isinstance(b, _Sym):
+        return _const_binary(rd, a, b, op)
+    a, b = _broadcast(rd, a, shape), _broadcast(rd, b, shape)
+    if op in ("Add", "Sub"):
+        sign = _ONE if op == "Add" else -_ONE
+        if not isinstance(b, _Sym):
+            cb = _frac(b).ravel().tolist()
+            return _Sym(a.base, shape, a.rows, tuple(x + sign * y for x, y in zip(a.b, cb)))
+        if not isinstance(a, _Sym):
+            a = _to_sym(b.base, a)
+        base = _common_base(rd, [a, b])
+        rows = tuple(_lincomb([(r, _ONE), (s, sign)]) if s else r for r, s in zip(a.rows, b.rows))
+        return _Sym(base, shape, rows, tuple(x + sign * y for x, y in zip(a.b, b.b)))
+    # Mul, Div: one side must be constant
+    if isinstance(a, _Sym) and isinstance(b, _Sym):
+        if b.is_constant:
+            b = np.array(b.b, dtype=object).reshape(shape)
+        elif a.is_constant and op == "Mul":
+            a, b = b, np.array(a.b, dtype=object).reshape(shape)
+        else:
+            raise rd.unsupported(f"{op} of two input-dependent values is not piecewise affine")
+    if not isinstance(a, _Sym):
+        if op == "Div":
+            raise rd.unsupported("division by an input-dependent value is not piecewise affine")
+        a, b = b, a
+    cs = _frac(b).ravel().tolist()
+    if op == "Div":
+        if any(c == 0 for c in cs):
+            raise rd.malformed("division by zero")
+        cs = [1 / c for c in cs]
+    return _Sym(a.base, shape, tuple(_scaled(r, c) for r, c in zip(a.rows, cs)),
+                tuple(x * c for x, c in zip(a.b, cs)))
+
+
+def _const_binary(rd: _Reader, a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
+    if a.dtype == np.int64 and b.dtype == np.int64 and op != "Div":
+        return {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply}[op](a, b)
+    fa, fb = _frac(a), _frac(b)
+    try:
+        if op == "Add":
+            return fa + fb
+        if op == "Sub":
+            return fa - fb
+        if op == "Mul":
+            return fa * fb
+        q = fa / fb
+    except ZeroDivisionError:
+        raise rd.malformed("division by zero") from None
+    if a.dtype == np.int64 and b.dtype == np.int64:  # integer division truncates
+        return np.array([int(v) for v in np.ravel(q)], dtype=np.int64).reshape(np.shape(q))
+    return q
+
+
+# --- matrix products --------------------------------------------------------------
+
+def _matmul(rd: _Reader, a: Value, b: Value) -> Value:
+    """numpy/ONNX ``matmul`` with at most one input-dependent operand and a 1-D/2-D constant."""
+    if not isinstance(a, _Sym) and not isinstance(b, _Sym):
+        return np.matmul(_frac(a), _frac(b))
+    if isinstance(a, _Sym) and isinstance(b, _Sym):
+        if b.is_constant:
+            b = np.array(b.b, dtype=object).reshape(b.shape)
+        elif a.is_constant:
+            a = np.array(a.b, dtype=object).reshape(a.shape)
+        else:
+            raise rd.unsupported("MatMul of two input-dependent values is not piecewise affine")
+        return _matmul(rd, a, b)
+    if isinstance(a, _Sym):
+        return _sym_times_const(rd, a, _frac(b))
+    return _const_times_sym(rd, _frac(a), b)
+
+
+def _sym_times_const(rd: _Reader, s: _Sym, B: np.ndarray) -> _Sym:
+    vec = B.ndim == 1
+    if vec:
+        B = B.reshape(-1, 1)
+    if B.ndim != 2 or len(s.shape) == 0:
+        raise rd.unsupported(f"MatMul of shapes {s.shape} and {B.shape} (batched weights) is not supported")
+    k, m = B.shape
+    if s.shape[-1] != k:
+        raise rd.malformed(f"MatMul shapes {s.shape} and {B.shape} do not fit")
+    prefix = s.shape[:-1]
+    _check_size(_size(prefix) * m, prefix + (m,))
+    cols = [[(j, B[j, i]) for j in range(k) if B[j, i] != 0] for i in range(m)]
+    rows, bs = [], []
+    for p in range(_size(prefix)):
+        off = p * k
+        for i in range(m):
+            rows.append(_lincomb([(s.rows[off + j], c) for j, c in cols[i]]))
+            bs.append(sum((s.b[off + j] * c for j, c in cols[i]), _ZERO))
+    shape = prefix if vec else prefix + (m,)
+    return _Sym(s.base, tuple(shape), tuple(rows), tuple(bs))
+
+
+def _const_times_sym(rd: _Reader, A: np.ndarray, s: _Sym) -> _Sym:
+    avec, svec = A.ndim == 1, len(s.shape) == 1
+    if avec:
+        A = A.reshape(1, -1)
+    if A.ndim != 2 or len(s.shape) == 0:
+        raise rd.unsupported(f"MatMul of shapes {A.shape} and {s.shape} (batched weights) is not supported")
+    shape = s.shape + (1,) if svec else s.shape
+    m, k = A.shape
+    if shape[-2] != k:
+        raise rd.malformed(f"MatMul shapes {A.shape} and {s.shape} do not fit")
+    n = shape[-1]
+    prefix = shape[:-2]
+    _check_size(_size(prefix) * m * n, prefix + (m, n))
+    arows = [[(l, A[i, l]) for l in range(k) if A[i, l] != 0] for i in range(m)]
+    rows, bs = [], []
+    for p in range(_size(prefix)):
+        off = p * k * n
+        for i in range(m):
+            for j in range(n):
+                terms = [(off + l * n + j, c) for l, c in arows[i]]
+                rows.append(_lincomb([(s.rows[t], c) for t, c in terms]))
+                bs.append(sum((s.b[t] * c for t, c in terms), _ZERO))
+    out = prefix + (m, n)
+    if svec:
+        out = out[:-1]
+    if avec:
+        out = out[:-2] + out[-1:] if not svec else out[:-1]
+    return _Sym(s.base, tuple(out), tuple(rows), tuple(bs))
+
+
+# --- operators ------------------------------------------------------------------
+
+def _attrs(node: Any) -> dict[str, Any]:
+    import onnx
+
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _op_gemm(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if len(ins) < 2 or ins[0] is None or ins[1] is None:
+        raise rd.malformed("Gemm needs inputs A and B")
+    A, B = ins[0], ins[1]
+    C = ins[2] if len(ins) > 2 else None
+    for name, v in (("A", A), ("B", B)):
+        if len(_shape(v)) != 2:
+            raise rd.malformed(f"Gemm input {name} has shape {_shape(v)}, expected a matrix")
+    if at.get("transA", 0):
+        A = _structural(rd, [A], lambda x: x.T)
+    if at.get("transB", 0):
+        B = _structural(rd, [B], lambda x: x.T)
+    Y = _matmul(rd, A, B)
+    alpha, beta = Fraction(at.get("alpha", 1.0)), Fraction(at.get("beta", 1.0))
+    if alpha != 1:
+        Y = _binary(rd, Y, np.array(alpha, dtype=object), "Mul")
+    if C is not None and beta != 0:
+        if beta != 1:
+            C = _binary(rd, C, np.array(beta, dtype=object), "Mul")
+        if tuple(np.broadcast_shapes(_shape(C), _shape(Y))) != _shape(Y):
+            raise rd.malformed(f"Gemm bias C of shape {_shape(C)} does not broadcast to {_shape(Y)}")
+        Y = _binary(rd, Y, C, "Add")
+    return [Y]
+
+
+def _op_matmul(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    return [_matmul(rd, ins[0], ins[1])]
+
+
+def _elementwise(op: str) -> Callable[[_Reader, Any, list[Value | None]], list[Value]]:
+    def run(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+        return [_binary(rd, ins[0], ins[1], op)]
+    return run
+
+
+def _op_neg(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    x = ins[0]
+    if isinstance(x, _Sym):
+        return [_binary(rd, x, np.array(-_ONE, dtype=object), "Mul")]
+    return [-x]
+
+
+def _op_relu(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    x = ins[0]
+    if isinstance(x, _Sym):
+        return [rd.relu(x)]
+    return [np.where(x > 0, x, x * 0)]
+
+
+def _op_identity(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    return [ins[0]]
+
+
+def _op_constant(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if "value" in at:
+        return [rd.tensor(at["value"], f"Constant {rd.node}")]
+    if "value_float" in at:
+        return [np.array(Fraction(at["value_float"]), dtype=object)]
+    if "value_floats" in at:
+        return [_frac_list([Fraction(v) for v in at["value_floats"]])]
+    if "value_int" in at:
+        return [np.array(at["value_int"], dtype=np.int64)]
+    if "value_ints" in at:
+        return [np.array(at["value_ints"], dtype=np.int64)]
+    raise rd.unsupported(f"Constant with attribute {', '.join(at) or '(none)'} is not supported")
+
+
+def _frac_list(vals: list[Fraction]) -> np.ndarray:
+    out = np.empty(len(vals), dtype=object)
+    out[:] = vals
+    return out
+
+
+def _op_flatten(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    shape = _shape(ins[0])
+    axis = int(_attrs(node).get("axis", 1))
+    if axis < 0:
+        axis += len(shape)
+    if not 0 <= axis <= len(shape):
+        raise rd.malformed(f"Flatten axis {axis} out of range for shape {shape}")
+    target = (_size(shape[:axis]), _size(shape[axis:]))
+    return [_structural(rd, [ins[0]], lambda a: a.reshape(target))]
+
+
+def _op_reshape(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    spec = list(at["shape"]) if "shape" in at else _ints(rd, ins[1], "Reshape shape")
+    shape = _shape(ins[0])
+    target = []
+    for i, t in enumerate(spec):
+        if t == 0 and not at.get("allowzero", 0):
+            if i >= len(shape):
+                raise rd.malformed(f"Reshape {spec}: no dimension {i} to copy in {shape}")
+            t = shape[i]
+        target.append(int(t))
+    if target.count(-1) > 1:
+        raise rd.malformed(f"Reshape {spec}: more than one -1")
+    if -1 in target:
+        known = _size([t for t in target if t != -1])
+        if known == 0 or _size(shape) % known:
+            raise rd.malformed(f"cannot reshape {shape} to {spec} (the graph is read on a batch of one example)")
+        target[target.index(-1)] = _size(shape) // known
+    if _size(target) != _size(shape):
+        raise rd.malformed(f"cannot reshape {shape} to {spec} (the graph is read on a batch of one example)")
+    return [_structural(rd, [ins[0]], lambda a: a.reshape(target))]
+
+
+def _axes(rd: _Reader, node: Any, ins: list[Value | None], rank: int) -> list[int] | None:
+    at = _attrs(node)
+    if "axes" in at:
+        axes = list(at["axes"])
+    elif len(ins) > 1 and ins[1] is not None:
+        axes = _ints(rd, ins[1], f"{node.op_type} axes")
+    else:
+        return None
+    return [a + rank if a < 0 else a for a in axes]
+
+
+def _op_squeeze(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    shape = _shape(ins[0])
+    axes = _axes(rd, node, ins, len(shape))
+    if axes is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    if any(not 0 <= a < len(shape) or shape[a] != 1 for a in axes):
+        raise rd.malformed(f"cannot squeeze axes {axes} of shape {shape}")
+    return [_structural(rd, [ins[0]], lambda a: np.squeeze(a, axis=tuple(axes)))]
+
+
+def _op_unsqueeze(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    shape = _shape(ins[0])
+    raw = _axes(rd, node, ins, 0)
+    if raw is None:
+        raise rd.malformed("Unsqueeze without axes")
+    rank = len(shape) + len(raw)
+    axes = [a + rank if a < 0 else a for a in raw]
+    return [_structural(rd, [ins[0]], lambda a: np.expand_dims(a, tuple(axes)))]
+
+
+def _op_transpose(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    perm = _attrs(node).get("perm")
+    axes = tuple(perm) if perm is not None else None
+    return [_structural(rd, [ins[0]], lambda a: np.transpose(a, axes))]
+
+
+def _op_shape(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    shape = _shape(ins[0])
+    start, end = at.get("start", 0), at.get("end", None)
+    return [np.array(shape[start:end], dtype=np.int64)]
+
+
+def _op_gather(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    idx = np.array(_ints(rd, ins[1], "Gather indices"), dtype=np.int64).reshape(_shape(ins[1]))
+    axis = int(_attrs(node).get("axis", 0))
+    return [_structural(rd, [ins[0]], lambda a: np.take(a, idx, axis=axis))]
+
+
+def _op_slice(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    shape = _shape(ins[0])
+    if "starts" in at:
+        starts, ends = list(at["starts"]), list(at["ends"])
+        axes = list(at.get("axes", range(len(starts))))
+        steps = [1] * len(starts)
+    else:
+        def opt(i: int, what: str) -> list[int] | None:
+            return _ints(rd, ins[i], f"Slice {what}") if len(ins) > i and ins[i] is not None else None
+        starts, ends = opt(1, "starts") or [], opt(2, "ends") or []
+        axes = opt(3, "axes") or list(range(len(starts)))
+        steps = opt(4, "steps") or [1] * len(starts)
+    index: list[slice] = [slice(None)] * len(shape)
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        if st == 0:
+            raise rd.malformed("Slice step 0")
+        index[a + len(shape) if a < 0 else a] = slice(s, e, st)
+    key = tuple(index)
+    return [_structural(rd, [ins[0]], lambda a: a[key])]
+
+
+def _op_concat(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    axis = int(_attrs(node)["axis"])
+    datas = [v for v in ins if v is not None]
+    if all(not isinstance(v, _Sym) for v in datas) and len({v.dtype for v in datas}) > 1:
+        datas = [_frac(v) for v in datas]
+    return [_structural(rd, datas, lambda *xs: np.concatenate(xs, axis=axis))]
+
+
+_Op = Callable[[_Reader, Any, list[Value | None]], list[Value]]
+
+#: op type -> function(reader, node, input values) -> output values
+_OPS: dict[str, _Op] = {
+    "Gemm": _op_gemm,
+    "MatMul": _op_matmul,
+    "Add": _elementwise("Add"),
+    "Sub": _elementwise("Sub"),
+    "Mul": _elementwise("Mul"),
+    "Div": _elementwise("Div"),
+    "Neg": _op_neg,
+    "Relu": _op_relu,
+    "Identity": _op_identity,
+    "Constant": _op_constant,
+    "Flatten": _op_flatten,
+    "Reshape": _op_reshape,
+    "Squeeze": _op_squeeze,
+    "Unsqueeze": _op_unsqueeze,
+    "Transpose": _op_transpose,
+    "Shape": _op_shape,
+    "Gather": _op_gather,
+    "Slice": _op_slice,
+    "Concat": _op_concat,
+}
+
+SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(_OPS))
+
+
+# --- driver -------------------------------------------------------------------------
+
+def _label(i: int, node: Any) -> str:
+    if node.name:
+        return repr(node.name)
+    out = node.output[0] if node.output else "?"
+    return f"#{i} (output {out!r})"
+
+
+def _live_nodes(graph: Any, output: str) -> list[tuple[int, Any]]:
+    """Nodes that the output depends on, in a topological order."""
+    producer: dict[str, int] = {}
+    for i, n in enumerate(graph.node):
+        for o in n.output:
+            if o:
+                producer[o] = i
+    needed: set[int] = set()
+    stack = [output]
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in producer:
+            continue
+        seen.add(name)
+        i = producer[name]
+        if i not in needed:
+            needed.add(i)
+            stack.extend(x for x in graph.node[i].input if x)
+    # Kahn's algorithm (graphs are meant to be sorted already; do not rely on it)
+    order: list[tuple[int, Any]] = []
+    done: set[str] = set()
+    pending = sorted(needed)
+    while pending:
+        rest = []
+        for i in pending:
+            n = graph.node[i]
+            if all(not x or x not in producer or producer[x] not in needed or x in done for x in n.input):
+                order.append((i, n))
+                done.update(n.output)
+            else:
+                rest.append(i)
+        if len(rest) == len(pending):
+            raise FormatError("the graph has a cycle")
+        pending = rest
+    return order
+
+
+def _input_shape(vi: Any, source: str) -> tuple[int, ...]:
+    t = vi.type.tensor_type
+    if not t.HasField("shape"):
+        raise FormatError(f"{source}: input {vi.name!r} has no declared shape")
+    dims = list(t.shape.dim)
+    shape = []
+    for k, d in enumerate(dims):
+        if k == 0 and len(dims) >= 2:
+            shape.append(1)  # the batch dimension: one example
+        elif d.HasField("dim_value") and d.dim_value > 0:
+            shape.append(int(d.dim_value))
+        else:
+            raise FormatError(
+                f"{source}: input {vi.name!r} dimension {k} is not a fixed size "
+                f"({d.dim_param or 'unknown'}); only the leading batch dimension may vary")
+    return tuple(shape)
+
+
+def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
+    """Interpret an ``onnx.ModelProto`` as an exact :class:`ReLUNetwork` (see the module docstring).
+
+    Raises
+    ------
+    UnsupportedLayerError
+        Listing every node with an unsupported op type; or naming the first
+        node whose use of supported operators is not a ReLU network (skip
+        connection, product of input-dependent values, ...).
+    FormatError
+        If the graph is malformed (shapes that do not fit, missing inputs, ...).
+    """
+    g = model.graph
+    if g.sparse_initializer:
+        raise UnsupportedLayerError(f"{source}: sparse initializers are not supported")
+    init_names = {t.name for t in g.initializer}
+    inputs = [vi for vi in g.input if vi.name not in init_names]
+    if len(inputs) != 1:
+        raise FormatError(f"{source}: expected one input, the graph has {len(inputs)}: "
+                          + ", ".join(repr(v.name) for v in inputs))
+    if len(g.output) != 1:
+        raise FormatError(f"{source}: expected one output, the graph has {len(g.output)}")
+    out_name = g.output[0].name
+    order = _live_nodes(g, out_name)
+    bad = [f"node {_label(i, n)} ({n.op_type if n.domain in ('', 'ai.onnx') else n.domain + '.' + n.op_type})"
+           for i, n in order if n.op_type not in _OPS or n.domain not in ("", "ai.onnx")]
+    if bad:
+        raise UnsupportedLayerError(
+            f"{source}: {len(bad)} unsupported operator{'s' if len(bad) > 1 else ''}: "
+            + "; ".join(bad) + f" (supported: {', '.join(SUPPORTED_OPS)})")
+    rd = _Reader(model, source)
+    x = inputs[0]
+    shape = _input_shape(x, source)
+    rd.sizes.append(_size(shape))
+    try:
+        rd.env[x.name] = _identity(0, shape)
+    except _TooLarge as e:
+        raise FormatError(f"{source}: input {x.name!r}: {e}") from None
+    for i, node in order:
+        rd.node = f"{_label(i, node)} ({node.op_type})"
+        ins = [rd.value(name) if name else None for name in node.input]
+        try:
+            outs = _OPS[node.op_type](rd, node, ins)
+        except (FormatError, InvalidNumberError):
+            raise
+        except _TooLarge as e:
+            raise rd.malformed(str(e)) from None
+        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError) as e:
+            raise rd.malformed(f"cannot be evaluated ({type(e).__name__}: {e})") from None
+        for name, v in zip(node.output, outs):
+            if name:
+                rd.env[name] = v
+    rd.node = f"graph output {out_name!r}"
+    y = rd.value(out_name)
+    if not isinstance(y, _Sym):
+        y = _to_sym(rd.current, y)
+    if not y.is_constant and y.base != rd.current:
+        raise rd.unsupported("the output depends on a value computed before the last Relu")
+    W = SparseMatrix((len(y.rows), rd.sizes[-1]), [tuple(sorted(r.items())) for r in y.rows])
+    try:
+        return ReLUNetwork([*rd.layers, (W, y.b)])
+    except (ShapeError, InvalidNumberError) as e:
+        raise FormatError(f"{source}: {e}") from None

@@ -1,0 +1,174 @@
+"""Plots of CPA functions and their linear regions (matplotlib, imported lazily).
+
+Every function takes ``ax=None`` (a new figure is made) and returns the axes.
+Drawing uses floats; the regions and breakpoints drawn are the exact ones,
+converted to floats only for display.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["plot_function_1d", "plot_surface", "plot_regions", "region_polygon"]
+
+
+def _axes(ax: Any, projection: str | None = None) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(6, 4.5))
+    return fig.add_subplot(111, projection=projection) if projection else fig.add_subplot(111)
+
+
+def _lo_hi(domain: Any, default: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    if domain is None:
+        return np.array([default[0]]), np.array([default[1]])
+    if hasattr(domain, "lo") and hasattr(domain, "hi"):
+        return np.array([float(t) for t in domain.lo]), np.array([float(t) for t in domain.hi])
+    lo, hi = domain
+    return np.atleast_1d(np.array(lo, dtype=float)), np.atleast_1d(np.array(hi, dtype=float))
+
+
+def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, breakpoints: bool = True,
+                     ax: Any = None, **line_kwargs: Any) -> Any:
+    """Graph of a univariate network on ``domain`` (``(lo, hi)`` or a :class:`~cpa.domains.Box`).
+
+    The graph is drawn through the exact breakpoints (found by exact region
+    enumeration), so it is exact up to display; breakpoints are marked.
+    """
+    ax = _axes(ax)
+    lo, hi = _lo_hi(domain, (-1.0, 1.0))
+    xs = [float(lo[0]), float(hi[0])]
+    if breakpoints:
+        from .domains import Box
+        from .regions import regions
+
+        cx = regions(net, Box([lo[0]], [hi[0]]))
+        bps = sorted({float(v[0]) for r in cx.regions for v in r.vertices})
+        inner = [b for b in bps if xs[0] < b < xs[1]]
+        xs = sorted(set(xs + inner))
+    grid = np.array(xs)
+    ys = net.evaluate_float(grid.reshape(-1, 1))[:, output]
+    ax.plot(grid, ys, **({"color": "C0", "lw": 1.8} | line_kwargs))
+    if breakpoints and len(grid) > 2:
+        ax.plot(grid[1:-1], ys[1:-1], "o", color="C3", ms=3.5, label=f"{len(grid) - 2} breakpoints")
+        ax.legend(loc="best", fontsize=8)
+    ax.set_xlabel("x")
+    ax.set_ylabel("f(x)")
+    return ax
+
+
+def plot_surface(net: Any, domain: Any = ((-1.0, -1.0), (1.0, 1.0)), *, output: int = 0, resolution: int = 80,
+                 ax: Any = None, **surf_kwargs: Any) -> Any:
+    """3-D surface of a network with two inputs and (at least) one output."""
+    if net.input_dim != 2:
+        from .errors import ShapeError
+
+        raise ShapeError(f"plot_surface needs a network with 2 inputs, this one has {net.input_dim}")
+    ax = _axes(ax, projection="3d")
+    lo, hi = _lo_hi(domain, (-1.0, 1.0))
+    u = np.linspace(lo[0], hi[0], resolution)
+    v = np.linspace(lo[1], hi[1], resolution)
+    U, V = np.meshgrid(u, v)
+    Z = net.evaluate_float(np.column_stack([U.ravel(), V.ravel()]))[:, output].reshape(U.shape)
+    ax.plot_surface(U, V, Z, **({"cmap": "viridis", "linewidth": 0, "antialiased": True} | surf_kwargs))
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return ax
+
+
+def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "region", ax: Any = None,
+                 edgecolor: str = "k", linewidth: float = 0.4, cmap: str = "tab20") -> Any:
+    """The linear regions of a 2-D network, drawn as one collection of polygons.
+
+    Parameters
+    ----------
+    complex_or_net
+        A :class:`~cpa.regions.RegionComplex` with 2 inputs, or a network (then
+        ``domain`` is enumerated).
+    color_by
+        ``"region"`` (one colour per activation region) or ``"piece"`` (one per affine piece).
+    """
+    from matplotlib.collections import PolyCollection
+    import matplotlib
+
+    cx = complex_or_net
+    if not hasattr(cx, "regions"):
+        from .regions import regions
+
+        cx = regions(complex_or_net, domain)
+    if cx.network.input_dim != 2:
+        from .errors import ShapeError
+
+        raise ShapeError(f"plot_regions draws 2-D region maps; this complex has {cx.network.input_dim} inputs")
+    ax = _axes(ax)
+    window = _window(cx, domain)
+    polys = [[(float(x), float(y)) for x, y in region_polygon(r.hrep, window)] for r in cx.regions]
+    if color_by == "piece":
+        label = {}
+        for k, piece in enumerate(cx.pieces):
+            for i in piece:
+                label[i] = k
+        keys = [label[i] for i in range(len(polys))]
+    elif color_by == "region":
+        keys = list(range(len(polys)))
+    else:
+        raise ValueError(f"color_by must be 'region' or 'piece', got {color_by!r}")
+    colormap = matplotlib.colormaps[cmap]
+    colors = [colormap((k * 7) % colormap.N) for k in keys]
+    coll = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
+    ax.add_collection(coll)
+    xs = [p[0] for poly in polys for p in poly]
+    ys = [p[1] for poly in polys for p in poly]
+    if xs:
+        ax.set_xlim(min(xs), max(xs))
+        ax.set_ylim(min(ys), max(ys))
+    ax.set_aspect("equal")
+    ax.set_title(f"{len(polys)} regions" + (f", {len(cx.pieces)} pieces" if color_by == "piece" else ""))
+    return ax
+
+
+def _window(cx: Any, domain: Any) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """The drawing window (x0, x1, y0, y1): the domain if bounded, else a box around every finite vertex."""
+    dom = domain if domain is not None else cx.domain
+    if getattr(dom, "is_bounded", False) and hasattr(dom, "lo"):
+        (x0, y0), (x1, y1) = dom.lo, dom.hi
+        return x0, x1, y0, y1
+    pts = [v for r in cx.regions for v in r.vertices]
+    if hasattr(dom, "vertices"):
+        pts += list(dom.vertices())
+    if not pts:
+        return Fraction(-1), Fraction(1), Fraction(-1), Fraction(1)
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    pad = max(max(xs) - min(xs), max(ys) - min(ys), Fraction(1)) / 4
+    return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+
+
+def region_polygon(hrep: Any, window: tuple[Any, Any, Any, Any]) -> list[tuple[Fraction, Fraction]]:
+    """Vertices (counter-clockwise, exact) of ``{x : A x <= b}`` clipped to the window rectangle.
+
+    Sutherland-Hodgman clipping of the rectangle by each half-plane, in exact rationals.
+    """
+    x0, x1, y0, y1 = (Fraction(t) for t in window)
+    poly = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    A, b = hrep
+    for (a1, a2), c in zip(A, b):
+        if not poly:
+            break
+        out = []
+        n = len(poly)
+        for i in range(n):
+            p, q = poly[i], poly[(i + 1) % n]
+            fp = a1 * p[0] + a2 * p[1] - c
+            fq = a1 * q[0] + a2 * q[1] - c
+            if fp <= 0:
+                out.append(p)
+            if (fp < 0 < fq) or (fq < 0 < fp):
+                t = fp / (fp - fq)
+                out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+        poly = out
+    return poly

@@ -1,0 +1,124 @@
+"""Public entry points: :func:`regions` and :func:`count_regions`.
+
+Both are exact and certified.  The engine is chosen by the input dimension:
+
+* ``d = 1``: breakpoint propagation on homogeneous integer points
+  (:mod:`cpa.regions._line`), fast enough for 2^20 regions;
+* any ``d`` (and ``d = 2``): vertex-based layer-wise refinement
+  (:mod:`cpa.regions._vertex`) with a certified float64 filter and exact
+  fallback.
+
+``method="line"`` or ``"vertex"`` forces an engine (the vertex engine works for
+``d = 1`` too; tests compare the two).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from ..domains import Box, Polyhedron, Reals, as_domain
+from ..errors import ShapeError
+from ..network import ReLUNetwork
+from .complex import RegionComplex, RegionCount
+
+__all__ = ["regions", "count_regions"]
+
+_log = logging.getLogger("cpa")
+
+_METHODS = ("auto", "line", "vertex")
+
+
+def _as_network(net: Any) -> ReLUNetwork:
+    if isinstance(net, ReLUNetwork):
+        return net
+    return ReLUNetwork(net)
+
+
+def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+            max_regions: int | None = None, progress: bool = False, method: str = "auto") -> RegionComplex:
+    """Enumerate the activation regions of a ReLU network exactly.
+
+    Parameters
+    ----------
+    net
+        A :class:`~cpa.network.ReLUNetwork` (or layers accepted by its constructor).
+    domain
+        :class:`~cpa.domains.Box`, :class:`~cpa.domains.Polyhedron`, :class:`~cpa.domains.Reals`,
+        a ``(lo, hi)`` pair, or None for all of ``R^d``.
+    max_regions
+        Stop with :class:`~cpa.errors.EnumerationLimitError` (carrying the partial count)
+        once more regions than this are certain.
+    progress
+        Show a tqdm progress bar (the library never prints otherwise).
+    method
+        ``"auto"`` (default), ``"line"`` (d = 1 only) or ``"vertex"``.
+
+    Returns
+    -------
+    RegionComplex
+
+    Raises
+    ------
+    DomainError
+        If the domain's dimension differs from the network's input dimension, or the
+        domain is empty, not full-dimensional or has non-finite bounds.
+    EnumerationLimitError
+        If ``max_regions`` is exceeded.
+
+    Examples
+    --------
+    >>> from cpa import ReLUNetwork
+    >>> from cpa.domains import Box
+    >>> absx = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> cx = regions(absx, Box([-1], [1]))
+    >>> len(cx), cx.num_pieces, [r.volume() for r in cx]
+    (2, 2, [Fraction(1, 1), Fraction(1, 1)])
+    """
+    network = _as_network(net)
+    dom = as_domain(domain, network.input_dim)
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if max_regions is not None and (not isinstance(max_regions, int) or max_regions < 1):
+        raise ValueError(f"max_regions must be a positive integer, got {max_regions!r}")
+    use = method
+    if use == "auto":
+        use = "line" if network.input_dim == 1 else "vertex"
+    t0 = time.perf_counter()
+    if use == "line":
+        if network.input_dim != 1:
+            raise ShapeError(f"method='line' needs a network with one input, got {network.input_dim}")
+        from ._line import LineCells, enumerate_line
+
+        res = enumerate_line(network, dom, max_regions=max_regions, progress=progress)
+        backend: Any = LineCells(res)
+        stats = res.stats
+    else:
+        from ._cells import VertexCells
+        from ._vertex import enumerate_vertex
+
+        vres = enumerate_vertex(network, dom, max_regions=max_regions, progress=progress)
+        backend = VertexCells(vres)
+        stats = vres.stats
+    stats = dict(stats, seconds=time.perf_counter() - t0)
+    _log.debug("regions: %d regions of %r on %r by %s in %.3fs", len(backend), network, dom, use,
+               stats["seconds"])
+    return RegionComplex(network, dom, backend, use, stats)
+
+
+def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+                  max_regions: int | None = None, progress: bool = False, method: str = "auto") -> RegionCount:
+    """Count activation regions, affine pieces and bounded regions exactly.
+
+    Same parameters as :func:`regions`.  Returns a :class:`~cpa.regions.RegionCount`
+    with ``activation_regions``, ``affine_pieces``, ``bounded_regions`` and
+    ``unbounded_regions`` (on a bounded domain every region is bounded).
+
+    Examples
+    --------
+    >>> from constructions.sawtooth import sawtooth          # doctest: +SKIP
+    >>> count_regions(sawtooth(3), Box([0], [1])).affine_pieces   # doctest: +SKIP
+    8
+    """
+    return regions(net, domain, max_regions=max_regions, progress=progress, method=method).counts()

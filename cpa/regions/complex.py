@@ -1,0 +1,281 @@
+"""Regions of a ReLU network and the polyhedral complex they form.
+
+A :class:`Region` is an *activation region*: a maximal connected
+full-dimensional set of the domain on which the activation pattern (which
+neurons have pre-activation > 0) is constant.  It is convex, and it carries
+
+* its activation pattern, in the format of
+  :meth:`cpa.network.ReLUNetwork.activation_pattern`;
+* an irredundant exact H-representation ``(A, b)`` of its closure (one
+  inequality per facet, domain facets included);
+* the exact affine map ``x -> A x + c`` of the network's output on it;
+* an exact witness point strictly inside it (the certificate; see
+  :meth:`Region.certify`);
+* ``is_bounded``, its finite vertices and, when bounded, its exact volume
+  (length in 1-D).
+
+A :class:`RegionComplex` holds all regions, their adjacency graph (networkx;
+an edge joins two regions sharing a (d-1)-dimensional facet) and the *affine
+pieces*: connected components of the subgraph whose edges join regions with
+the same affine map.  Published region bounds count activation regions;
+Telgarsky counts pieces; ``#pieces <= #activation regions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from ..domains import Box, Polyhedron, Reals
+
+__all__ = ["Region", "RegionComplex", "RegionCount"]
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """Counts of the linear regions of a network on a domain.
+
+    Attributes
+    ----------
+    activation_regions
+        Full-dimensional cells with one activation pattern.
+    affine_pieces
+        Maximal unions of regions, connected across shared facets, with one affine map.
+    bounded_regions, unbounded_regions
+        Activation regions that are bounded / unbounded (all bounded on a bounded domain).
+    input_dim
+        Dimension of the domain.
+    domain
+        ``repr`` of the domain.
+    method
+        The engine used: ``"line"`` (d = 1) or ``"vertex"``.
+    """
+
+    activation_regions: int
+    affine_pieces: int
+    bounded_regions: int
+    unbounded_regions: int
+    input_dim: int
+    domain: str
+    method: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Region:
+    """One activation region of a :class:`RegionComplex` (a lazy view; see the module docstring)."""
+
+    __slots__ = ("_cx", "index", "_cache")
+
+    def __init__(self, complex_: "RegionComplex", index: int):
+        self._cx = complex_
+        self.index = index
+        self._cache: dict[str, Any] = {}
+
+    def _get(self, key: str, fn: Any) -> Any:
+        c = self._cache
+        if key not in c:
+            c[key] = fn(self.index)
+        return c[key]
+
+    @property
+    def pattern(self) -> tuple[tuple[bool, ...], ...]:
+        """Activation pattern: per hidden layer, per neuron, pre-activation > 0 on the region."""
+        return self._get("pattern", self._cx._backend.pattern)
+
+    @property
+    def affine_map(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+        """Exact ``(A, c)``: the network's output is ``A x + c`` on the region."""
+        return self._get("affine", self._cx._backend.affine_map)
+
+    @property
+    def hrep(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+        """Irredundant exact ``(A, b)``: the region's closure is ``{x : A x <= b}``."""
+        return self._get("hrep", self._cx._backend.hrep)
+
+    @property
+    def witness(self) -> tuple[Fraction, ...]:
+        """An exact rational point strictly inside the region (the certificate)."""
+        return self._get("witness", self._cx._backend.witness)
+
+    @property
+    def is_bounded(self) -> bool:
+        return self._get("bounded", self._cx._backend.is_bounded)
+
+    @property
+    def vertices(self) -> tuple[tuple[Fraction, ...], ...]:
+        """Exact vertices of the region's closure (only the finite ones if unbounded)."""
+        return self._get("vertices", self._cx._backend.vertices)
+
+    def volume(self) -> Fraction:
+        """Exact volume (length in 1-D).  Raises DomainError if the region is unbounded."""
+        return self._get("volume", self._cx._backend.volume)
+
+    @property
+    def piece(self) -> int:
+        """Index of the affine piece that contains the region."""
+        return int(self._cx._piece_labels()[self.index])
+
+    def certify(self) -> bool:
+        """Check the certificate exactly.
+
+        True iff the witness satisfies every inequality of :attr:`hrep` strictly,
+        lies in the domain, has this region's activation pattern in the network
+        (:meth:`~cpa.network.ReLUNetwork.activation_pattern`), and the network's exact
+        output there equals the region's affine map.
+        """
+        x = self.witness
+        A, b = self.hrep
+        if not all(sum((a * v for a, v in zip(r, x)), Fraction(0)) < c for r, c in zip(A, b)):
+            return False
+        net = self._cx.network
+        if not self._cx.domain.contains(x):
+            return False
+        if net.activation_pattern(x) != self.pattern:
+            return False
+        M, c = self.affine_map
+        y = net(x)
+        return all(sum((m * v for m, v in zip(row, x)), Fraction(0)) + ci == yi
+                   for row, ci, yi in zip(M, c, y))
+
+    def __repr__(self) -> str:
+        return f"Region({self.index}, bounded={self.is_bounded})"
+
+
+class RegionComplex:
+    """All activation regions of a network on a domain, with adjacency and affine pieces.
+
+    Built by :func:`cpa.regions.regions`.  Indexable and iterable over :class:`Region`.
+
+    Attributes
+    ----------
+    network, domain
+        What was enumerated.
+    method
+        ``"line"`` or ``"vertex"``.
+    """
+
+    def __init__(self, network: Any, domain: Box | Polyhedron | Reals, backend: Any, method: str,
+                 stats: dict[str, Any] | None = None):
+        self.network = network
+        self.domain = domain
+        self._backend = backend
+        self.method = method
+        self.stats = dict(stats or {})
+        self._regions: tuple[Region, ...] | None = None
+        self._graph: Any = None
+        self._labels: np.ndarray | None = None
+
+    # --- regions ------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._backend)
+
+    @property
+    def regions(self) -> tuple[Region, ...]:
+        if self._regions is None:
+            self._regions = tuple(Region(self, i) for i in range(len(self)))
+        return self._regions
+
+    def __getitem__(self, i: int) -> Region:
+        return self.regions[i]
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self.regions)
+
+    @property
+    def num_regions(self) -> int:
+        """Number of activation regions."""
+        return len(self)
+
+    @property
+    def num_bounded(self) -> int:
+        b = self._backend
+        return sum(1 for i in range(len(self)) if b.is_bounded(i))
+
+    # --- adjacency and pieces ---------------------------------------------------------
+    @property
+    def graph(self) -> Any:
+        """networkx Graph: nodes are region indices, edges join regions sharing a facet."""
+        if self._graph is None:
+            import networkx as nx
+
+            G = nx.Graph()
+            G.add_nodes_from(range(len(self)))
+            G.add_edges_from(self._backend.adjacency())
+            self._graph = G
+        return self._graph
+
+    def _piece_labels(self) -> np.ndarray:
+        if self._labels is None:
+            b = self._backend
+            if hasattr(b, "piece_labels"):
+                self._labels = b.piece_labels()
+            else:
+                self._labels = _pieces_by_groups(b, len(self))
+        return self._labels
+
+    @property
+    def pieces(self) -> list[frozenset[int]]:
+        """Affine pieces: sets of region indices (connected across facets, one affine map)."""
+        lab = self._piece_labels()
+        groups: dict[int, list[int]] = {}
+        for i, p in enumerate(lab.tolist()):
+            groups.setdefault(p, []).append(i)
+        return [frozenset(g) for _, g in sorted(groups.items())]
+
+    @property
+    def num_pieces(self) -> int:
+        lab = self._piece_labels()
+        return int(lab.max()) + 1 if len(lab) else 0
+
+    def counts(self) -> RegionCount:
+        """The :class:`RegionCount` of this complex."""
+        nb = self.num_bounded
+        return RegionCount(activation_regions=len(self), affine_pieces=self.num_pieces,
+                           bounded_regions=nb, unbounded_regions=len(self) - nb,
+                           input_dim=self.network.input_dim, domain=repr(self.domain), method=self.method)
+
+    def certify(self) -> bool:
+        """Check every region's certificate exactly (:meth:`Region.certify`); slow for big complexes."""
+        return all(r.certify() for r in self.regions)
+
+    def total_volume(self) -> Fraction:
+        """Sum of the exact region volumes (bounded domains)."""
+        return sum((r.volume() for r in self.regions), Fraction(0))
+
+    def __repr__(self) -> str:
+        return f"RegionComplex({len(self)} regions of {self.network!r} on {self.domain!r})"
+
+
+def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
+    """Piece labels: union regions with equal exact maps that share a facet."""
+    groups: dict[Any, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(backend.map_key(i), []).append(i)
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for a, b in backend.adjacency(members):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[ra] = rb
+    roots: dict[int, int] = {}
+    lab = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r = find(i)
+        if r not in roots:
+            roots[r] = len(roots)
+        lab[i] = roots[r]
+    return lab
