@@ -30,6 +30,9 @@ from .specs import (
     MinAffine as MinAffine,
     parse as parse,
 )
+from .pieces import Pieces as Pieces
 from .compiler import compile as compile, compile_with_report as compile_with_report
 
 __version__ = "0.1.0"
+from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
+from .regions import regions as regions, count_regions as count_regions, Region as Region, RegionComplex as RegionComplex

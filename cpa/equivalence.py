@@ -147,7 +147,10 @@ def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tupl
     a difference found is confirmed against the spec's own exact evaluation.
     """
     from .compiler.reference import reference_network
+    from .pieces import Pieces
 
+    if isinstance(spec, Pieces):
+        return _pieces_counterexample(spec, net)
     ref = reference_network(spec)
     res = equivalent(net, ref, domain)
     if res.equal:
@@ -157,3 +160,17 @@ def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tupl
     if net(x)[0] != spec(x):
         return x
     raise AssertionError(f"reference network for {spec!r} disagrees with the spec at {x}")  # a bug in cpa
+
+
+def _pieces_counterexample(spec: Any, net: ReLUNetwork) -> tuple[Fraction, ...] | None:
+    """Compare ``net`` with each piece's affine map on that piece (intersected with the spec's domain)."""
+    from .calculus import affine_network
+    from .domains import Polyhedron
+
+    dom_A, dom_b = spec.domain.constraints()
+    for A, b, c, d in spec.pieces:
+        piece = Polyhedron(list(A) + list(dom_A), list(b) + list(dom_b), dim=spec.input_dim)
+        res = equivalent(net, affine_network([c], [d]), piece)
+        if not res.equal:
+            return res.counterexample
+    return None

@@ -8,6 +8,8 @@ Numbers are ``"p/q"`` strings or integers.  Forms::
     {"type": "breakpoints1d", "breakpoints": [...], "values": [...], "left_slope": "0", "right_slope": "1"}
     {"type": "breakpoints1d", "breakpoints": [...], "slopes": [...], "value": "0"}
     {"type": "expression", "expr": "Max(x, y) - Abs(x)", "variables": ["x", "y"]}
+    {"type": "pieces", "pieces": [{"A": [["1"]], "b": ["0"], "c": ["-1"], "d": "0"}, ...],
+     "box": [["-1"], ["1"]]}                       (box optional: default all of R^d)
 
 Reading never evaluates code: expressions go through cpa's own parser.
 """
@@ -56,6 +58,25 @@ def spec_from_dict(doc: Any, where: str = "spec") -> Spec:
             return Breakpoints1D(t, _nums(doc.get("values"), f"{where}.values"),
                                  parse_rational_str(doc.get("left_slope", 0), f"{where}.left_slope"),
                                  parse_rational_str(doc.get("right_slope", 0), f"{where}.right_slope"))
+        if kind == "pieces":
+            from .pieces import Pieces
+
+            raw = doc.get("pieces")
+            if not isinstance(raw, list):
+                raise FormatError(f"{where}.pieces: expected a list of pieces")
+            pieces = []
+            for k, pc in enumerate(raw):
+                if not isinstance(pc, dict):
+                    raise FormatError(f"{where}.pieces[{k}]: expected an object with A, b, c, d")
+                pieces.append((_mat(pc.get("A"), f"{where}.pieces[{k}].A"), _nums(pc.get("b"), f"{where}.pieces[{k}].b"),
+                               _nums(pc.get("c"), f"{where}.pieces[{k}].c"),
+                               parse_rational_str(pc.get("d", 0), f"{where}.pieces[{k}].d")))
+            domain = None
+            if "box" in doc:
+                from .domains import Box
+
+                domain = Box(_nums(doc["box"][0], f"{where}.box[0]"), _nums(doc["box"][1], f"{where}.box[1]"))
+            return Pieces(pieces, domain)
         if kind == "expression":
             expr = doc.get("expr")
             if not isinstance(expr, str):
@@ -66,7 +87,7 @@ def spec_from_dict(doc: Any, where: str = "spec") -> Spec:
     except CPAError as e:
         raise type(e)(f"{where}: {e}") from None
     raise FormatError(f"{where}: unknown spec type {kind!r} (expected max_affine, min_affine, dc, "
-                      "breakpoints1d or expression)")
+                      "breakpoints1d, pieces or expression)")
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -46,7 +46,10 @@ def test_every_quick_row_holds(quick_rows):
 def test_table_covers_theory_section_9(quick_rows):
     names = {(r.name, r.kind) for r in quick_rows}
     for name, kind in [
-        ("sawtooth m^8 (compact, 8 x width 2) on [0,1]", "affine_pieces"),
+        ("sawtooth m^12 (compact, 12 x width 2) on [0,1]", "affine_pieces"),
+        ("Montufar folding (2; 8,8) on (0,1)^2", "activation_regions"),
+        ("Montufar folding (3; 6,6) on (0,1)^3", "affine_pieces"),
+        ("Arora zonotope (n,k,w,m) = (3,2,3,4) on R^3", "affine_pieces"),
         ("sawtooth m^6 (compact) on R", "activation_regions"),
         ("sawtooth m^6 (Telgarsky, widths 2,1,..) on R", "affine_pieces"),
         ("Montufar (1; 2,2,2) (THEORY 3.3 weights) on R", "affine_pieces"),
@@ -69,10 +72,8 @@ def test_every_full_row_holds():
     bad = [(r.name, r.kind, r.expected, r.counted) for r in rows if not r.ok]
     assert not bad, f"{len(bad)} theorem rows fail: {bad}"
     by = {(r.name, r.kind): r for r in rows}
-    assert by[("Montufar folding (2; 8,8) on (0,1)^2", "activation_regions")].counted == 592
-    assert by[("Montufar folding (3; 6,6) on (0,1)^3", "activation_regions")].counted == 336
-    assert by[("sawtooth m^12 (compact, 12 x width 2) on [0,1]", "affine_pieces")].counted == 4096
-    assert by[("Arora zonotope (n,k,w,m) = (3,2,3,4) on R^3", "affine_pieces")].counted == 126
+    assert by[("Montufar folding (4; 12,12) on (0,1)^4", "activation_regions")].counted == 64314
+    assert by[("Montufar folding (2; 16,16,16) on (0,1)^2", "affine_pieces")].counted == 561152
 
 
 def test_row_json_shape():

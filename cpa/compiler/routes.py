@@ -108,20 +108,29 @@ def _expr_net(e: Expr, variables: tuple[str, ...]) -> ReLUNetwork:
     raise SpecError(f"cannot compile expression node {type(e).__name__}")
 
 
+def pieces_to_network(spec: Any) -> ReLUNetwork:
+    from ..pieces import lattice_expression
+
+    return expression_to_network(lattice_expression(spec))
+
+
 def route_for(spec: Spec) -> tuple[str, Any]:
     """The route name and the function building the network for ``spec``."""
+    from ..pieces import Pieces
+
     table = (
+        (Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
         (MaxAffine, "max tree", maxaffine_to_network),
         (MinAffine, "min tree", minaffine_to_network),
         (DC, "difference of two max trees", dc_to_network),
         (Breakpoints1D, "one hidden layer (Arora et al. 2018, Thm 2.2)", breakpoints_to_network),
         (Expression, "structural recursion over the expression", expression_to_network),
-    )
+    )  # Pieces first: the table is read in order
     for cls, name, fn in table:
         if isinstance(spec, cls):
             return name, fn
-    raise SpecError(f"cannot compile a {type(spec).__name__}; expected MaxAffine, MinAffine, DC, Breakpoints1D "
-                    "or an expression (string or sympy)")
+    raise SpecError(f"cannot compile a {type(spec).__name__}; expected MaxAffine, MinAffine, DC, Breakpoints1D, "
+                    "Pieces or an expression (string or sympy)")
 
 
 def _tree_size(M: int) -> tuple[int, int]:
