@@ -8,7 +8,7 @@ from fractions import Fraction
 from math import comb
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cpa import SpecError
@@ -127,7 +127,6 @@ archs = st.integers(1, 4).flatmap(
     lambda n0: st.tuples(st.just(n0), st.lists(st.integers(1, 14), min_size=1, max_size=4)))
 
 
-@settings(max_examples=300, deadline=None)
 @given(archs)
 def test_bound_chain(arch):
     n0, ws = arch
@@ -147,7 +146,6 @@ def test_bound_chain(arch):
         assert sub == m17 == pz == B.zaslavsky(ws[0], n0)
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.integers(1, 30), st.integers(1, 6))
 def test_central_is_twice_bounded_cone_count(m, d):
     # 2 sum_{i<d} C(m-1, i) = r(m-1, d-1) + r(m-1, d-1): a central arrangement in R^d is

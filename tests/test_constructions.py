@@ -10,7 +10,7 @@ import itertools
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import constructions as C
@@ -41,7 +41,6 @@ def det(M):
 
 # --- gadgets ------------------------------------------------------------------
 
-@settings(max_examples=60, deadline=None)
 @given(rationals)
 def test_one_dimensional_gadgets(x):
     assert C.abs_net()([x]) == (abs(x),)
@@ -52,7 +51,6 @@ def test_one_dimensional_gadgets(x):
         assert C.soft_threshold(lam)([x]) == (s,)
 
 
-@settings(max_examples=40, deadline=None)
 @given(st.lists(rationals, min_size=3, max_size=3))
 def test_identity_net_d(xs):
     net = C.identity_net(3)
@@ -66,7 +64,6 @@ def test_max_tree_size(M, widths):
     assert net.widths == widths and net.num_neurons == sum(widths)
 
 
-@settings(max_examples=40, deadline=None)
 @given(st.integers(2, 9).flatmap(lambda M: st.lists(rationals, min_size=M, max_size=M)))
 def test_max_tree_identity(xs):
     assert C.max_tree(len(xs))(xs) == (max(xs),)
@@ -81,7 +78,6 @@ def test_gadget_errors():
 
 # --- hats -----------------------------------------------------------------------
 
-@settings(max_examples=60, deadline=None)
 @given(rationals)
 def test_hat_1d(x):
     a, b, c = F(0), F(1, 2), F(2)
@@ -95,7 +91,6 @@ def test_hat_1d_nodes():
     assert [net([t])[0] for t in (-1, F(1, 3), 5, -2, 7)] == [0, 1, 0, 0, 0]
 
 
-@settings(max_examples=80, deadline=None)
 @given(rationals, rationals)
 def test_courant_hat(x, y):
     want = relu(1 - max(abs(x), abs(y), abs(x - y)))
@@ -177,7 +172,6 @@ def test_sawtooth_values_and_breakpoints(k):
             assert compact([x]) == telg([x]) == (want,)
 
 
-@settings(max_examples=40, deadline=None)
 @given(st.integers(1, 5), rationals)
 def test_sawtooth_is_iterated_tent(k, x):
     want = x

@@ -12,7 +12,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from constructions import courant_hat_2d
@@ -116,13 +116,11 @@ def one_hidden_layer_2d(draw):
     return ReLUNetwork([(rows, b), ([c], [draw(small)])])
 
 
-@settings(max_examples=60, deadline=None)
 @given(one_hidden_layer_2d())
 def test_one_hidden_layer_kinks_are_whole_lines(net):
     assert kinks_are_whole_lines(net)
 
 
-@settings(max_examples=30, deadline=None)
 @given(one_hidden_layer_2d())
 def test_one_hidden_layer_never_compactly_supported(net):
     jumps = one_hidden_layer_kinks(net)

@@ -1,0 +1,93 @@
+"""The command line: compile, info, eval, regions, plot, demo; bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cpa.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def net_file(tmp_path, capsys):
+    path = str(tmp_path / "net.json")
+    code, out, _ = run(capsys, "compile", "Max(x, y, 0) - Abs(x - 1/2)", "--vars", "x,y", "-o", path)
+    assert code == 0 and "wrote" in out
+    return path
+
+
+def test_compile_prints_weights_and_report(capsys):
+    code, out, _ = run(capsys, "compile", "Max(x, y, 0) - Abs(x - 1/2)", "--vars", "x,y", "--check")
+    assert code == 0
+    assert "route: structural recursion" in out and "proved equal to the spec" in out and "W0 =" in out
+
+
+def test_compile_json_and_spec_file(tmp_path, capsys):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"type": "max_affine", "A": [["1"], ["-1"], ["1/2"]], "b": ["0", "0", "1"]}))
+    code, out, _ = run(capsys, "compile", str(spec), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["report"]["depth"] == 2 and doc["network"]["format"] == "cpa.relu_network"
+
+
+def test_info_and_eval(net_file, capsys):
+    code, out, _ = run(capsys, "info", net_file, "--json")
+    assert code == 0 and json.loads(out)["architecture"][0] == 2
+    code, out, _ = run(capsys, "eval", net_file, "1/3", "2")
+    assert code == 0 and out.strip() == "11/6"
+    code, out, _ = run(capsys, "eval", net_file, "0.5", "0", "--json")
+    assert json.loads(out)["y"] == ["1/2"]
+
+
+def test_regions_json_list_and_plot(net_file, tmp_path, capsys):
+    lst, png = str(tmp_path / "r.jsonl"), str(tmp_path / "r.png")
+    code, out, _ = run(capsys, "regions", net_file, "--box", "-1", "1", "--json", "--list", lst, "--plot", png)
+    doc = json.loads(out)
+    assert code == 0
+    assert {"activation_regions", "affine_pieces", "domain", "seconds"} <= set(doc)
+    lines = open(lst).read().splitlines()
+    assert len(lines) == doc["activation_regions"]
+    rec = json.loads(lines[0])
+    assert set(rec) >= {"pattern", "witness", "affine_map"} and all(isinstance(v, str) for v in rec["witness"])
+    assert open(png, "rb").read(4) == b"\x89PNG"
+
+
+def test_regions_limit_exits_nonzero_with_partial_count(net_file, capsys):
+    code, _, err = run(capsys, "regions", net_file, "--max-regions", "2")
+    assert code != 0 and "partial count" in err
+
+
+def test_plot_surface(net_file, tmp_path, capsys):
+    png = str(tmp_path / "s.png")
+    code, _, _ = run(capsys, "plot", net_file, "-o", png, "--kind", "surface")
+    assert code == 0 and open(png, "rb").read(4) == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["compile", "x*y"], "term 'x*y' is not piecewise affine"),
+    (["compile", "Max(x, z)", "--vars", "x,y"], "unknown variable 'z'"),
+    (["compile", "Max()"], "at least one argument"),
+    (["info", "no-such-file.json"], "no-such-file.json"),
+    (["eval", "NET", "nan", "1"], "non-finite"),
+    (["eval", "NET", "1"], "input has 1 entries, the network expects 2"),
+    (["regions", "NET", "--box", "1", "-1"], "lo"),
+    (["regions", "NET", "--box", "0,0,0", "1"], "3 coordinates"),
+])
+def test_bad_input_exit_2_one_line(net_file, capsys, argv, word):
+    argv = [net_file if a == "NET" else a for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and word in err and "Traceback" not in err
+
+
+def test_demo_runs(tmp_path, capsys):
+    code, out, _ = run(capsys, "demo", "--out", str(tmp_path / "demo"))
+    assert code == 0 and "FAIL" not in out and "proved equal to the spec" in out
+    assert (tmp_path / "demo" / "regions.png").exists()
