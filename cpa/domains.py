@@ -19,7 +19,6 @@ lower-dimensional polyhedron, the volume of an unbounded set).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Sequence

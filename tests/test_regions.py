@@ -353,3 +353,61 @@ def test_bad_domains():
         count_regions(montufar_2_44(), Polyhedron([[1, 1], [-1, -1]], [1, -1]))
     with pytest.raises(ValueError, match="method"):
         count_regions(net, method="simplex")
+
+
+def test_half_line_domain_both_engines():
+    half = Polyhedron([[-1]], [0])                      # x >= 0
+    for m in ("line", "vertex"):
+        c = count_regions(sawtooth(2), half, method=m)
+        assert (c.activation_regions, c.affine_pieces, c.bounded_regions) == (5, 5, 4)
+
+
+def test_reference_R2_on_the_plane_matches_brute_force():
+    from test_regions_property import brute_count
+
+    net = reference_network("R2")
+    cx = regions(net)
+    assert (len(cx), cx.num_bounded) == brute_count(net, Reals(2), bounded=True) == (152, 118)
+
+
+def test_pickle_domains():
+    import pickle
+
+    for dom in (Box([0, 0], [1, 2]), Reals(3), Polyhedron([[1, 0], [0, 1], [-1, -1]], [1, 1, 1])):
+        assert pickle.loads(pickle.dumps(dom)) == dom
+
+
+def _duplicate(net: ReLUNetwork, k: int) -> ReLUNetwork:
+    """Each hidden neuron copied k times with positive scales; the function is unchanged."""
+    layers = net.layers
+    out = []
+    prev_scale = None   # scale of each incoming copy
+    for l, (W, b) in enumerate(layers):
+        hidden = l < len(layers) - 1
+        rows, bias, scales = [], [], []
+        for i, (row, c) in enumerate(zip(W, b)):
+            copies = range(k) if hidden else [0]
+            for r in copies:
+                s = Fraction(r + 1) if hidden else Fraction(1)
+                if prev_scale is None:
+                    new_row = [s * v for v in row]
+                else:   # split the weight of input i among its k copies (each scaled by prev_scale)
+                    new_row = [s * row[j // k] / (k * prev_scale[j]) for j in range(len(row) * k)]
+                rows.append(new_row)
+                bias.append(s * c)
+                scales.append(s)
+        out.append((rows, bias))
+        prev_scale = scales
+    return ReLUNetwork(out)
+
+
+def test_many_neurons_multiword_masks():
+    base = montufar_2_44()
+    big = _duplicate(base, 9)                     # 72 hidden neurons: tight sets need two words
+    assert big.num_neurons == 72
+    x = (Fraction(1, 3), Fraction(2, 7))
+    assert big(x) == base(x)
+    c = count_regions(big, Box([0, 0], [1, 1]))
+    assert (c.activation_regions, c.affine_pieces) == (44, 44)
+    r = count_regions(big)
+    assert (r.activation_regions, r.affine_pieces) == (59, 59)

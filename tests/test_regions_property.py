@@ -56,7 +56,8 @@ def _restricted_rows(net: ReLUNetwork, pattern: list[list[bool]], upto_layer: in
     raise AssertionError
 
 
-def brute_count(net: ReLUNetwork, domain) -> int:
+def brute_count(net: ReLUNetwork, domain, bounded: bool = False):
+    """Number of activation regions (and of bounded ones, when ``bounded``)."""
     d = net.input_dim
     A0, b0 = domain.constraints()
     widths = net.widths
@@ -69,16 +70,18 @@ def brute_count(net: ReLUNetwork, domain) -> int:
         return Polyhedron(A, b, dim=d).is_full_dimensional()
 
     count = 0
+    nbounded = 0
     stack = [([], [], [])]   # (pattern as list of layers, extra A rows, extra b rows)
     while stack:
         pat, rA, rb = stack.pop()
-        flat = sum(len(p) for p in pat)
         if pat and len(pat[-1]) < widths[len(pat) - 1]:
             l = len(pat) - 1
         else:
             l = len(pat)
         if l == len(widths):
             count += 1
+            if bounded and (A0 or rA) and Polyhedron(list(A0) + rA, list(b0) + rb, dim=d).is_bounded:
+                nbounded += 1
             continue
         if l == len(pat):
             pat = pat + [[]]
@@ -96,8 +99,7 @@ def brute_count(net: ReLUNetwork, domain) -> int:
                 np_ = [list(p) for p in pat]
                 np_[l].append(active)
                 stack.append((np_, nA, nb))
-        del flat
-    return count
+    return (count, nbounded) if bounded else count
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -121,7 +123,7 @@ def test_vertex_matches_brute_force_2d(net, kind):
     dom = {"box": Box([-1, -1], [1, 2]), "reals": Reals(2),
            "triangle": Polyhedron([[-1, 0], [0, -1], [1, 1]], [1, 1, 1])}[kind]
     cx = regions(net, dom)
-    assert len(cx) == brute_count(net, dom)
+    assert (len(cx), cx.num_bounded) == brute_count(net, dom, bounded=True)
     for r in cx:
         assert r.certify()
     if kind != "reals":

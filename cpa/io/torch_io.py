@@ -99,9 +99,9 @@ def from_torch(model: Any) -> ReLUNetwork:
 
     Examples
     --------
-    >>> import torch.nn as nn
-    >>> m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
-    >>> from_torch(m).architecture
+    >>> import torch.nn as nn                                       # doctest: +SKIP
+    >>> m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))  # doctest: +SKIP
+    >>> from_torch(m).architecture                                  # doctest: +SKIP
     (2, 3, 1)
     """
     torch = require("torch")

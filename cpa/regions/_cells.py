@@ -26,8 +26,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from ..errors import DomainError
-from ._geometry import centroid, dehom, facets, primitive, volume
+from ._geometry import centroid, dehom, facets, integer_row, primitive, volume
 from ._vertex import VertexResult
 
 __all__ = ["VertexCells"]
@@ -44,47 +46,90 @@ class VertexCells:
         self._boundary_bits = res.domain_bits | res.artificial_bits
 
     def __len__(self) -> int:
-        return len(self.res.cell_verts)
+        return len(self.res)
 
     # --- per-region data ------------------------------------------------------
     def pattern(self, i: int) -> tuple[tuple[bool, ...], ...]:
-        return self.res.patterns[i]
+        return self.res.pattern(i)
 
     def map_key(self, i: int) -> Any:
-        return self.res.out_maps[i]
+        return self.res.out_map(i)
 
     def affine_map(self, i: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
-        return self.inet.map_to_fractions(self.res.out_maps[i], self.inet.n_layers - 1)
+        return self.inet.map_to_fractions(self.res.out_map(i), self.inet.n_layers - 1)
+
+    def equal_map_groups(self) -> list[list[int]]:
+        """Groups (size >= 2) of regions with exactly equal output maps.
+
+        Candidates come from the maps modulo two primes (vectorised); equality is then
+        decided on the exact integer maps.
+        """
+        n = len(self)
+        if n < 2:
+            return []
+        H = self.res.out_map_hashes()
+        if H is None:
+            keys: dict[Any, list[int]] = {}
+            for i in range(n):
+                keys.setdefault(self.res.out_map(i), []).append(i)
+            return [m for m in keys.values() if len(m) > 1]
+        _, inv = np.unique(H, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        order = np.argsort(inv, kind="stable")
+        bounds = np.flatnonzero(np.diff(inv[order])) + 1
+        out = []
+        for grp in np.split(order, bounds):
+            if len(grp) < 2:
+                continue
+            members = grp.tolist()
+            exact: dict[Any, list[int]] = {}
+            for i in members:
+                exact.setdefault(self.res.out_map(i), []).append(i)
+            out.extend(m for m in exact.values() if len(m) > 1)
+        return out
 
     def is_bounded(self, i: int) -> bool:
         art = self.res.artificial_bits
         if not art:
             return True
         masks = self.res.masks
-        return not any(masks[v] & art for v in self.res.cell_verts[i])
+        return not any(masks[v] & art for v in self.res.cell_verts(i))
+
+    def bounded_mask(self) -> np.ndarray:
+        """Bounded flag of every region (vectorised over the tight-set words)."""
+        res = self.res
+        n = len(res)
+        art = res.artificial_bits
+        if not art or n == 0:
+            return np.ones(n, dtype=bool)
+        nw = res.mk.shape[1]
+        words = np.array([(art >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(nw)], dtype=np.uint64)
+        hit = (res.mk[res.flat] & words[None, :]).any(axis=1).astype(np.int8)
+        starts = np.concatenate(([0], np.cumsum(res.counts)[:-1]))
+        return np.maximum.reduceat(hit, starts) == 0
 
     def vertices(self, i: int) -> tuple[tuple[Fraction, ...], ...]:
         art = self.res.artificial_bits
         masks = self.res.masks
         coords = self.res.coords
-        return tuple(dehom(coords[v]) for v in self.res.cell_verts[i] if not masks[v] & art)
+        return tuple(dehom(coords[v]) for v in self.res.cell_verts(i) if not masks[v] & art)
 
     def volume(self, i: int) -> Fraction:
         if not self.is_bounded(i):
             raise DomainError(f"region {i} is unbounded and has no finite volume")
-        return volume(self.res.coords, self.res.cell_verts[i], self.res.masks, self.d)
+        return volume(self.res.coords, self.res.cell_verts(i), self.res.masks, self.d)
 
     def facets(self, i: int) -> list[tuple[int, int]]:
         f = self._facets.get(i)
         if f is None:
-            f = facets(self.res.cell_verts[i], self.res.masks)
+            f = facets(self.res.cell_verts(i), self.res.masks)
             self._facets[i] = f
         return f
 
     def _layer_maps(self, i: int) -> list[list[tuple[int, ...]]]:
         """Integer cell maps ``M_0 .. M_{L-1}`` of region ``i`` (from its pattern)."""
         inet = self.inet
-        pat = self.res.patterns[i]
+        pat = self.res.pattern(i)
         maps = [inet.first_map()]
         for l in range(1, len(pat)):
             active = [k for k, a in enumerate(pat[l - 1]) if a]
@@ -110,7 +155,7 @@ class VertexCells:
         res = self.res
         out = []
         maps = None
-        pat = res.patterns[i]
+        pat = res.pattern(i)
         for _S, bits in self.facets(i):
             if bits & res.artificial_bits:
                 continue
@@ -118,8 +163,6 @@ class VertexCells:
             if dom:
                 b = (dom & -dom).bit_length() - 1
                 row = res.domain_rows[b]
-                from ._geometry import integer_row
-
                 out.append(integer_row(row))
                 continue
             low = bits & -bits
@@ -134,7 +177,20 @@ class VertexCells:
 
     def witness(self, i: int) -> tuple[Fraction, ...]:
         rows = self._hrep_int(i)
-        c = centroid(self.res.coords, self.res.cell_verts[i])
+        V = self.res.cell_verts(i)
+        c = centroid(self.res.coords, V)
+        art = self.res.artificial_bits
+        if art:
+            masks = self.res.masks
+            finite = [v for v in V if not masks[v] & art]
+            if finite and len(finite) < len(V):
+                # c is interior and the finite centroid f lies in the closure, so every point of
+                # the half-open segment (f, c] is interior; step from f towards c by about 1.
+                f = centroid(self.res.coords, finite)
+                D = [a - b for a, b in zip(c, f)]
+                big = max(abs(x) for x in D)
+                lam = Fraction(1, 1 << max(0, int(big).bit_length()))
+                c = tuple(b + lam * x for b, x in zip(f, D))
 
         def strictly_inside(x: Sequence[Fraction]) -> bool:
             return all(sum((a * v for a, v in zip(r[:-1], x)), Fraction(0)) + r[-1] < 0 for r in rows)
@@ -147,7 +203,7 @@ class VertexCells:
 
     # --- adjacency --------------------------------------------------------------
     def interior_facet_keys(self, i: int) -> Iterable[frozenset[int]]:
-        V = self.res.cell_verts[i]
+        V = self.res.cell_verts(i)
         for S, bits in self.facets(i):
             if bits & self._boundary_bits:
                 continue

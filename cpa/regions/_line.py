@@ -218,6 +218,15 @@ class LineCells:
         lo, hi = self._ends(i)
         return lo is not None and hi is not None
 
+    def bounded_mask(self) -> np.ndarray:
+        n = len(self)
+        m = np.ones(n, dtype=bool)
+        if n and self.res.P[self.res.left[0]][1] == 0:
+            m[0] = False
+        if n and self.res.P[self.res.right[-1]][1] == 0:
+            m[-1] = False
+        return m
+
     def vertices(self, i: int) -> tuple[tuple[Fraction, ...], ...]:
         return tuple((v,) for v in self._ends(i) if v is not None)
 

@@ -37,8 +37,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +45,7 @@ from ..domains import Box, Polyhedron, Reals
 from ..errors import DomainError, EnumerationLimitError
 from ._exact import IntegerNetwork
 from ._float import FloatFilter, scaled_floats
-from ._geometry import box_vrep, clip, edges_in_face, integer_row, primitive, radius_bound
+from ._geometry import box_vrep, clip, integer_row, radius_bound
 
 __all__ = ["VertexResult", "enumerate_vertex"]
 
@@ -55,20 +54,88 @@ _log = logging.getLogger("cpa")
 
 @dataclass
 class VertexResult:
-    """Raw output of :func:`enumerate_vertex` (consumed by :class:`~cpa.regions.RegionComplex`)."""
+    """Raw output of :func:`enumerate_vertex` (consumed by :class:`~cpa.regions.RegionComplex`).
+
+    Patterns are stored per hidden layer (``layer_pats[l]`` indexed by the cells existing
+    when layer ``l`` was finished, ``layer_parent[l]`` giving each such cell's index at the end
+    of layer ``l - 1``); :meth:`pattern` and :meth:`out_map` rebuild a region's data on demand.
+    """
 
     inet: IntegerNetwork
     d: int
     coords: list[tuple[int, ...]]            # homogeneous integer vertices
-    masks: list[int]                          # tight sets (bitmasks)
-    cell_verts: list[list[int]]
-    patterns: list[tuple[tuple[bool, ...], ...]]
-    out_maps: list[tuple[tuple[int, ...], ...]]   # integer output maps, scale inet.S[-1]
+    mk: np.ndarray                            # tight sets: (V, words) uint64 bitmasks
+    flat: np.ndarray                          # vertex ids of all cells, concatenated
+    counts: np.ndarray                        # number of vertices of each cell
+    layer_pats: list[np.ndarray]
+    layer_parent: list[np.ndarray]
+    last_maps: np.ndarray                     # object (cells alive when layer L-1 began, n, d+1): M_{L-1}
     domain_bits: int                          # bits of real domain facets
     artificial_bits: int                      # bits of the artificial box (unbounded domains)
     domain_rows: list[tuple[Fraction, ...]]   # (a_1..a_d, beta) meaning a.x + beta <= 0, per bit
     neuron_bit0: list[int]                    # first bit of each hidden layer
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    @property
+    def masks(self) -> list[int]:
+        """Tight sets as Python ints (built on first use)."""
+        m = self.__dict__.get("_masks")
+        if m is None:
+            m = [sum(int(w) << (64 * k) for k, w in enumerate(row)) for row in self.mk.tolist()]
+            self.__dict__["_masks"] = m
+        return m
+
+    def cell_verts(self, i: int) -> list[int]:
+        """Vertex ids of cell ``i``."""
+        st = self.__dict__.get("_starts")
+        if st is None:
+            st = np.concatenate(([0], np.cumsum(self.counts)))
+            self.__dict__["_starts"] = st
+        return self.flat[st[i]:st[i + 1]].tolist()
+
+    def pattern(self, i: int) -> tuple[tuple[bool, ...], ...]:
+        rows = []
+        c = i
+        for l in range(len(self.layer_pats) - 1, -1, -1):
+            rows.append(tuple(bool(x) for x in self.layer_pats[l][c]))
+            c = int(self.layer_parent[l][c])
+        return tuple(reversed(rows))
+
+    def out_map(self, i: int) -> tuple[tuple[int, ...], ...]:
+        """Exact integer output map (scale ``inet.S[-1]``) of region ``i``."""
+        inet = self.inet
+        L = len(self.layer_pats)
+        if L == 0:
+            return tuple(inet.first_map())
+        M = self.last_maps[int(self.layer_parent[L - 1][i])]
+        active = np.flatnonzero(self.layer_pats[L - 1][i]).tolist()
+        return tuple(inet.next_map(L, M, active))
+
+    def out_map_hashes(self) -> np.ndarray | None:
+        """Output maps modulo two primes below 2^26, one row per region (equal maps give equal
+        rows), or None when the last hidden layer is too wide for int64 sums."""
+        inet = self.inet
+        L = len(self.layer_pats)
+        n = len(self)
+        if L == 0:
+            return np.zeros((n, 1), dtype=np.int64)
+        if inet.widths[-1] > 2000:
+            return None
+        parent = self.layer_parent[L - 1]
+        pats = self.layer_pats[L - 1].astype(np.int64)
+        cols = []
+        for p in (67108859, 67108837):
+            Mp = (self.last_maps % p).astype(np.int64)
+            Wp = np.array([[v % p for v in r] for r in inet.Wdense[L].tolist()], dtype=np.int64)
+            bp = np.array([(c * inet.S[L - 1]) % p for c in inet.b[L]], dtype=np.int64)
+            WD = (Wp[None, :, :] * pats[:, None, :]) % p          # n x out x hidden
+            out = np.einsum("coh,chk->cok", WD, Mp[parent]) % p   # sums of < 2^11 products < 2^52
+            out[:, :, -1] = (out[:, :, -1] + bp[None, :]) % p
+            cols.append(out.reshape(n, -1))
+        return np.concatenate(cols, axis=1)
 
 
 def _domain_setup(inet: IntegerNetwork, domain: Box | Polyhedron | Reals):
@@ -125,226 +192,342 @@ def enumerate_vertex(net: Any, domain: Box | Polyhedron | Reals, *, max_regions:
     more than ``max_regions`` cells exist at some stage (cells only ever split, so the final
     count would exceed the limit too).
     """
-    inet = IntegerNetwork(net)
-    d = inet.d
-    widths = inet.widths
-    L = len(widths)
-    verts0, masks0, edges0, domain_bits, artificial, rows_by_bit, nb = _domain_setup(inet, domain)
+    return _Engine(net, domain, max_regions, progress).run()
 
-    # global vertex table
-    coords: list[tuple[int, ...]] = list(verts0)
-    masks: list[int] = list(masks0)
-    index: dict[tuple[int, ...], int] = {P: i for i, P in enumerate(coords)}
-    Ph = np.array([scaled_floats(P) for P in coords], dtype=float)
 
-    neuron_bit0 = []
-    acc = nb
-    for w in widths:
-        neuron_bit0.append(acc)
-        acc += w
+def _words(m: int, nw: int) -> list[int]:
+    return [(m >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(nw)]
 
-    filt = FloatFilter(inet.Wf, inet.bf)
-    stats = {"exact_signs": 0, "float_signs": 0, "cuts": 0, "vertices": 0}
 
-    # cells: parallel structures
-    cell_verts: list[list[int]] = [list(range(len(coords)))]
-    cell_edges: list[list[tuple[int, int]]] = [list(edges0)]
-    counts = np.array([len(coords)], dtype=np.int64)
-    flat = np.arange(len(coords), dtype=np.int64)
-    mapid = np.zeros(1, dtype=np.int64)           # index into maps / hist of the layer-start cell
-    maps: list[list[tuple[int, ...]]] = [inet.first_map()] if L else []
-    hist: list[tuple[np.ndarray, ...]] = [()]
-
-    bar = None
-    if progress and L:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(widths), desc="regions", unit="neuron")
-
+def _scaled_rows(W: np.ndarray) -> np.ndarray:
+    """Rows of an object array of ints scaled by powers of two into [-1, 1], as float64."""
     try:
-        for l in range(L):
-            n = widths[l]
-            pats = np.zeros((len(cell_verts), n), dtype=bool)
-            if l == 0:
-                Zf, Ef = filt.first(Ph)
-            else:
-                Zf, Ef = filt.step(l, Zf, Ef, Ph[:, -1])
-            exact_cache: dict[int, list[int]] = {}
-            for j in range(n):
-                bit = 1 << (neuron_bit0[l] + j)
-                # --- signs at all vertices -------------------------------------------
-                s = FloatFilter.signs(Zf[:, j], Ef[:, j])
-                undecided = np.flatnonzero(s == 0)
-                stats["float_signs"] += len(s) - len(undecided)
-                stats["exact_signs"] += len(undecided)
-                for v in undecided.tolist():
-                    Zx = exact_cache.get(v)
-                    if Zx is None:
-                        Zx = inet.forward(coords[v], l)
-                        exact_cache[v] = Zx
-                    z = Zx[j]
-                    if z:
-                        s[v] = 1 if z > 0 else -1
-                    else:
-                        masks[v] |= bit
-                sl = s.tolist()
-                # --- which cells are cut --------------------------------------------
-                starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-                sv = s[flat]
-                mn = np.minimum.reduceat(sv, starts)
-                mx = np.maximum.reduceat(sv, starts)
-                cut = (mn < 0) & (mx > 0)
-                keep = ~cut
-                pats[keep & (mx > 0), j] = True
-                cut_idx = np.flatnonzero(cut).tolist()
-                if cut_idx:
-                    hval: dict[int, int] = {}
-                    ecache: dict[tuple[int, int], int] = {}
-                    pending: list[int] = []
-                    new_verts: list[list[int]] = []
-                    new_edges: list[list[tuple[int, int]]] = []
-                    for i in cut_idx:
-                        row = maps[mapid[i]][j]
-                        (pv, pe), (nv, ne) = _split(cell_verts[i], cell_edges[i], sl, row, bit, d,
-                                                    coords, masks, index, hval, ecache, pending)
-                        new_verts.append(pv)
-                        new_edges.append(pe)
-                        new_verts.append(nv)
-                        new_edges.append(ne)
-                    stats["cuts"] += len(cut_idx)
-                    keep_idx = np.flatnonzero(keep)
-                    cell_verts = [cell_verts[i] for i in keep_idx.tolist()] + new_verts
-                    cell_edges = [cell_edges[i] for i in keep_idx.tolist()] + new_edges
-                    child_pats = np.repeat(pats[cut_idx], 2, axis=0)
-                    child_pats[0::2, j] = True
-                    pats = np.concatenate([pats[keep], child_pats])
-                    mapid = np.concatenate([mapid[keep], np.repeat(mapid[cut_idx], 2)])
-                    child_counts = np.fromiter((len(v) for v in new_verts), dtype=np.int64,
-                                               count=len(new_verts))
-                    flat = np.concatenate([flat[np.repeat(keep, counts)],
-                                           np.fromiter(chain.from_iterable(new_verts), dtype=np.int64,
-                                                       count=int(child_counts.sum()))])
-                    counts = np.concatenate([counts[keep], child_counts])
-                    if pending:
-                        Pn = np.array([scaled_floats(coords[v]) for v in pending], dtype=float)
-                        Zn, En = filt.upto(l, Pn)
-                        Ph = np.concatenate([Ph, Pn])
-                        Zf = np.concatenate([Zf, Zn])
-                        Ef = np.concatenate([Ef, En])
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(cells=len(cell_verts), refresh=False)
-                if max_regions is not None and len(cell_verts) > max_regions:
-                    raise EnumerationLimitError(
-                        f"more than max_regions={max_regions} regions: {len(cell_verts)} cells after "
-                        f"neuron {j} of hidden layer {l} (the final count can only be larger)",
-                        partial={"lower_bound": len(cell_verts), "layer": l, "neuron": j},
-                        count=len(cell_verts))
-            # --- close layer l: maps of the next layer ----------------------------------
-            maps = _next_maps(inet, l + 1, maps, mapid, pats)
-            hist = [hist[m] + (p,) for m, p in zip(mapid.tolist(), pats)]
-            mapid = np.arange(len(cell_verts), dtype=np.int64)
-    finally:
-        if bar is not None:
-            bar.close()
-
-    if L == 0:
-        out_maps = [tuple(inet.first_map())]
-        patterns: list[tuple[tuple[bool, ...], ...]] = [()]
-    else:
-        out_maps = [tuple(m) for m in maps]
-        patterns = [tuple(tuple(bool(x) for x in row) for row in h) for h in hist]
-    stats["vertices"] = len(coords)
-    return VertexResult(inet=inet, d=d, coords=coords, masks=masks, cell_verts=cell_verts,
-                        patterns=patterns, out_maps=out_maps, domain_bits=domain_bits,
-                        artificial_bits=artificial, domain_rows=rows_by_bit, neuron_bit0=neuron_bit0,
-                        stats=stats)
+        F = W.astype(float)
+    except OverflowError:
+        return np.array([scaled_floats(r) for r in W.tolist()], dtype=float)
+    m = np.abs(F).max(axis=1)
+    e = np.frexp(m)[1]
+    return np.ldexp(F, -e[:, None])
 
 
-def _next_maps(inet: IntegerNetwork, l: int, maps: list[list[tuple[int, ...]]], mapid: np.ndarray,
-               pats: np.ndarray) -> list[list[tuple[int, ...]]]:
-    """Cell maps ``M_l`` of all cells, one object-array product per parent map."""
+def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All position pairs ``(a, b)``, ``a < b``, inside each group ``[start, start + size)``."""
+    n = int(sizes.sum())
+    if n == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e
+    pos = np.arange(n, dtype=np.int64)
+    grp_end = np.repeat(starts + sizes, sizes)
+    partners = grp_end - pos - 1
+    total = int(partners.sum())
+    if total == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e
+    a = np.repeat(pos, partners)
+    first = np.cumsum(partners) - partners
+    b = np.arange(total, dtype=np.int64) - np.repeat(first, partners) + a + 1
+    return a, b
+
+
+class _Engine:
+    """State of one enumeration (see the module docstring); arrays are indexed by vertex id."""
+
+    def __init__(self, net: Any, domain: Box | Polyhedron | Reals, max_regions: int | None, progress: bool):
+        self.inet = inet = IntegerNetwork(net)
+        self.d = inet.d
+        self.max_regions = max_regions
+        self.progress = progress
+        verts0, masks0, edges0, self.domain_bits, self.artificial, self.rows_by_bit, nb = \
+            _domain_setup(inet, domain)
+        self.neuron_bit0 = []
+        acc = nb
+        for w in inet.widths:
+            self.neuron_bit0.append(acc)
+            acc += w
+        self.nw = max(1, (acc + 63) // 64)
+        # global vertex table
+        self.coords: list[tuple[int, ...]] = list(verts0)
+        self.index: dict[tuple[int, ...], int] = {P: i for i, P in enumerate(self.coords)}
+        self.C = np.empty((len(verts0), self.d + 1), dtype=object)
+        self.C[:, :] = [list(P) for P in verts0]
+        self.mk = np.array([_words(m, self.nw) for m in masks0], dtype=np.uint64).reshape(-1, self.nw)
+        self.Ph = _scaled_rows(self.C)
+        self.filt = FloatFilter(inet.Wf, inet.bf)
+        self.stats = {"exact_signs": 0, "float_signs": 0, "cuts": 0, "vertices": 0}
+        # cells (CSR over vertices and over edges)
+        nv0 = len(verts0)
+        self.flat = np.arange(nv0, dtype=np.int64)
+        self.counts = np.array([nv0], dtype=np.int64)
+        e = np.array(edges0, dtype=np.int64).reshape(-1, 2)
+        self.eu = e[:, 0].copy()
+        self.ev = e[:, 1].copy()
+        self.ecounts = np.array([len(e)], dtype=np.int64)
+        self.mapid = np.zeros(1, dtype=np.int64)
+        self.maps = np.array([inet.first_map()], dtype=object).reshape(1, -1, self.d + 1) \
+            if inet.widths else np.zeros((0, 0, self.d + 1), dtype=object)
+        self.layer_pats: list[np.ndarray] = []
+        self.layer_parent: list[np.ndarray] = []
+
+    @property
+    def ncells(self) -> int:
+        return len(self.counts)
+
+    # --- driver ---------------------------------------------------------------------------
+    def run(self) -> VertexResult:
+        inet = self.inet
+        widths = inet.widths
+        bar = None
+        if self.progress and widths:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=sum(widths), desc="regions", unit="neuron")
+        try:
+            for l, n in enumerate(widths):
+                self._layer_now = l
+                self.pats = np.zeros((self.ncells, n), dtype=bool)
+                if l == 0:
+                    self.Zf, self.Ef = self.filt.first(self.Ph)
+                else:
+                    self.Zf, self.Ef = self.filt.step(l, self.Zf, self.Ef, self.Ph[:, -1])
+                self.exact_cache: dict[int, list[int]] = {}
+                for j in range(n):
+                    self._neuron(l, j)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(cells=self.ncells, refresh=False)
+                    if self.max_regions is not None and self.ncells > self.max_regions:
+                        raise EnumerationLimitError(
+                            f"more than max_regions={self.max_regions} regions: {self.ncells} cells "
+                            f"after neuron {j} of hidden layer {l} (the final count can only be larger)",
+                            partial={"lower_bound": self.ncells, "layer": l, "neuron": j},
+                            count=self.ncells)
+                self.layer_pats.append(self.pats)
+                self.layer_parent.append(self.mapid)
+                if l + 1 < len(widths):
+                    self.maps = _next_maps(inet, l + 1, self.maps, self.mapid, self.pats)
+                    self.mapid = np.arange(self.ncells, dtype=np.int64)
+        finally:
+            if bar is not None:
+                bar.close()
+        self.stats["vertices"] = len(self.coords)
+        _log.debug("vertex engine: %d cells, %s", self.ncells, self.stats)
+        return VertexResult(inet=inet, d=self.d, coords=self.coords, mk=self.mk, flat=self.flat,
+                            counts=self.counts,
+                            layer_pats=self.layer_pats, layer_parent=self.layer_parent,
+                            last_maps=self.maps, domain_bits=self.domain_bits,
+                            artificial_bits=self.artificial, domain_rows=self.rows_by_bit,
+                            neuron_bit0=self.neuron_bit0, stats=self.stats)
+
+    # --- one neuron -----------------------------------------------------------------------------
+    def _signs(self, l: int, j: int) -> np.ndarray:
+        """Exact signs of neuron ``j`` of layer ``l`` at all vertices (float filter + exact fallback)."""
+        s = FloatFilter.signs(self.Zf[:, j], self.Ef[:, j])
+        undecided = np.flatnonzero(s == 0)
+        self.stats["float_signs"] += len(s) - len(undecided)
+        self.stats["exact_signs"] += len(undecided)
+        if len(undecided):
+            bitpos = self.neuron_bit0[l] + j
+            word, b = divmod(bitpos, 64)
+            zeros = []
+            for v in undecided.tolist():
+                Zx = self.exact_cache.get(v)
+                if Zx is None:
+                    Zx = self.inet.forward(self.coords[v], l)
+                    self.exact_cache[v] = Zx
+                z = Zx[j]
+                if z:
+                    s[v] = 1 if z > 0 else -1
+                else:
+                    zeros.append(v)
+            if zeros:
+                self.mk[zeros, word] |= np.uint64(1 << b)
+        return s
+
+    def _neuron(self, l: int, j: int) -> None:
+        d = self.d
+        s = self._signs(l, j)
+        counts = self.counts
+        C = self.ncells
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        sv = s[self.flat]
+        mn = np.minimum.reduceat(sv, starts)
+        mx = np.maximum.reduceat(sv, starts)
+        cut = (mn < 0) & (mx > 0)
+        keep = ~cut
+        self.pats[keep & (mx > 0), j] = True
+        cut_idx = np.flatnonzero(cut)
+        ncut = len(cut_idx)
+        if ncut == 0:
+            return
+        self.stats["cuts"] += ncut
+        rank = np.full(C, -1, dtype=np.int64)
+        rank[cut_idx] = np.arange(ncut)
+        bitpos = self.neuron_bit0[l] + j
+        word, bb = divmod(bitpos, 64)
+        bitval = np.uint64(1 << bb)
+
+        # vertices of cut cells
+        vcell = np.repeat(np.arange(C, dtype=np.int64), counts)
+        vin = cut[vcell]
+        cv = self.flat[vin]
+        cr = rank[vcell[vin]]
+        cs = sv[vin]
+        # edges of cut cells
+        ecounts = self.ecounts
+        ecell = np.repeat(np.arange(C, dtype=np.int64), ecounts)
+        ein = cut[ecell]
+        eu = self.eu[ein]
+        ev = self.ev[ein]
+        er = rank[ecell[ein]]
+        su = s[eu]
+        sw = s[ev]
+        e_plus = (su >= 0) & (sw >= 0) & ((su > 0) | (sw > 0))
+        e_minus = (su <= 0) & (sw <= 0) & ((su < 0) | (sw < 0))
+        e_cross = (su * sw) < 0
+        # orient crossing edges: p positive, q negative
+        cu = eu[e_cross]
+        cw = ev[e_cross]
+        flip = s[cu] < 0
+        p = np.where(flip, cw, cu)
+        q = np.where(flip, cu, cw)
+        xr = er[e_cross]
+        wid = self._new_vertices(p, q, xr, cut_idx, j, word, bitval)
+
+        # facet {z = 0}: old zero vertices and the new vertices, per cut cell
+        zsel = cs == 0
+        z_r = np.concatenate([cr[zsel], xr])
+        z_v = np.concatenate([cv[zsel], wid])
+        f_r, f_a, f_b = self._face_edges(z_r, z_v, d)
+
+        # assemble children: plus child of rank r is 2r, minus child 2r + 1
+        pv_sel = cs >= 0
+        nv_sel = cs <= 0
+        child_v = np.concatenate([2 * cr[pv_sel], 2 * cr[nv_sel] + 1, 2 * xr, 2 * xr + 1])
+        child_vid = np.concatenate([cv[pv_sel], cv[nv_sel], wid, wid])
+        o = np.argsort(child_v, kind="stable")
+        child_flat = child_vid[o]
+        child_counts = np.bincount(child_v, minlength=2 * ncut)
+
+        child_e = np.concatenate([2 * er[e_plus], 2 * er[e_minus] + 1, 2 * xr, 2 * xr + 1, 2 * f_r, 2 * f_r + 1])
+        child_eu = np.concatenate([eu[e_plus], eu[e_minus], p, q, f_a, f_a])
+        child_ev = np.concatenate([ev[e_plus], ev[e_minus], wid, wid, f_b, f_b])
+        o = np.argsort(child_e, kind="stable")
+        child_ecounts = np.bincount(child_e, minlength=2 * ncut)
+
+        vkeep = ~vin
+        ekeep = ~ein
+        self.flat = np.concatenate([self.flat[vkeep], child_flat])
+        self.counts = np.concatenate([counts[keep], child_counts])
+        self.eu = np.concatenate([self.eu[ekeep], child_eu[o]])
+        self.ev = np.concatenate([self.ev[ekeep], child_ev[o]])
+        self.ecounts = np.concatenate([ecounts[keep], child_ecounts])
+        child_pats = np.repeat(self.pats[cut_idx], 2, axis=0)
+        child_pats[0::2, j] = True
+        self.pats = np.concatenate([self.pats[keep], child_pats])
+        self.mapid = np.concatenate([self.mapid[keep], np.repeat(self.mapid[cut_idx], 2)])
+
+    def _new_vertices(self, p: np.ndarray, q: np.ndarray, xr: np.ndarray, cut_idx: np.ndarray, j: int,
+                      word: int, bitval: np.uint64) -> np.ndarray:
+        """Exact vertices on the crossing edges ``(p, q)`` (``z(p) > 0 > z(q)``); their ids."""
+        if len(p) == 0:
+            return np.zeros(0, dtype=np.int64)
+        nv = len(self.coords)
+        key = p * nv + q
+        ukey, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        up = p[first]
+        uq = q[first]
+        cells = cut_idx[xr[first]]
+        mapid = self.mapid
+        maps = self.maps
+        R = maps[mapid[cells], j, :]
+        Pp = self.C[up]
+        Pq = self.C[uq]
+        hp = (R * Pp).sum(axis=1)
+        hq = (R * Pq).sum(axis=1)
+        if not ((hp > 0).all() and (hq < 0).all()):   # pragma: no cover - internal consistency
+            raise AssertionError("exact cut values disagree with the certified signs")
+        W = hp[:, None] * Pq - hq[:, None] * Pp
+        g = np.gcd.reduce(W, axis=1)
+        W = W // g[:, None]
+        ids = np.empty(len(up), dtype=np.int64)
+        index = self.index
+        coords = self.coords
+        fresh = []
+        for k, row in enumerate(W.tolist()):
+            t = tuple(row)
+            vid = index.get(t)
+            if vid is None:
+                vid = len(coords)
+                coords.append(t)
+                index[t] = vid
+                fresh.append(k)
+            ids[k] = vid
+        if fresh:
+            fr = np.array(fresh, dtype=np.int64)
+            Wn = W[fr]
+            mkn = self.mk[up[fr]] & self.mk[uq[fr]]
+            mkn[:, word] |= bitval
+            Pn = _scaled_rows(Wn)
+            Zn, En = self.filt.upto(self._layer_now, Pn)
+            self.C = np.concatenate([self.C, Wn])
+            self.mk = np.concatenate([self.mk, mkn])
+            self.Ph = np.concatenate([self.Ph, Pn])
+            self.Zf = np.concatenate([self.Zf, Zn])
+            self.Ef = np.concatenate([self.Ef, En])
+        return ids[inv]
+
+    def _face_edges(self, z_r: np.ndarray, z_v: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Edges of the new facets: pairs of ``z_v`` in the same cell ``z_r`` that are adjacent."""
+        e = np.zeros(0, dtype=np.int64)
+        if len(z_r) < 2:
+            return e, e, e
+        o = np.argsort(z_r, kind="stable")
+        zr = z_r[o]
+        zv = z_v[o]
+        bounds = np.flatnonzero(np.diff(zr)) + 1
+        gstart = np.concatenate(([0], bounds))
+        gsize = np.diff(np.concatenate((gstart, [len(zr)])))
+        a, b = _pairs_in_groups(gstart, gsize)
+        if len(a) == 0:
+            return e, e, e
+        M = self.mk[zv]
+        pc = np.bitwise_count(M).sum(axis=1, dtype=np.int64)
+        simple_v = pc == d
+        gsimple = np.minimum.reduceat(simple_v.astype(np.int8), gstart).astype(bool)
+        grp_of = np.repeat(np.arange(len(gstart)), gsize)
+        cm = M[a] & M[b]
+        pcc = np.bitwise_count(cm).sum(axis=1, dtype=np.int64)
+        ga = grp_of[a]
+        simple_pair = gsimple[ga]
+        ok = np.zeros(len(a), dtype=bool)
+        ok[simple_pair] = pcc[simple_pair] == d - 1
+        cand = np.flatnonzero(~simple_pair & (pcc >= d - 1))
+        if len(cand):
+            cg = ga[cand]
+            reps = gsize[cg]
+            pair_of = np.repeat(np.arange(len(cand)), reps)
+            first = np.cumsum(reps) - reps
+            w = np.arange(int(reps.sum()), dtype=np.int64) - np.repeat(first, reps) + np.repeat(gstart[cg], reps)
+            ca = np.repeat(a[cand], reps)
+            cb = np.repeat(b[cand], reps)
+            cmr = cm[cand][pair_of]
+            contained = ((cmr & ~M[w]) == 0).all(axis=1) & (w != ca) & (w != cb)
+            blocked = np.bincount(pair_of, weights=contained, minlength=len(cand)) > 0
+            ok[cand] = ~blocked
+        return zr[a[ok]], zv[a[ok]], zv[b[ok]]
+
+
+def _next_maps(inet: IntegerNetwork, l: int, maps: np.ndarray, mapid: np.ndarray,
+               pats: np.ndarray) -> np.ndarray:
+    """Cell maps ``M_l = Wi_l D M_{l-1} + bias`` of all cells in one batched object product.
+
+    ``maps`` is the object array ``(parents, n_{l-1}, d + 1)``; the result is
+    ``(cells, n_l, d + 1)``.
+    """
     d = inet.d
     W = inet.Wdense[l]
     bias = np.array([c * inet.S[l - 1] for c in inet.b[l]], dtype=object)
-    out: list[Any] = [None] * len(mapid)
-    order = np.argsort(mapid, kind="stable")
-    ms = mapid[order]
-    bounds = np.flatnonzero(np.diff(ms)) + 1
-    for grp in np.split(order, bounds):
-        M = np.array(maps[int(mapid[grp[0]])], dtype=object)     # n_{l-1} x (d+1)
-        D = pats[grp].astype(object)                              # k x n_{l-1}
-        # rows of all cells: (W * D_c) @ M, stacked: (k, n_l, n_{l-1}) @ (n_{l-1}, d+1)
-        WD = W[None, :, :] * D[:, None, :]
-        R = WD @ M
-        R[:, :, d] += bias
-        for c, r in zip(grp.tolist(), R.tolist()):
-            out[c] = [tuple(x) for x in r]
+    Mm = maps[mapid] * pats[:, :, None]
+    out = np.matmul(W, Mm)
+    out[:, :, d] += bias
     return out
-
-
-def _split(verts: list[int], edges: list[tuple[int, int]], sl: list[int], row: tuple[int, ...], bit: int,
-           d: int, coords: list[tuple[int, ...]], masks: list[int], index: dict[tuple[int, ...], int],
-           hval: dict[int, int], ecache: dict[tuple[int, int], int], pending: list[int]):
-    """Cut one cell by the hyperplane ``row . P = 0`` (signs ``sl`` at its vertices are exact)."""
-    pos: list[int] = []
-    neg: list[int] = []
-    zer: list[int] = []
-    for v in verts:
-        s = sl[v]
-        if s > 0:
-            pos.append(v)
-        elif s < 0:
-            neg.append(v)
-        else:
-            zer.append(v)
-    Ep: list[tuple[int, int]] = []
-    En: list[tuple[int, int]] = []
-    new: list[int] = []
-    for e in edges:
-        u, v = e
-        a = sl[u]
-        b = sl[v]
-        if a >= 0 and b >= 0:
-            if a or b:
-                Ep.append(e)
-        elif a <= 0 and b <= 0:
-            if a or b:
-                En.append(e)
-        else:
-            if a < 0:
-                u, v = v, u
-            key = (u, v)
-            wid = ecache.get(key)
-            if wid is not None:
-                Ep.append((u, wid))
-                En.append((v, wid))
-                new.append(wid)
-                continue
-            hu = hval.get(u)
-            if hu is None:
-                hu = sum(x * y for x, y in zip(row, coords[u]))
-                hval[u] = hu
-            hv = hval.get(v)
-            if hv is None:
-                hv = sum(x * y for x, y in zip(row, coords[v]))
-                hval[v] = hv
-            if hu <= 0 or hv >= 0:  # pragma: no cover - would be an internal inconsistency
-                raise AssertionError("exact cut values disagree with the certified signs")
-            Pu = coords[u]
-            Pv = coords[v]
-            w = primitive([hu * y - hv * x for x, y in zip(Pu, Pv)])
-            wid = index.get(w)
-            if wid is None:
-                wid = len(coords)
-                coords.append(w)
-                masks.append((masks[u] & masks[v]) | bit)
-                index[w] = wid
-                pending.append(wid)
-            ecache[key] = wid
-            Ep.append((u, wid))
-            En.append((v, wid))
-            new.append(wid)
-    z0 = zer + new
-    E0 = edges_in_face(z0, masks, d)
-    return (pos + z0, Ep + E0), (neg + z0, En + E0)

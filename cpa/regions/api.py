@@ -117,8 +117,13 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
 
     Examples
     --------
-    >>> from constructions.sawtooth import sawtooth          # doctest: +SKIP
-    >>> count_regions(sawtooth(3), Box([0], [1])).affine_pieces   # doctest: +SKIP
-    8
+    >>> from cpa import ReLUNetwork
+    >>> from cpa.domains import Box
+    >>> tent = ReLUNetwork([([[1], [1]], [0, "-1/2"]), ([[2, -4]], [0])])   # 2x, then 2 - 2x
+    >>> c = count_regions(tent, Box([0], [1]))
+    >>> c.activation_regions, c.affine_pieces
+    (2, 2)
+    >>> count_regions(tent).affine_pieces        # on all of R: x < 0 is a third piece
+    3
     """
     return regions(net, domain, max_regions=max_regions, progress=progress, method=method).counts()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -193,8 +193,7 @@ class RegionComplex:
 
     @property
     def num_bounded(self) -> int:
-        b = self._backend
-        return sum(1 for i in range(len(self)) if b.is_bounded(i))
+        return int(self._backend.bounded_mask().sum())
 
     # --- adjacency and pieces ---------------------------------------------------------
     @property
@@ -253,9 +252,13 @@ class RegionComplex:
 
 def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
     """Piece labels: union regions with equal exact maps that share a facet."""
-    groups: dict[Any, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(backend.map_key(i), []).append(i)
+    if hasattr(backend, "equal_map_groups"):
+        group_list = backend.equal_map_groups()
+    else:
+        groups: dict[Any, list[int]] = {}
+        for i in range(n):
+            groups.setdefault(backend.map_key(i), []).append(i)
+        group_list = list(groups.values())
     parent = list(range(n))
 
     def find(a: int) -> int:
@@ -264,7 +267,7 @@ def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
             a = parent[a]
         return a
 
-    for members in groups.values():
+    for members in group_list:
         if len(members) < 2:
             continue
         for a, b in backend.adjacency(members):
