@@ -6,7 +6,7 @@ the activation-region count, the affine-piece count, the time of the first call
 calls, and seconds per region; then the sawtooth m^20 on [0, 1] (2^20 pieces
 exactly) and the peak memory of R5 (tracemalloc peak of Python/numpy
 allocations, and the maximum resident set size of a fresh process that counts
-R5 only).
+R5 only).  For the 2-D networks both exact engines (vertex and polygon) are timed.
 
 Reference (DESIGN.md section 9; float64-LP tool nnenum on this kind of machine):
 R2 0.05 s, R3 0.43 s, R4 0.30 s, R5 9.3 s.
@@ -53,6 +53,13 @@ def main() -> None:
         ref = NNENUM.get(name)
         print(f"{name:4} {c.activation_regions:8d} {c.affine_pieces:8d} {exp:8d} {cold:8.3f} {best:8.3f} "
               f"{best / c.activation_regions:10.2e} {ref if ref is not None else '-':>8}{flag}")
+
+    print("\nd = 2 engines (both exact; the polygon engine is the independent cross-check):")
+    for name in ("R2", "R3"):
+        net, dom = reference_network(name), reference_domain(name)
+        for method in ("vertex", "polygon"):
+            c, cold, best = timed(lambda: count_regions(net, dom, method=method))
+            print(f"  {name} {method:8} {c.activation_regions:6d} regions  best {best:.3f} s")
 
     k = 20
     t0 = time.perf_counter()

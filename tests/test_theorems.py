@@ -151,3 +151,11 @@ def test_courant_hat_kink_stops():
             assert hat([Fraction(x), Fraction(y)])[0] == 0  # support inside [-1, 1]^2
     with pytest.raises(ValueError):
         one_hidden_layer_kinks(hat)
+
+
+def test_kink_check_steps_across_one_line_only():
+    """Regression: two parallel lines 1/sqrt(10) apart, only one with a jump; the step across
+    the jump-free line must not reach the other (it moves n . x by eps |n . v|, not eps)."""
+    net = ReLUNetwork([([[1, 3], [0, 0], [1, 3]], [0, 0, 1]), ([[0, 0, 1]], [0])])
+    assert one_hidden_layer_kinks(net) == {((1, 3), 0): 0, ((1, 3), 1): 1}
+    assert kinks_are_whole_lines(net, far=Fraction(10**6))

@@ -60,23 +60,25 @@ def one_hidden_layer_kinks(net: ReLUNetwork) -> dict[Line, Fraction]:
     return jumps
 
 
-def safe_epsilon(lines: Sequence[Line], q: Sequence[Fraction], skip: Line | None = None) -> Fraction | None:
-    """A rational ``eps > 0`` smaller than the distance from ``q`` to every line but ``skip``.
+def safe_epsilon(lines: Sequence[Line], q: Sequence[Fraction], v: Sequence[Fraction],
+                 skip: Line | None = None) -> Fraction | None:
+    """A rational ``eps > 0`` such that the segment ``q +- eps v`` meets no line but ``skip``.
 
-    Uses ``|n . q + beta| / (2 ||n||_1) <= dist / 2``.  Returns ``None`` when
-    ``q`` lies on one of the other lines.
+    Along the segment ``n . x + beta`` moves from ``n . q + beta`` by at most
+    ``eps |n . v|``, so ``eps = min |n . q + beta| / (2 |n . v|)`` over the lines
+    not parallel to ``v`` keeps every such value away from zero (lines parallel to
+    ``v`` are never crossed).  Returns ``None`` when ``q`` lies on one of the other lines.
     """
     eps = Fraction(1)
     for n, beta in lines:
         if (n, beta) == skip:
             continue
         val = sum((a * x for a, x in zip(n, q)), start=Fraction(0)) + beta
-        norm1 = sum(abs(a) for a in n)
-        if norm1 == 0:
-            continue
-        if val == 0:
+        if val == 0 and any(n):
             return None
-        eps = min(eps, abs(val) / (2 * norm1))
+        rate = abs(sum((a * d for a, d in zip(n, v)), start=Fraction(0)))
+        if rate:
+            eps = min(eps, abs(val) / (2 * rate))
     return eps
 
 
@@ -117,7 +119,7 @@ def kinks_are_whole_lines(net: ReLUNetwork, far: Fraction = Fraction(1000)) -> b
         direction = (-ny, nx)
         for s in (big, -big, big + Fraction(1, 3), -big - Fraction(2, 7)):
             q = [p[0] + s * direction[0], p[1] + s * direction[1]]
-            eps = safe_epsilon(lines, q, skip=(n, beta))
+            eps = safe_epsilon(lines, q, list(n), skip=(n, beta))
             if eps is None:
                 continue
             kinked = second_difference(net, q, list(n), eps) != 0

@@ -4,12 +4,13 @@ Both are exact and certified.  The engine is chosen by the input dimension:
 
 * ``d = 1``: breakpoint propagation on homogeneous integer points
   (:mod:`cpa.regions._line`), fast enough for 2^20 regions;
-* any ``d`` (and ``d = 2``): vertex-based layer-wise refinement
-  (:mod:`cpa.regions._vertex`) with a certified float64 filter and exact
-  fallback.
+* ``d = 2``: exact polygon splitting (:mod:`cpa.regions._polygon`), an
+  independent implementation used to cross-check the general engine;
+* any ``d``: vertex-based layer-wise refinement (:mod:`cpa.regions._vertex`)
+  with a certified float64 filter and exact fallback.
 
-``method="line"`` or ``"vertex"`` forces an engine (the vertex engine works for
-``d = 1`` too; tests compare the two).
+``method="line"``, ``"polygon"`` or ``"vertex"`` forces an engine (the vertex
+engine works for ``d = 1`` and ``d = 2`` too; tests compare them).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = ["regions", "count_regions"]
 
 _log = logging.getLogger("cpa")
 
-_METHODS = ("auto", "line", "vertex")
+_METHODS = ("auto", "line", "polygon", "vertex")
 
 
 def _as_network(net: Any) -> ReLUNetwork:
@@ -53,7 +54,8 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     progress
         Show a tqdm progress bar (the library never prints otherwise).
     method
-        ``"auto"`` (default), ``"line"`` (d = 1 only) or ``"vertex"``.
+        ``"auto"`` (default: line for d = 1, vertex otherwise), ``"line"`` (d = 1 only),
+        ``"polygon"`` (d = 2 only) or ``"vertex"`` (any d).
 
     Returns
     -------
@@ -94,6 +96,14 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         res = enumerate_line(network, dom, max_regions=max_regions, progress=progress)
         backend: Any = LineCells(res)
         stats = res.stats
+    elif use == "polygon":
+        if network.input_dim != 2:
+            raise ShapeError(f"method='polygon' needs a network with two inputs, got {network.input_dim}")
+        from ._polygon import PolygonCells, enumerate_polygon
+
+        pres = enumerate_polygon(network, dom, max_regions=max_regions, progress=progress)
+        backend = PolygonCells(pres)
+        stats = pres.stats
     else:
         from ._cells import VertexCells
         from ._vertex import enumerate_vertex
