@@ -43,14 +43,14 @@ def main() -> int:
         for d in (2, 32):
             for kind in ("max", "dc"):
                 g = random_maps(M, d, rng)
-                spec = g if kind == "max" else cpa.DC(g, random_maps(M // 2, d, rng))
+                spec = g if kind == "max" else cpa.DC(g, random_maps(M, d, rng))
                 t0 = time.perf_counter()
                 net, rep = compile_with_report(spec)
                 secs = time.perf_counter() - t0
                 th = rep.theoretical
                 same = (rep.depth, rep.neurons) == (th["depth"], th["neurons"])
                 ok &= same
-                name = f"{kind} M={M} d={d}" if kind == "max" else f"dc M={M}-{M // 2} d={d}"
+                name = f"{kind} M={M} d={d}" if kind == "max" else f"dc M={M}-{M} d={d}"
                 print(f"{name:<22}{secs:>9.3f}{rep.depth:>7}{rep.neurons:>9}{th['neurons']:>9}"
                       f"{str(same):>12}{max_denominator_bits(net):>10}")
                 if kind == "max" and M == 4096 and d == 32:

@@ -21,6 +21,7 @@ from .errors import (
     UnsupportedLayerError as UnsupportedLayerError,
 )
 from .numbers import to_rational as to_rational
+from .affine import Affine as Affine
 from .network import ReLUNetwork as ReLUNetwork
 from .specs import (
     DC as DC,

@@ -57,11 +57,48 @@ def test_regions_json_list_and_plot(net_file, tmp_path, capsys):
     rec = json.loads(lines[0])
     assert set(rec) >= {"pattern", "witness", "affine_map"} and all(isinstance(v, str) for v in rec["witness"])
     assert open(png, "rb").read(4) == b"\x89PNG"
+    # every record is exact: "p/q" strings that reproduce the network's value at the witness
+    from fractions import Fraction
+
+    from cpa import ReLUNetwork
+
+    net = ReLUNetwork.from_json(net_file)
+    for line in lines:
+        rec = json.loads(line)
+        A, c = rec["affine_map"]["A"], rec["affine_map"]["c"]
+        assert all(isinstance(v, str) for row in A for v in row) and all(isinstance(v, str) for v in c)
+        x = [Fraction(v) for v in rec["witness"]]
+        y = sum(Fraction(a) * xi for a, xi in zip(A[0], x)) + Fraction(c[0])
+        assert net(x) == (y,)
+        assert rec["pattern"] == ["".join("1" if a else "0" for a in layer) for layer in net.activation_pattern(x)]
+
+
+def test_regions_certify_and_method(net_file, capsys):
+    counts = set()
+    for method in ("vertex", "polygon"):
+        code, out, _ = run(capsys, "regions", net_file, "--box", "-1", "1", "--json", "--certify", "--method", method)
+        doc = json.loads(out)
+        assert code == 0 and doc["method"] == method and doc["certified"] == doc["activation_regions"]
+        counts.add((doc["activation_regions"], doc["affine_pieces"]))
+    assert len(counts) == 1
 
 
 def test_regions_limit_exits_nonzero_with_partial_count(net_file, capsys):
     code, _, err = run(capsys, "regions", net_file, "--max-regions", "2")
-    assert code != 0 and "partial count" in err
+    assert code == 3
+    assert "more than max_regions=2 regions: 4 cells after neuron 1 of hidden layer 0" in err
+    assert err.strip().endswith("(partial count 4)")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [["regions", "net.json", "--box", "0"], ["eval"],
+                                  ["regions", "net.json", "--method", "simplex"]])
+def test_usage_errors_are_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    _, err = capsys.readouterr()
+    assert e.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"cpa {argv[0]}: error: ")
 
 
 def test_plot_surface(net_file, tmp_path, capsys):

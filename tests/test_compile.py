@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import cpa
+from cpa.equivalence import spec_counterexample
 from cpa.expr import Abs, Lin, Max, Min, Scale, Sum, affine_part, lin_vector
 from cpa.gadgets import max_tree_widths
 
@@ -98,6 +99,19 @@ def test_breakpoints_compile_with_at_most_p_neurons(spec, xs):
         assert net([x])[0] == spec(x)
 
 
+def _all_kink_points(spec, box):
+    """Every vertex of every region of the spec's independent reference network on ``box``.
+
+    Each node of the expression (Max, Min, Abs at any depth) is a neuron of the reference
+    network (cpa.compiler.reference), so every kink of the spec lies on a region boundary;
+    the vertices are the kink points in 1-D and the corners of the kink set in 2-D, exact.
+    """
+    from cpa.compiler.reference import reference_network
+    from cpa.regions import regions
+
+    return sorted({v for r in regions(reference_network(spec), box) for v in r.vertices})
+
+
 @given(expressions(("x", "y")), points(2, 5))
 def test_parsed_expressions_compile_exactly(text, pts):
     spec = cpa.parse(text, "x,y")
@@ -108,14 +122,23 @@ def test_parsed_expressions_compile_exactly(text, pts):
             q = _project(p, a, c)
             if q is not None:
                 kinks.append(q)
+    kinks += _all_kink_points(spec, cpa.Box([-4, -4], [4, 4]))
     _assert_equal_at(net, spec, pts + kinks)
+
+
+@given(expressions(("x", "y")))
+def test_parsed_expressions_proved_equal_everywhere(text):
+    """The exact proof on all of R^2: the difference with an independent network is 0 on every region."""
+    spec = cpa.parse(text, "x,y")
+    assert spec_counterexample(spec, cpa.compile(spec)) is None
 
 
 @given(expressions(("x",), depth=4), st.lists(rationals(30, 8), min_size=5, max_size=8))
 def test_univariate_expressions_compile_exactly(text, xs):
     spec = cpa.parse(text, ["x"])
     net = cpa.compile(spec)
-    _assert_equal_at(net, spec, [[x] for x in xs])
+    kinks = _all_kink_points(spec, cpa.Box([-60], [60]))
+    _assert_equal_at(net, spec, [[x] for x in xs] + [list(k) for k in kinks])
 
 
 def test_unshrunk_and_shrunk_agree():

@@ -161,3 +161,42 @@ def test_npz_with_object_arrays_is_refused_never_unpickled(tmp_path):
     with pytest.raises(cpa.FormatError, match="W0"):
         cpa.ReLUNetwork.from_npz(path)
     assert not marker.exists()
+
+
+# --- Affine --------------------------------------------------------------------------------
+def test_affine_algebra_exact():
+    from cpa import Affine, InvalidNumberError, ShapeError
+
+    f = cpa.Affine([[1, 2], [0, "1/2"]], [3, 0])
+    g = Affine([[1, -1]], ["1/3"])
+    x = [Fraction(1, 3), Fraction(-2)]
+    assert f(x) == (Fraction(1, 3) - 4 + 3, Fraction(-1))
+    assert (g @ f)(x) == g(f(x))
+    assert (g @ f) == Affine([[1, Fraction(3, 2)]], [Fraction(10, 3)])
+    assert (f + f)(x) == tuple(2 * v for v in f(x))
+    assert f + f == 2 * f == f * 2
+    assert f - f == Affine([[0, 0], [0, 0]])
+    assert -f == (-1) * f
+    assert Affine.identity(2) @ f == f == f @ Affine.identity(2)
+    assert Affine.constant([5], 2)([7, 8]) == (5,)
+    assert hash(f) == hash(Affine([["1", 2.0], [0, 0.5]], [3, 0]))
+    assert f.input_dim == 2 and f.output_dim == 2
+    net = f.to_network()
+    assert net(x) == f(x) and net.depth == 0
+    with pytest.raises(AttributeError):
+        f.A = ((1,),)
+
+
+def test_affine_errors_name_the_problem():
+    from cpa import Affine, InvalidNumberError, ShapeError
+
+    with pytest.raises(ShapeError, match="2 rows but b has length 1"):
+        Affine([[1], [2]], [0])
+    with pytest.raises(ShapeError, match="compose"):
+        Affine([[1, 2]]) @ Affine([[1, 2]])
+    with pytest.raises(ShapeError, match="add"):
+        Affine([[1, 2]]) + Affine([[1]])
+    with pytest.raises(ShapeError, match="length 3"):
+        Affine([[1, 2]])([1, 2, 3])
+    with pytest.raises(InvalidNumberError, match="nan"):
+        Affine([[float("nan")]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 __all__ = ["main"]
 
@@ -29,8 +29,19 @@ _COMMANDS = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (``cpa regions: error: ...``), exit 2.
+
+    Subparsers inherit the class, so every subcommand behaves the same; ``--help``
+    still prints the full usage.
+    """
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cpa",
         description="Exact toolkit for CPA functions and ReLU networks.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
