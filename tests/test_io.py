@@ -179,6 +179,184 @@ def test_torch_state_dict_with_batchnorm_refused():
     assert "weight of shape (3,)" in str(e.value)
 
 
+# --- state dicts: which layouts are read ------------------------------------------
+
+DYADIC = cpa.ReLUNetwork([
+    ([[1, F(-1, 2)], [F(3, 4), 2], [-1, F(1, 4)]], [F(1, 8), 0, -1]),
+    ([[1, -2, F(1, 2)], [F(-3, 8), 1, 1]], [0, F(5, 4)]),
+    ([[2, F(-1, 4)]], [F(-1, 16)]),
+])
+
+
+def _linear(W, b):
+    torch = _torch()
+    lin = torch.nn.Linear(len(W[0]), len(W), dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[float(v) for v in r] for r in W], dtype=torch.float64))
+        lin.bias.copy_(torch.tensor([float(v) for v in b], dtype=torch.float64))
+    return lin
+
+
+def _two_linear_no_relu():
+    torch = _torch()
+    return torch.nn.Sequential(_linear([[1, 0], [0, 1], [1, 1]], [0, 0, -1]),
+                               _linear([[1, -1, 2]], [F(1, 2)]))
+
+
+def test_state_dict_of_two_linear_without_relu_refused(tmp_path, capsys):
+    torch = _torch()
+    from cpa.equivalence import equivalent
+    from cpa.io import from_torch
+
+    model = _two_linear_no_relu()
+    sd = model.state_dict()
+    assert list(sd) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    with pytest.raises(FormatError) as e:
+        from_torch(sd)
+    msg = str(e.value)
+    for part in ("'0.weight' and '1.weight'", "consecutive indices 0 and 1", "no ReLU",
+                 "from_torch(model)", "layout="):
+        assert part in msg
+    assert "\n" not in msg
+    # the module itself is read right: one affine map, no ReLU
+    net = from_torch(model)
+    assert net.depth == 0 and net.layers == ((((F(3), F(1)),), (F(-3, 2),)),)
+    # reading the keys with a ReLU (the old silent assumption) is a different function
+    assert not equivalent(from_torch(sd, layout=["0", "relu", "1"]), net)
+    # stating the true layout explicitly gives the module's function
+    assert from_torch(sd, layout=["0", "1"]) == net
+    assert equivalent(from_torch(sd, layout=[0, 1]), net)
+    # the same refusal from a file, and from the CLI as one line
+    path = tmp_path / "nolu.pt"
+    torch.save(sd, path)
+    with pytest.raises(FormatError, match="consecutive indices 0 and 1"):
+        load_network(path)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "consecutive indices 0 and 1" in err
+
+
+def test_state_dict_with_gap_of_three_refused():
+    torch = _torch()
+    from cpa.equivalence import equivalent
+    from cpa.io import from_torch
+
+    nn = torch.nn
+    l1, l2 = _linear([[1, 2], [-1, 1]], [0, F(1, 2)]), _linear([[1, -1]], [0])
+    sd = nn.Sequential(l1, nn.ReLU(), nn.Dropout(0.5), l2).state_dict()
+    assert [k for k in sd if k.endswith("weight")] == ["0.weight", "3.weight"]
+    with pytest.raises(FormatError) as e:
+        from_torch(sd)
+    msg = str(e.value)
+    assert "'0.weight' and '3.weight' (indices 0 and 3)" in msg and "2 parameter-free modules" in msg
+    assert "from_torch(model)" in msg and "0, 2, 4" in msg
+    # a user who knows the Dropout is inactive (eval mode) may say so
+    stated = from_torch(sd, layout=["0", "relu", "3"])
+    assert equivalent(stated, from_torch(nn.Sequential(l1, nn.ReLU(), l2)))
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda nn: nn.Sequential(nn.Flatten(), _linear([[1, 1]], [0]), nn.ReLU(), _linear([[1]], [0])),
+     ["'1.weight' is at index 1", "1 unknown module comes before it"]),
+    (lambda nn: nn.Sequential(nn.Sequential(_linear([[1, 1]], [0]), nn.ReLU()), _linear([[1]], [0])),
+     ["different modules", "'0.0.weight'", "'1.weight'"]),
+    (lambda nn: nn.Sequential(_linear([[1, 1]], [0]), _linear([[1]], [0]), nn.ReLU(), nn.Tanh(),
+                              nn.Sigmoid(), _linear([[1]], [0])),
+     ["consecutive indices 0 and 1", "'1.weight' and '5.weight' (indices 1 and 5)",
+      "3 parameter-free modules"]),
+])
+def test_state_dict_other_layouts_refused(make, words):
+    torch = _torch()
+    from cpa.io import from_torch
+
+    with pytest.raises(FormatError) as e:
+        from_torch(make(torch.nn).state_dict())
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_state_dict_named_layers_need_a_layout():
+    torch = _torch()
+    from cpa.io import from_torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = _linear([[1, -1], [2, 1]], [0, -1])
+            self.fc2 = _linear([[1, 1]], [F(1, 4)])
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1(x)))
+
+    model = Net()
+    sd = model.state_dict()
+    with pytest.raises(FormatError, match=r"'fc1', 'fc2': their names are not nn.Sequential indices"):
+        from_torch(sd)
+    net = from_torch(sd, layout=["fc1", "relu", "fc2"])
+    for x in [(F(1, 2), F(-3, 4)), (F(-1), F(1, 8)), (F(2), F(3))]:     # dyadic: float64 is exact
+        y = model(torch.tensor([float(t) for t in x], dtype=torch.float64)).item()
+        assert net(x) == (F(y),)
+    with pytest.raises(FormatError, match="leaves out the Linear layer 'fc2'"):
+        from_torch(sd, layout=["fc1", "relu"])
+    with pytest.raises(FormatError, match="'fc3', which is not a Linear layer"):
+        from_torch(sd, layout=["fc1", "relu", "fc3"])
+    with pytest.raises(FormatError, match="'fc1' twice"):
+        from_torch(sd, layout=["fc1", "relu", "fc1", "fc2"])
+    with pytest.raises(TypeError):
+        from_torch(sd, layout="fc1")
+    with pytest.raises(TypeError, match="state dicts only"):
+        from_torch(torch.nn.Sequential(_linear([[1]], [0])), layout=["0"])
+
+
+def test_state_dict_non_linear_parameters_named():
+    torch = _torch()
+    from cpa.io import from_torch
+
+    nn = torch.nn
+    sd = nn.Sequential(_linear([[1, 1]], [0]), nn.ReLU(), nn.LayerNorm(1), _linear([[1]], [0])).state_dict()
+    sd["0.weight_orig"] = sd["0.weight"].clone()
+    with pytest.raises(UnsupportedLayerError) as e:
+        from_torch(sd)
+    msg = str(e.value)
+    assert "layer '2': weight of shape (1,)" in msg and "weight_orig (not a Linear parameter)" in msg
+    # the layout keyword does not lift the refusal of non-Linear parameters
+    with pytest.raises(UnsupportedLayerError):
+        from_torch(sd, layout=["0", "relu", "3"])
+
+
+@pytest.mark.parametrize("prefix", ["", "net.", "model.body."])
+def test_state_dict_standard_layout_roundtrips_exactly(tmp_path, prefix):
+    torch = _torch()
+    from cpa.equivalence import equivalent
+    from cpa.io import from_torch, load_torch, to_torch
+
+    model = to_torch(DYADIC)
+    sd = {prefix + k: v for k, v in model.state_dict().items()}
+    assert [k for k in sd if k.endswith("weight")] == [f"{prefix}{i}.weight" for i in (0, 2, 4)]
+    back = from_torch(sd)
+    assert back == DYADIC and back.architecture == (2, 3, 2, 1)
+    assert equivalent(back, DYADIC)
+    # the assumed ReLUs are the module's: exact (dyadic) float64 evaluation agrees
+    for x in [(F(1, 2), F(-3, 4)), (F(0), F(0)), (F(-2), F(5, 8)), (F(3), F(1, 16))]:
+        y = model(torch.tensor([[float(t) for t in x]], dtype=torch.float64))
+        assert DYADIC(x) == tuple(F(v) for v in y[0].tolist())
+    path = tmp_path / "std.pt"
+    torch.save(sd, path)
+    assert load_torch(path) == DYADIC
+    assert load_torch(path, layout=[f"{prefix}0", "relu", f"{prefix}2", "relu", f"{prefix}4"]) == DYADIC
+
+
+def test_state_dict_of_single_linear():
+    torch = _torch()
+    from cpa.io import from_torch
+
+    lin = _linear([[1, F(-1, 2)]], [F(3, 4)])
+    expected = cpa.ReLUNetwork([([[1, F(-1, 2)]], [F(3, 4)])])
+    assert from_torch(lin.state_dict()) == expected                       # keys weight, bias
+    assert from_torch(torch.nn.Sequential(lin).state_dict()) == expected  # keys 0.weight, 0.bias
+    assert from_torch({"fc.weight": lin.weight, "fc.bias": lin.bias}) == expected
+
+
 def test_torch_custom_module_refused():
     torch = _torch()
     from cpa.io import from_torch

@@ -5,11 +5,38 @@ What is read
 * an ``nn.Sequential`` (nested ones are flattened) of ``nn.Linear`` (with or
   without bias), ``nn.ReLU``, ``nn.Flatten`` and ``nn.Identity``;
 * a ``state_dict`` (a mapping ``name -> tensor``) of Linear layers only, with
-  keys ``<prefix>.weight`` and optionally ``<prefix>.bias`` (``0.weight``,
-  ``0.bias``, ``2.weight``, ...).  A state dict does not record the
-  activations, so **a ReLU is assumed between every two consecutive Linear
-  layers and none after the last** -- the layout of ``nn.Sequential(Linear,
-  ReLU, ..., Linear)``, which is what :func:`save_torch` writes.
+  keys ``<name>.weight`` and optionally ``<name>.bias``, in the layout below.
+
+State dicts
+-----------
+A state dict records parameters only: it cannot tell which parameter-free
+modules (ReLU, Dropout, Flatten, Sigmoid, ...) sit between, before or after
+the Linear layers.  So it is read only in one explicit layout, the one
+:func:`save_torch` writes: the state dict of ``nn.Sequential(Linear, ReLU,
+Linear, ReLU, ..., Linear)``, i.e. Linear layers at Sequential indices
+**0, 2, 4, ...** (keys ``0.weight``, ``0.bias``, ``2.weight``, ...; a common
+prefix such as ``net.0.weight``, ``net.2.weight`` is allowed).  **Each gap of
+exactly 2 means one parameter-free module between two Linear layers, and
+that module is assumed to be a ReLU; nothing is assumed after the last
+Linear layer.**  Every other layout is refused with a
+:class:`~cpa.errors.FormatError` naming the offending keys:
+
+* consecutive indices (``0``, ``1``): the Linear layers follow each other
+  directly, with no room for an activation;
+* gaps other than 2 (``0``, ``3``: e.g. Linear, ReLU, Dropout, Linear), or a
+  first index other than 0 (modules before the first Linear layer): the
+  modules in between are unknown;
+* names that are not Sequential indices (``fc1``, ``fc2``) or different
+  prefixes (``0.0``, ``1``): the module's ``forward`` is unknown.
+
+For those, pass the module itself (``from_torch(model)``), or state the layout
+explicitly: ``from_torch(state_dict, layout=["fc1", "relu", "fc2"])`` lists
+every Linear layer's name (the key without ``.weight``) and ``"relu"`` in
+order of application.  A state dict of a single Linear layer (including the
+bare ``weight``/``bias`` keys of ``nn.Linear(...).state_dict()``) needs no
+layout.  Parameters of other layers (a BatchNorm's ``running_mean``, a 1-D
+``weight``, ...) are always refused, with one
+:class:`~cpa.errors.UnsupportedLayerError` naming them.
 
 Exactness
 ---------
@@ -43,7 +70,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +91,7 @@ _log = logging.getLogger("cpa")
 _Affine = tuple[SparseMatrix, tuple[Fraction, ...]]
 
 
-def from_torch(model: Any) -> ReLUNetwork:
+def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwork:
     """Read an ``nn.Sequential`` or a ``state_dict`` as an exact ReLU network.
 
     Parameters
@@ -72,8 +99,16 @@ def from_torch(model: Any) -> ReLUNetwork:
     model
         An ``nn.Sequential`` of Linear, ReLU, Flatten and Identity layers
         (nested Sequential allowed), a single ``nn.Linear``, or a state dict
-        (mapping of ``"<prefix>.weight"`` / ``"<prefix>.bias"`` to tensors) of
-        Linear layers with a ReLU assumed between consecutive layers.
+        (mapping of ``"<name>.weight"`` / ``"<name>.bias"`` to tensors) of
+        Linear layers, by default that of ``nn.Sequential(Linear, ReLU, ...,
+        Linear)`` with Linear layers at indices 0, 2, 4, ... (the module in
+        each gap of 2 is assumed to be a ReLU; see the module docstring).
+    layout
+        For a state dict only: the order of application, as a list of the
+        Linear layers' names (``"0"``, ``"net.2"``, ``"fc1"``: the keys
+        without ``.weight``) and the word ``"relu"``; every Linear layer of
+        the state dict must be listed once.  E.g. ``["0", "1"]`` for
+        ``nn.Sequential(Linear, Linear)`` or ``["fc1", "relu", "fc2"]``.
 
     Returns
     -------
@@ -87,8 +122,11 @@ def from_torch(model: Any) -> ReLUNetwork:
         Listing every layer (position and type) or state-dict key that is not
         a Linear/ReLU/Flatten/Identity part.
     FormatError
-        If there is no Linear layer, shapes do not chain, or a weight is NaN
-        or infinite.
+        If there is no Linear layer, shapes do not chain, a weight is NaN
+        or infinite, or a state dict is not in the Sequential layout above
+        (and no ``layout`` is given) or does not match ``layout``.
+    TypeError
+        If ``layout`` is given with a module, or is not a list of names.
     MissingExtraError
         If torch is not installed.
 
@@ -106,7 +144,10 @@ def from_torch(model: Any) -> ReLUNetwork:
     """
     torch = require("torch")
     if isinstance(model, Mapping):
-        return _from_state_dict(model, torch)
+        return _from_state_dict(model, torch, layout=layout)
+    if layout is not None:
+        raise TypeError("from_torch: layout= applies to state dicts only; "
+                        "a module's layers are read from the module")
     nn = torch.nn
     if type(model) is nn.Linear:
         model = nn.Sequential(model)
@@ -160,7 +201,7 @@ def to_torch(net: ReLUNetwork, dtype: Any = None) -> "torch.nn.Sequential":
     return _build_sequential(net, kind)
 
 
-def load_torch(path: str | os.PathLike[str]) -> ReLUNetwork:
+def load_torch(path: str | os.PathLike[str], *, layout: Sequence[str] | None = None) -> ReLUNetwork:
     """Read a ``torch.save``-d state dict with ``torch.load(path, weights_only=True)``.
 
     Parameters
@@ -169,6 +210,10 @@ def load_torch(path: str | os.PathLike[str]) -> ReLUNetwork:
         A ``.pt``/``.pth`` file holding a state dict (see :func:`from_torch`
         for the layout), or a checkpoint dict whose ``"state_dict"`` or
         ``"model_state_dict"`` entry is one.
+    layout
+        As for :func:`from_torch`: the Linear layers' names and ``"relu"`` in
+        order, when the state dict is not that of ``nn.Sequential(Linear,
+        ReLU, ..., Linear)``.
 
     Returns
     -------
@@ -183,6 +228,9 @@ def load_torch(path: str | os.PathLike[str]) -> ReLUNetwork:
         or is not a torch file.
     UnsupportedLayerError
         If the state dict holds parameters of non-Linear layers.
+
+    Also refuses, with a FormatError, a state dict in an unknown layout (see
+    :func:`from_torch`).
     """
     torch = require("torch")
     import pickle
@@ -208,7 +256,7 @@ def load_torch(path: str | os.PathLike[str]) -> ReLUNetwork:
             if key in obj and isinstance(obj[key], Mapping):
                 obj = obj[key]
                 break
-        return _from_state_dict(obj, torch, name)
+        return _from_state_dict(obj, torch, name, layout=layout)
     raise FormatError(f"{name!r} holds a {type(obj).__name__}, expected a state_dict (a mapping of tensors)")
 
 
@@ -357,10 +405,14 @@ def _chain(ops: list[tuple[str, str, Any]]) -> ReLUNetwork:
         raise FormatError(f"malformed model: {e}") from None
 
 
-_PARAM = re.compile(r"^(?P<prefix>.*)\.(?P<kind>weight|bias)$")
+_PARAM = re.compile(r"^(?:(?P<prefix>.*)\.)?(?P<kind>weight|bias)$")
+_INDEX = re.compile(r"^(?:(?P<container>.*)\.)?(?P<index>[0-9]+)$")
+_FIX = ("pass the module itself (from_torch(model)), or state the order with "
+        "from_torch(state_dict, layout=[...]) listing the Linear layers' names and \"relu\"")
 
 
-def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dict") -> ReLUNetwork:
+def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dict",
+                     layout: Sequence[str] | None = None) -> ReLUNetwork:
     groups: dict[str, dict[str, Any]] = {}
     problems: dict[str, list[str]] = {}     # layer prefix -> what is wrong, in key order
     for key, value in sd.items():
@@ -369,10 +421,10 @@ def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dic
             prefix, _, leaf = str(key).rpartition(".")
             problems.setdefault(prefix or str(key), []).append(f"{leaf or key} (not a Linear parameter)")
         elif not isinstance(value, torch.Tensor):
-            problems.setdefault(m.group("prefix"), []).append(
+            problems.setdefault(m.group("prefix") or "", []).append(
                 f"{m.group('kind')} is a {type(value).__name__}, not a tensor")
         else:
-            groups.setdefault(m.group("prefix"), {})[m.group("kind")] = value
+            groups.setdefault(m.group("prefix") or "", {})[m.group("kind")] = value
     for prefix, g in groups.items():
         w = g.get("weight")
         if w is None:
@@ -387,19 +439,101 @@ def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dic
             f"layer{'s are' if len(problems) > 1 else ' is'} not Linear: {listed}")
     if not groups:
         raise FormatError(f"{source}: empty state_dict, no Linear layer")
-    prefixes = list(groups)
-    numeric = [_int_key(p) for p in prefixes]
-    if all(k is not None for k in numeric):
-        prefixes = [p for _, p in sorted(zip(numeric, prefixes))]
+    order = _sequential_order(groups, source) if layout is None else _explicit_order(groups, layout, source)
     ops: list[tuple[str, str, Any]] = []
-    for i, p in enumerate(prefixes):
-        if i:
-            ops.append(("relu", f"(assumed ReLU before {p})", None))
-        ops.append(("linear", p, _linear_affine(p, groups[p]["weight"], groups[p].get("bias"))))
+    for p in order:
+        if p is None:
+            ops.append(("relu", "(ReLU)", None))
+        else:
+            ops.append(("linear", p, _linear_affine(p or "(Linear)", groups[p]["weight"], groups[p].get("bias"))))
     return _chain(ops)
 
 
-def _int_key(prefix: str) -> tuple[int, ...] | None:
-    """``"3"`` -> (3,), ``"1.0"`` -> (1, 0); None unless every part is a number."""
-    parts = prefix.split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+def _sequential_order(groups: Mapping[str, Any], source: str) -> list[str | None]:
+    """Linear names in order with None for each assumed ReLU; refuses all but indices 0, 2, 4, ...
+
+    The rule: the state dict is that of ``nn.Sequential(Linear, ReLU, ...,
+    Linear)``: one common container prefix, Linear layers at indices 0, 2,
+    4, ..., and each gap of 2 holds one parameter-free module, taken to be a
+    ReLU.  A single Linear layer whose name is not an index (the bare
+    ``weight``/``bias`` of an ``nn.Linear``, or ``fc``) is read as it is.
+    """
+    names = list(groups)
+    if len(names) == 1 and _INDEX.match(names[0]) is None:
+        return names                        # one Linear layer, nothing between layers
+    parsed: list[tuple[str, int, str]] = []
+    unindexed: list[str] = []
+    for name in names:
+        m = _INDEX.match(name)
+        if m is None:
+            unindexed.append(name)
+        else:
+            parsed.append((m.group("container") or "", int(m.group("index")), name))
+    rule = ("a state_dict says nothing about the parameter-free modules (activations) between Linear "
+            "layers, so it is read only as nn.Sequential(Linear, ReLU, ..., Linear) with Linear layers "
+            "at indices 0, 2, 4, ...")
+    if unindexed:
+        raise FormatError(
+            f"{source}: cannot tell the order and activations of the Linear layers "
+            f"{', '.join(repr(n) for n in unindexed)}: their names are not nn.Sequential indices; "
+            f"{rule}; {_FIX}")
+    containers = sorted({c for c, _, _ in parsed})
+    if len(containers) > 1:
+        shown = ", ".join(repr(c) if c else "(top level)" for c in containers)
+        raise FormatError(
+            f"{source}: the Linear layers sit in different modules ({shown}; keys "
+            f"{', '.join(repr(n + '.weight') for _, _, n in parsed)}), whose forward is unknown; "
+            f"{rule}; {_FIX}")
+    parsed.sort(key=lambda t: t[1])
+    bad: list[str] = []
+    first_index, first_name = parsed[0][1], parsed[0][2]
+    if first_index != 0:
+        bad.append(f"the first Linear layer {first_name + '.weight'!r} is at index {first_index}, so "
+                   f"{first_index} unknown module{'s come' if first_index > 1 else ' comes'} before it")
+    for (_, i, a), (_, j, b) in zip(parsed, parsed[1:]):
+        if j == i + 1:
+            bad.append(f"{a + '.weight'!r} and {b + '.weight'!r} are at consecutive indices {i} and {j}: "
+                       "no module between them, so no ReLU (the two Linear layers compose to one affine map)")
+        elif j != i + 2:
+            bad.append(f"between {a + '.weight'!r} and {b + '.weight'!r} (indices {i} and {j}) there are "
+                       f"{j - i - 1} parameter-free modules, which cannot be identified")
+    if bad:
+        raise FormatError(f"{source}: refused, the activations cannot be read from the keys: "
+                          f"{'; '.join(bad)}; {rule}; {_FIX}")
+    order: list[str | None] = []
+    for _, _, name in parsed:
+        if order:
+            order.append(None)              # the one module in a gap of 2: assumed ReLU
+        order.append(name)
+    return order
+
+
+def _explicit_order(groups: Mapping[str, Any], layout: Sequence[str], source: str) -> list[str | None]:
+    """Check a user-given ``layout`` (Linear names and "relu") against the state dict."""
+    if isinstance(layout, (str, bytes)) or not isinstance(layout, Sequence):
+        raise TypeError(f"layout must be a list of names and 'relu', got {type(layout).__name__}")
+    order: list[str | None] = []
+    seen: set[str] = set()
+    for item in layout:
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = str(item)
+        if not isinstance(item, str):
+            raise TypeError(f"layout entries are Linear layer names or 'relu', got {item!r}")
+        if item.lower() == "relu":
+            if any(g.lower() == "relu" for g in groups):
+                raise FormatError(f"{source}: layout entry {item!r} is ambiguous: the state dict has a "
+                                  "Linear layer of that name")
+            order.append(None)
+            continue
+        if item not in groups:
+            raise FormatError(f"{source}: layout names {item!r}, which is not a Linear layer of the state "
+                              f"dict (its Linear layers: {', '.join(repr(g) for g in groups)})")
+        if item in seen:
+            raise FormatError(f"{source}: layout names the Linear layer {item!r} twice")
+        seen.add(item)
+        order.append(item)
+    missing = [g for g in groups if g not in seen]
+    if missing:
+        raise FormatError(f"{source}: layout leaves out the Linear layer{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(repr(g) for g in missing)} of the state dict")
+    return order
