@@ -13,6 +13,7 @@ from .errors import (
     EnumerationLimitError as EnumerationLimitError,
     FormatError as FormatError,
     InvalidNumberError as InvalidNumberError,
+    MissingExtraError as MissingExtraError,
     NotEquivalentError as NotEquivalentError,
     NotPiecewiseAffineError as NotPiecewiseAffineError,
     ShapeError as ShapeError,

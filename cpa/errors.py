@@ -19,6 +19,7 @@ __all__ = [
     "DomainError",
     "EnumerationLimitError",
     "NotEquivalentError",
+    "MissingExtraError",
 ]
 
 
@@ -77,3 +78,7 @@ class NotEquivalentError(CPAError, AssertionError):
     def __init__(self, message: str, point: object = None):
         super().__init__(message)
         self.point = point
+
+
+class MissingExtraError(CPAError, ImportError):
+    """An optional dependency of cpa (torch, onnx) is not installed; the message names the extra."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ..errors import CPAError
+from ..errors import MissingExtraError
 
 __all__ = ["MissingExtraError", "require", "EXTRAS"]
 
@@ -19,10 +19,6 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "onnx": ("onnx", "onnx"),
     "onnxruntime": ("onnx", "onnxruntime"),
 }
-
-
-class MissingExtraError(CPAError, ImportError):
-    """An optional dependency of cpa is not installed; the message names the extra."""
 
 
 def require(module: str) -> ModuleType:

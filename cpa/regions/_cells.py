@@ -29,6 +29,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..errors import DomainError
+from ._adjacency import pairs_by_facet_keys
 from ._geometry import centroid, dehom, facets, integer_row, primitive, volume
 from ._vertex import VertexResult
 
@@ -211,17 +212,4 @@ class VertexCells:
 
     def adjacency(self, subset: Iterable[int] | None = None) -> list[tuple[int, int]]:
         """Pairs of regions sharing a facet (among ``subset`` when given)."""
-        full = subset is None
-        idx = range(len(self)) if subset is None else subset
-        seen: dict[frozenset[int], int] = {}
-        pairs = []
-        for i in idx:
-            for key in self.interior_facet_keys(i):
-                j = seen.pop(key, None)
-                if j is None:
-                    seen[key] = i
-                else:
-                    pairs.append((j, i))
-        if full and seen:   # pragma: no cover - would contradict face-to-faceness
-            raise AssertionError(f"{len(seen)} interior facets have no neighbour; please report this network")
-        return pairs
+        return pairs_by_facet_keys(len(self), self.interior_facet_keys, subset)

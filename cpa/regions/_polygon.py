@@ -43,6 +43,7 @@ import numpy as np
 from ..domains import Box, Polyhedron, Reals
 from ..errors import DomainError, EnumerationLimitError
 from ._exact import IntegerNetwork
+from ._adjacency import pairs_by_facet_keys
 from ._geometry import hom, integer_row, radius_bound
 
 __all__ = ["PolygonResult", "PolygonCells", "enumerate_polygon"]
@@ -330,16 +331,4 @@ class PolygonCells:
 
     def adjacency(self, subset: Iterable[int] | None = None) -> list[tuple[int, int]]:
         """Pairs of regions with a common edge (among ``subset`` when given)."""
-        full = subset is None
-        seen: dict[tuple[Point, Point], int] = {}
-        pairs = []
-        for i in (range(len(self)) if subset is None else subset):
-            for key in self._interior_edges(i):
-                j = seen.pop(key, None)
-                if j is None:
-                    seen[key] = i
-                else:
-                    pairs.append((j, i))
-        if full and seen:   # pragma: no cover - would contradict face-to-faceness
-            raise AssertionError(f"{len(seen)} interior edges have no neighbour; please report this network")
-        return pairs
+        return pairs_by_facet_keys(len(self), self._interior_edges, subset)
