@@ -108,18 +108,9 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
     ax = _axes(ax)
     window = _window(cx, domain)
     polys = [[(float(x), float(y)) for x, y in region_polygon(r.hrep, window)] for r in cx.regions]
-    if color_by == "piece":
-        label = {}
-        for k, piece in enumerate(cx.pieces):
-            for i in piece:
-                label[i] = k
-        keys = [label[i] for i in range(len(polys))]
-    elif color_by == "region":
-        keys = list(range(len(polys)))
-    else:
+    if color_by not in ("region", "piece"):
         raise ValueError(f"color_by must be 'region' or 'piece', got {color_by!r}")
-    colormap = matplotlib.colormaps[cmap]
-    colors = [colormap((k * 7) % colormap.N) for k in keys]
+    colors = _map_colors(cx, color_by, matplotlib.colormaps[cmap])
     coll = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
     ax.add_collection(coll)
     xs = [p[0] for poly in polys for p in poly]
@@ -130,6 +121,38 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
     ax.set_aspect("equal")
     ax.set_title(f"{len(polys)} regions" + (f", {len(cx.pieces)} pieces" if color_by == "piece" else ""))
     return ax
+
+
+def _map_colors(cx: Any, color_by: str, colormap: Any, palette_size: int = 20) -> list[Any]:
+    """One colour per region such that regions (or pieces) sharing a facet differ.
+
+    Regions (or pieces) are coloured in index order, each with the least used colour of
+    the palette that no already coloured neighbour has, so all colours are used evenly
+    and neighbours differ whenever the palette is larger than the degree; all regions of
+    one affine piece share a colour when ``color_by`` is ``"piece"``.
+    """
+    import networkx as nx
+
+    G = cx.graph
+    if color_by == "piece":
+        label = {i: k for k, piece in enumerate(cx.pieces) for i in piece}
+        H = nx.Graph()
+        H.add_nodes_from(range(len(cx.pieces)))
+        H.add_edges_from((label[a], label[b]) for a, b in G.edges if label[a] != label[b])
+    else:
+        label = {i: i for i in range(len(cx))}
+        H = G
+    P = min(palette_size, colormap.N)
+    palette = [colormap(k / (P - 1) if colormap.N > 64 else k) for k in range(P)] if P > 1 else [colormap(0)]
+    used = [0] * len(palette)
+    cls: dict[int, int] = {}
+    for v in sorted(H.nodes):
+        banned = {cls[u] for u in H.neighbors(v) if u in cls}
+        free = [c for c in range(len(palette)) if c not in banned] or list(range(len(palette)))
+        c = min(free, key=lambda k: (used[k], k))
+        cls[v] = c
+        used[c] += 1
+    return [palette[cls[label[i]]] for i in range(len(cx))]
 
 
 def _window(cx: Any, domain: Any) -> tuple[Fraction, Fraction, Fraction, Fraction]:

@@ -35,13 +35,18 @@ def test_plot_function_1d_marks_every_breakpoint():
 def test_plot_regions_one_collection_coloured_by_region_or_piece():
     net = cpa.compile("Max(x, y, 0) - Abs(x - 1/2)", variables="x,y")
     cx = cpa.regions(net, cpa.Box([-1, -1], [1, 1]))
-    for color_by, n_colours in (("region", len(cx)), ("piece", cx.num_pieces)):
+    label = {i: k for k, piece in enumerate(cx.pieces) for i in piece}
+    for color_by in ("region", "piece"):
         fig, ax = plt.subplots()
         out = plot_regions(cx, color_by=color_by, ax=ax)
         assert out is ax
         colls = [c for c in ax.collections if isinstance(c, PolyCollection)]
         assert len(colls) == 1 and len(colls[0].get_paths()) == len(cx)
-        assert len({tuple(c) for c in colls[0].get_facecolors()}) == n_colours
+        col = [tuple(c) for c in colls[0].get_facecolors()]
+        for a, b in cx.graph.edges:        # neighbours differ, unless one piece when colouring pieces
+            assert (col[a] == col[b]) == (color_by == "piece" and label[a] == label[b])
+        if color_by == "piece":
+            assert all(col[i] == col[min(p)] for p in cx.pieces for i in p)
     assert f"{len(cx)} regions" in ax.get_title()
     with pytest.raises(ValueError, match="color_by"):
         plot_regions(cx, color_by="neuron")
