@@ -61,6 +61,21 @@ def main() -> None:
             c, cold, best = timed(lambda: count_regions(net, dom, method=method))
             print(f"  {name} {method:8} {c.activation_regions:6d} regions  best {best:.3f} s")
 
+    print("\nwider and deeper (same generator, seed 7):")
+    import numpy as np
+
+    from cpa import ReLUNetwork
+
+    for widths in ([2, 64, 64, 1], [3, 24, 24, 1], [2, 16, 16, 16, 16, 1], [5, 16, 16, 1]):
+        rng = np.random.default_rng(7)
+        layers = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers.append((rng.normal(0, 1, (b, a)) * np.sqrt(2 / a), rng.normal(0, 0.1, b)))
+        net, d = ReLUNetwork(layers), widths[0]
+        c, cold, best = timed(lambda: count_regions(net, Box([-1] * d, [1] * d)), repeat=1)
+        print(f"  {str(widths):22} {c.activation_regions:8d} regions {c.affine_pieces:8d} pieces  {best:7.2f} s "
+              f"{best / c.activation_regions:10.2e} s/region")
+
     k = 20
     t0 = time.perf_counter()
     c = count_regions(sawtooth(k), Box([0], [1]))

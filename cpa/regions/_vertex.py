@@ -69,12 +69,15 @@ class VertexResult:
     counts: np.ndarray                        # number of vertices of each cell
     layer_pats: list[np.ndarray]
     layer_parent: list[np.ndarray]
-    last_maps: np.ndarray                     # object (cells alive when layer L-1 began, n, d+1): M_{L-1}
+    last_maps: np.ndarray | None              # object (cells alive when layer L-1 began, n, d+1): M_{L-1},
+                                              # or None when they are formed on demand from `pre_maps`
     domain_bits: int                          # bits of real domain facets
     artificial_bits: int                      # bits of the artificial box (unbounded domains)
     domain_rows: list[tuple[Fraction, ...]]   # (a_1..a_d, beta) meaning a.x + beta <= 0, per bit
     neuron_bit0: list[int]                    # first bit of each hidden layer
     stats: dict[str, Any] = field(default_factory=dict)
+    pre_maps: np.ndarray | None = None        # M_{L-2} (object), when last_maps is None
+    pre_parent: np.ndarray | None = None      # index into pre_maps of each cell alive when layer L-1 began
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -110,9 +113,31 @@ class VertexResult:
         L = len(self.layer_pats)
         if L == 0:
             return tuple(inet.first_map())
-        M = self.last_maps[int(self.layer_parent[L - 1][i])]
+        M = self.last_map(int(self.layer_parent[L - 1][i]))
         active = np.flatnonzero(self.layer_pats[L - 1][i]).tolist()
         return tuple(inet.next_map(L, M, active))
+
+    def last_map(self, c: int) -> Any:
+        """``M_{L-1}`` of cell ``c`` among those alive when the last hidden layer began."""
+        if self.last_maps is not None:
+            return self.last_maps[c]
+        L = len(self.layer_pats)
+        active = np.flatnonzero(self.layer_pats[L - 2][c]).tolist()
+        return self.inet.next_map(L - 1, self.pre_maps[int(self.pre_parent[c])], active)
+
+    def _last_maps_mod(self, p: int) -> np.ndarray:
+        """``M_{L-1} mod p`` for the cells alive when the last hidden layer began (int64)."""
+        if self.last_maps is not None:
+            return (self.last_maps % p).astype(np.int64)
+        inet = self.inet
+        L = len(self.layer_pats)
+        Mp = (self.pre_maps % p).astype(np.int64)[self.pre_parent]               # cells x n x (d+1)
+        Mp = Mp * self.layer_pats[L - 2][:, :, None]
+        Wp = np.array([[v % p for v in r] for r in inet.Wdense[L - 1].tolist()], dtype=np.int64)
+        out = np.einsum("hk,ckj->chj", Wp, Mp) % p            # sums of < 2^11 products < 2^52
+        bp = np.array([(c * inet.S[L - 2]) % p for c in inet.b[L - 1]], dtype=np.int64)
+        out[:, :, -1] = (out[:, :, -1] + bp[None, :]) % p
+        return out
 
     def out_map_hashes(self) -> np.ndarray | None:
         """Output maps modulo two primes below 2^26, one row per region (equal maps give equal
@@ -122,13 +147,13 @@ class VertexResult:
         n = len(self)
         if L == 0:
             return np.zeros((n, 1), dtype=np.int64)
-        if inet.widths[-1] > 2000:
+        if max(inet.widths[-2:]) > 2000:
             return None
         parent = self.layer_parent[L - 1]
         pats = self.layer_pats[L - 1].astype(np.int64)
         cols = []
         for p in (67108859, 67108837):
-            Mp = (self.last_maps % p).astype(np.int64)
+            Mp = self._last_maps_mod(p)
             Wp = np.array([[v % p for v in r] for r in inet.Wdense[L].tolist()], dtype=np.int64)
             bp = np.array([(c * inet.S[L - 1]) % p for c in inet.b[L]], dtype=np.int64)
             WD = (Wp[None, :, :] * pats[:, None, :]) % p          # n x out x hidden
@@ -267,6 +292,7 @@ class _Engine:
             if inet.widths else np.zeros((0, 0, self.d + 1), dtype=object)
         self.layer_pats: list[np.ndarray] = []
         self.layer_parent: list[np.ndarray] = []
+        self.pre: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None   # see run()
 
     @property
     def ncells(self) -> int:
@@ -303,7 +329,12 @@ class _Engine:
                             count=self.ncells)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
-                if l + 1 < len(widths):
+                if l + 2 == len(widths):
+                    # the last hidden layer: its cell maps are formed row by row, only for the cells a
+                    # neuron cuts (most (cell, neuron) pairs are never cut); M_{L-2} is kept instead
+                    self.pre = (self.maps, self.mapid, self.pats)
+                    self.mapid = np.arange(self.ncells, dtype=np.int64)
+                elif l + 1 < len(widths):
                     self.maps = _next_maps(inet, l + 1, self.maps, self.mapid, self.pats)
                     self.mapid = np.arange(self.ncells, dtype=np.int64)
         finally:
@@ -314,7 +345,10 @@ class _Engine:
         return VertexResult(inet=inet, d=self.d, coords=self.coords, mk=self.mk, flat=self.flat,
                             counts=self.counts,
                             layer_pats=self.layer_pats, layer_parent=self.layer_parent,
-                            last_maps=self.maps, domain_bits=self.domain_bits,
+                            last_maps=None if self.pre is not None else self.maps,
+                            pre_maps=self.pre[0] if self.pre is not None else None,
+                            pre_parent=self.pre[1] if self.pre is not None else None,
+                            domain_bits=self.domain_bits,
                             artificial_bits=self.artificial, domain_rows=self.rows_by_bit,
                             neuron_bit0=self.neuron_bit0, stats=self.stats)
 
@@ -426,6 +460,23 @@ class _Engine:
         self.pats = np.concatenate([self.pats[keep], child_pats])
         self.mapid = np.concatenate([self.mapid[keep], np.repeat(self.mapid[cut_idx], 2)])
 
+    def _map_rows(self, j: int, cells: np.ndarray) -> np.ndarray:
+        """Row ``j`` of the integer cell map of the current layer on ``cells`` (object, cells x (d+1)).
+
+        In the last hidden layer ``l`` the row is ``Wi_l[j] D M_{l-1} + bi_l[j] S_{l-1} e_t`` with the
+        parent's map ``M_{l-1}`` and pattern ``D``, formed here for these cells only.
+        """
+        if self.pre is None:
+            return self.maps[self.mapid[cells], j, :]
+        pre_maps, pre_parent, pre_pats = self.pre
+        l = self._layer_now
+        c = self.mapid[cells]
+        w = self.inet.Wdense[l][j]
+        coef = w[None, :] * pre_pats[c]                                   # cells x n_{l-1}
+        R = (coef[:, :, None] * pre_maps[pre_parent[c]]).sum(axis=1)      # cells x (d+1)
+        R[:, self.d] += self.inet.b[l][j] * self.inet.S[l - 1]
+        return R
+
     def _new_vertices(self, p: np.ndarray, q: np.ndarray, xr: np.ndarray, cut_idx: np.ndarray, j: int,
                       word: int, bitval: np.uint64) -> np.ndarray:
         """Exact vertices on the crossing edges ``(p, q)`` (``z(p) > 0 > z(q)``); their ids."""
@@ -437,9 +488,7 @@ class _Engine:
         up = p[first]
         uq = q[first]
         cells = cut_idx[xr[first]]
-        mapid = self.mapid
-        maps = self.maps
-        R = maps[mapid[cells], j, :]
+        R = self._map_rows(j, cells)
         Pp = self.C[up]
         Pq = self.C[uq]
         hp = (R * Pp).sum(axis=1)
