@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("auto", "line", "polygon", "vertex"), default="auto",
                    help="enumeration engine (default: line for 1 input, vertex otherwise)")
     p.add_argument("--max-regions", type=int, metavar="N", help="stop with an error past N regions")
+    p.add_argument("--max-memory", type=float, metavar="GB",
+                   help="stop with an error once the process holds this much memory (default: 60%% of RAM)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -96,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
     try:
-        cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method)
+        cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
+                     max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
     except EnumerationLimitError as e:
         print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
         return 3

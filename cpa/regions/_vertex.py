@@ -46,6 +46,7 @@ from ..errors import DomainError, EnumerationLimitError
 from ._exact import IntegerNetwork
 from ._float import FloatFilter, scaled_floats
 from ._geometry import box_vrep, clip, integer_row, radius_bound
+from ._memory import default_budget, resident_bytes
 
 __all__ = ["VertexResult", "enumerate_vertex"]
 
@@ -210,14 +211,21 @@ def _domain_setup(inet: IntegerNetwork, domain: Box | Polyhedron | Reals):
 
 
 def enumerate_vertex(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: int | None = None,
-                     progress: bool = False) -> VertexResult:
+                     progress: bool = False, max_memory: int | None = None) -> VertexResult:
     """Enumerate the activation regions of ``net`` on ``domain`` exactly (any input dimension).
 
     Returns a :class:`VertexResult`.  Raises :class:`~cpa.errors.EnumerationLimitError` when
     more than ``max_regions`` cells exist at some stage (cells only ever split, so the final
     count would exceed the limit too).
     """
-    return _Engine(net, domain, max_regions, progress).run()
+    return _Engine(net, domain, max_regions, progress, max_memory).run()
+
+
+_CHUNK = 1 << 22      # candidate pairs (or pair-vertex tests) handled at once by _face_edges
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 def _words(m: int, nw: int) -> list[int]:
@@ -257,10 +265,12 @@ def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray,
 class _Engine:
     """State of one enumeration (see the module docstring); arrays are indexed by vertex id."""
 
-    def __init__(self, net: Any, domain: Box | Polyhedron | Reals, max_regions: int | None, progress: bool):
+    def __init__(self, net: Any, domain: Box | Polyhedron | Reals, max_regions: int | None, progress: bool,
+                 max_memory: int | None = None):
         self.inet = inet = IntegerNetwork(net)
         self.d = inet.d
         self.max_regions = max_regions
+        self.max_memory = max_memory if max_memory is not None else default_budget()
         self.progress = progress
         verts0, masks0, edges0, self.domain_bits, self.artificial, self.rows_by_bit, nb = \
             _domain_setup(inet, domain)
@@ -317,6 +327,7 @@ class _Engine:
                     self.Zf, self.Ef = self.filt.step(l, self.Zf, self.Ef, self.Ph[:, -1])
                 self.exact_cache: dict[int, list[int]] = {}
                 for j in range(n):
+                    self._neuron_now = j
                     self._neuron(l, j)
                     if bar is not None:
                         bar.update(1)
@@ -327,6 +338,7 @@ class _Engine:
                             f"after neuron {j} of hidden layer {l} (the final count can only be larger)",
                             partial={"lower_bound": self.ncells, "layer": l, "neuron": j},
                             count=self.ncells)
+                    self._check_memory(l, j)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
                 if l + 2 == len(widths):
@@ -351,6 +363,20 @@ class _Engine:
                             domain_bits=self.domain_bits,
                             artificial_bits=self.artificial, domain_rows=self.rows_by_bit,
                             neuron_bit0=self.neuron_bit0, stats=self.stats)
+
+    def _check_memory(self, l: int, j: int) -> None:
+        """Stop with EnumerationLimitError once the process holds more than ``max_memory`` bytes."""
+        if self.max_memory is None:
+            return
+        rss = resident_bytes()
+        if rss is not None and rss > self.max_memory:
+            raise EnumerationLimitError(
+                f"memory budget reached: {_size(rss)} held after neuron {j} of hidden layer "
+                f"{l}, budget {_size(self.max_memory)} (max_memory); {self.ncells} cells so far with "
+                f"{len(self.flat)} cell-vertex incidences (the final count can only be larger). Count on "
+                f"smaller boxes and add the counts, or raise max_memory",
+                partial={"lower_bound": self.ncells, "layer": l, "neuron": j, "resident_bytes": rss},
+                count=self.ncells)
 
     # --- one neuron -----------------------------------------------------------------------------
     def _signs(self, l: int, j: int) -> np.ndarray:
@@ -526,7 +552,12 @@ class _Engine:
         return ids[inv]
 
     def _face_edges(self, z_r: np.ndarray, z_v: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Edges of the new facets: pairs of ``z_v`` in the same cell ``z_r`` that are adjacent."""
+        """Edges of the new facets: pairs of ``z_v`` in the same cell ``z_r`` that are adjacent.
+
+        The candidate pairs of a cell are quadratic in its facet's vertices (and their test is
+        linear in them again), which in high dimensions is large: cells are taken in chunks of
+        about ``_CHUNK`` pairs, and the memory budget is checked between chunks.
+        """
         e = np.zeros(0, dtype=np.int64)
         if len(z_r) < 2:
             return e, e, e
@@ -536,6 +567,29 @@ class _Engine:
         bounds = np.flatnonzero(np.diff(zr)) + 1
         gstart = np.concatenate(([0], bounds))
         gsize = np.diff(np.concatenate((gstart, [len(zr)])))
+        npairs = gsize * (gsize - 1) // 2
+        total = int(npairs.sum())
+        if total <= _CHUNK:
+            return self._face_edges_in(zr, zv, gstart, gsize, d)
+        cuts = np.searchsorted(np.cumsum(npairs), np.arange(_CHUNK, total, _CHUNK), side="right")
+        edges = [[], [], []]
+        lo = 0
+        for hi in list(np.unique(cuts)) + [len(gstart)]:
+            if hi <= lo:
+                continue
+            s0 = int(gstart[lo])
+            s1 = int(gstart[hi]) if hi < len(gstart) else len(zr)
+            part = self._face_edges_in(zr[s0:s1], zv[s0:s1], gstart[lo:hi] - s0, gsize[lo:hi], d)
+            for acc, arr in zip(edges, part):
+                acc.append(arr)
+            self._check_memory(self._layer_now, self._neuron_now)
+            lo = hi
+        return tuple(np.concatenate(acc) for acc in edges)  # type: ignore[return-value]
+
+    def _face_edges_in(self, zr: np.ndarray, zv: np.ndarray, gstart: np.ndarray, gsize: np.ndarray,
+                       d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_face_edges` on sorted groups ``zr``/``zv`` (group starts and sizes given)."""
+        e = np.zeros(0, dtype=np.int64)
         a, b = _pairs_in_groups(gstart, gsize)
         if len(a) == 0:
             return e, e, e
@@ -550,8 +604,17 @@ class _Engine:
         simple_pair = gsimple[ga]
         ok = np.zeros(len(a), dtype=bool)
         ok[simple_pair] = pcc[simple_pair] == d - 1
-        cand = np.flatnonzero(~simple_pair & (pcc >= d - 1))
-        if len(cand):
+        cand_all = np.flatnonzero(~simple_pair & (pcc >= d - 1))
+        # a candidate is blocked by a third vertex whose tight set holds their common one;
+        # the test expands each candidate over its group, so candidates go in slices
+        reps_all = gsize[ga[cand_all]]
+        cum = np.cumsum(reps_all)
+        slices = np.searchsorted(cum, np.arange(_CHUNK, int(cum[-1]) if len(cum) else 0, _CHUNK), side="right")
+        lo = 0
+        for hi in list(np.unique(slices)) + [len(cand_all)]:
+            if hi <= lo:
+                continue
+            cand = cand_all[lo:hi]
             cg = ga[cand]
             reps = gsize[cg]
             pair_of = np.repeat(np.arange(len(cand)), reps)
@@ -563,6 +626,7 @@ class _Engine:
             contained = ((cmr & ~M[w]) == 0).all(axis=1) & (w != ca) & (w != cb)
             blocked = np.bincount(pair_of, weights=contained, minlength=len(cand)) > 0
             ok[cand] = ~blocked
+            lo = hi
         return zr[a[ok]], zv[a[ok]], zv[b[ok]]
 
 

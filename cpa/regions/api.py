@@ -38,7 +38,8 @@ def _as_network(net: Any) -> ReLUNetwork:
 
 
 def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
-            max_regions: int | None = None, progress: bool = False, method: str = "auto") -> RegionComplex:
+            max_regions: int | None = None, progress: bool = False, method: str = "auto",
+            max_memory: int | None = None) -> RegionComplex:
     """Enumerate the activation regions of a ReLU network exactly.
 
     Parameters
@@ -56,6 +57,10 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     method
         ``"auto"`` (default: line for d = 1, vertex otherwise), ``"line"`` (d = 1 only),
         ``"polygon"`` (d = 2 only) or ``"vertex"`` (any d).
+    max_memory
+        Bytes the process may hold before the vertex engine stops with
+        :class:`~cpa.errors.EnumerationLimitError` (default: 60% of physical memory), so a
+        too large enumeration ends with a message instead of being killed by the system.
 
     Returns
     -------
@@ -67,7 +72,7 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         If the domain's dimension differs from the network's input dimension, or the
         domain is empty, not full-dimensional or has non-finite bounds.
     EnumerationLimitError
-        If ``max_regions`` is exceeded.
+        If ``max_regions`` or ``max_memory`` is exceeded.
 
     Examples
     --------
@@ -108,7 +113,7 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         from ._cells import VertexCells
         from ._vertex import enumerate_vertex
 
-        vres = enumerate_vertex(network, dom, max_regions=max_regions, progress=progress)
+        vres = enumerate_vertex(network, dom, max_regions=max_regions, progress=progress, max_memory=max_memory)
         backend = VertexCells(vres)
         stats = vres.stats
     stats = dict(stats, seconds=time.perf_counter() - t0)
@@ -118,7 +123,8 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
 
 
 def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
-                  max_regions: int | None = None, progress: bool = False, method: str = "auto") -> RegionCount:
+                  max_regions: int | None = None, progress: bool = False, method: str = "auto",
+                  max_memory: int | None = None) -> RegionCount:
     """Count activation regions, affine pieces and bounded regions exactly.
 
     Same parameters as :func:`regions`.  Returns a :class:`~cpa.regions.RegionCount`
@@ -136,4 +142,5 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     >>> count_regions(tent).affine_pieces        # on all of R: x < 0 is a third piece
     3
     """
-    return regions(net, domain, max_regions=max_regions, progress=progress, method=method).counts()
+    return regions(net, domain, max_regions=max_regions, progress=progress, method=method,
+                   max_memory=max_memory).counts()

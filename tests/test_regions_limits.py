@@ -1,0 +1,42 @@
+"""Limits of long enumerations: the memory budget, and chunked facet-edge tests in high dimension."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import cpa
+from constructions.reference_nets import reference_domain, reference_network
+from cpa.errors import EnumerationLimitError
+
+vertex = importlib.import_module("cpa.regions._vertex")
+
+
+def test_memory_budget_stops_with_partial_count():
+    net, dom = reference_network("R5"), reference_domain("R5")
+    with pytest.raises(EnumerationLimitError, match=r"memory budget reached: .* after neuron 0 of hidden layer 0") as e:
+        cpa.count_regions(net, dom, max_memory=1)
+    assert e.value.count == 2 and e.value.partial["resident_bytes"] > 1
+
+
+def test_cli_memory_budget_exits_3(tmp_path, capsys):
+    from cpa.cli import main
+
+    path = tmp_path / "r4.json"
+    reference_network("R4").to_json(str(path))
+    assert main(["regions", str(path), "--box", "-1", "1", "--max-memory", "0.000001"]) == 3
+    err = capsys.readouterr().err
+    assert "memory budget reached" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name,domain", [("R3", None), ("R4", None), ("R4", "box")])
+def test_chunked_face_edges_give_the_same_complex(monkeypatch, name, domain):
+    net = reference_network(name)
+    dom = reference_domain(name) if domain else None
+    whole = cpa.regions(net, dom)
+    monkeypatch.setattr(vertex, "_CHUNK", 29)      # every facet-edge computation in many slices
+    chunked = cpa.regions(net, dom)
+    assert chunked.counts() == whole.counts()
+    assert sorted(r.pattern for r in chunked) == sorted(r.pattern for r in whole)
+    assert chunked.graph.number_of_edges() == whole.graph.number_of_edges()
