@@ -373,8 +373,8 @@ class _Engine:
             raise EnumerationLimitError(
                 f"memory budget reached: {_size(rss)} held after neuron {j} of hidden layer "
                 f"{l}, budget {_size(self.max_memory)} (max_memory); {self.ncells} cells so far with "
-                f"{len(self.flat)} cell-vertex incidences (the final count can only be larger). Count on "
-                f"smaller boxes and add the counts, or raise max_memory",
+                f"{len(self.flat)} cell-vertex incidences (the final count can only be larger). Use a smaller "
+                f"domain, or raise max_memory",
                 partial={"lower_bound": self.ncells, "layer": l, "neuron": j, "resident_bytes": rss},
                 count=self.ncells)
 
