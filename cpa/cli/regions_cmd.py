@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="enumeration engine (default: line for 1 input, vertex otherwise)")
     p.add_argument("--max-regions", type=int, metavar="N", help="stop with an error past N regions")
     p.add_argument("--max-memory", type=float, metavar="GB",
-                   help="stop with an error once the process holds this much memory (default: 60%% of RAM)")
+                   help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

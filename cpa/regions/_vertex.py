@@ -328,7 +328,14 @@ class _Engine:
                 self.exact_cache: dict[int, list[int]] = {}
                 for j in range(n):
                     self._neuron_now = j
-                    self._neuron(l, j)
+                    try:
+                        self._neuron(l, j)
+                    except MemoryError:
+                        raise EnumerationLimitError(
+                            f"out of memory in neuron {j} of hidden layer {l} with {self.ncells} cells "
+                            f"(the final count can only be larger). Use a smaller domain",
+                            partial={"lower_bound": self.ncells, "layer": l, "neuron": j},
+                            count=self.ncells) from None
                     if bar is not None:
                         bar.update(1)
                         bar.set_postfix(cells=self.ncells, refresh=False)

@@ -59,7 +59,7 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         ``"polygon"`` (d = 2 only) or ``"vertex"`` (any d).
     max_memory
         Bytes the process may hold before the vertex engine stops with
-        :class:`~cpa.errors.EnumerationLimitError` (default: 60% of physical memory), so a
+        :class:`~cpa.errors.EnumerationLimitError` (default: 40% of physical memory), so a
         too large enumeration ends with a message instead of being killed by the system.
 
     Returns
