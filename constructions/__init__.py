@@ -14,6 +14,8 @@ construction                            theorem
 ``identity_net``, ``abs_net``,          gadget identities (THEORY.md 7.1-7.3)
 ``soft_threshold``, ``clipped_ramp``,
 ``max_tree``                            Arora et al. 2018 Thm 2.1 (max of M, depth)
+``dc_split_1d``                         THEORY.md 7.4: a 1-D CPA function as ``g - h``
+``tropical_decomposition``              Zhang-Naitzat-Lim 2018: a network as ``F - G``
 ======================================  ===============================================
 """
 
@@ -26,11 +28,13 @@ from .basic import (
     max_tree as max_tree,
     soft_threshold as soft_threshold,
 )
+from .dc_split import dc_split_1d as dc_split_1d
 from .general_position import one_hidden_layer_general_position as one_hidden_layer_general_position
 from .hats import courant_hat_2d as courant_hat_2d, fem_hat_2d as fem_hat_2d, hat_1d as hat_1d
 from .montufar import montufar as montufar, montufar_reference as montufar_reference
 from .sawtooth import sawtooth as sawtooth, sawtooth_telgarsky as sawtooth_telgarsky, tent_map as tent_map
 from .serra import serra_zigzag as serra_zigzag
+from .tropical import tropical_decomposition as tropical_decomposition
 from .zonotope import arora_zonotope as arora_zonotope
 
 __all__ = [
@@ -41,4 +45,5 @@ __all__ = [
     "one_hidden_layer_general_position",
     "hat_1d", "courant_hat_2d", "fem_hat_2d",
     "identity_net", "abs_net", "soft_threshold", "clipped_ramp", "max_tree",
+    "dc_split_1d", "tropical_decomposition",
 ]

@@ -195,3 +195,39 @@ def test_cli_main_exit_code_2(capsys):
         pytest.skip(f"cpa.cli cannot load every subcommand yet: {e}")
     assert code == 2
     assert "n0 must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arch", list(TABLE_4_6), ids=lambda a: f"({a[0]};{','.join(map(str, a[1]))})")
+def test_cli_bounds_json_reproduces_theory_4_6_row(arch, capsys):
+    """``cpa bounds N0 N1 ... --json`` (in-process, through ``cpa.cli.main``) gives every value of the 4.6 row."""
+    from cpa.cli import main
+
+    n0, ws = arch
+    code = main(["bounds", str(n0), *map(str, ws), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    rows = json.loads(out)
+    by = {r["name"]: r for r in rows}
+    assert len(by) == len(rows)
+    triv, m14, slb, sub, m17, pz, tel, raghu, asym = TABLE_4_6[arch]
+    expected_ints = {"trivial 2^N": triv, "Montufar 2014": m14, "Serra 2018 Thm 6": slb, "Serra 2018 Thm 1": sub,
+                     "Montufar 2017": m17, "Zaslavsky product": pz, "Telgarsky prod 2n_l": tel,
+                     "Raghu n^(n0 L)": raghu}
+    for name, want in expected_ints.items():
+        got = by[name]
+        if want is None:  # "n/a" / "-" in the table: the bound does not apply, and the CLI says why
+            assert got["value"] is None and got["reason"].startswith("does not apply: "), name
+        else:
+            assert type(got["value"]) is int and got["value"] == want and got["reason"] == "", name
+    # the asymptotic Montufar expression is a scale, printed exactly as "p/q" (or an integer string)
+    assert by["Montufar 2014 asymptotic"]["kind"] == "scale" and by["Raghu n^(n0 L)"]["kind"] == "scale"
+    assert Fraction(by["Montufar 2014 asymptotic"]["value"]) == asym
+    # THEORY 4.4: Serra Thm 5 is the exact 1-D maximum (for n_l >= 3) and equals Serra's upper bound there
+    if n0 == 1 and all(n >= 3 for n in ws):
+        assert by["Serra 2018 Thm 5"]["value"] == sub
+    else:
+        assert by["Serra 2018 Thm 5"]["value"] is None
+    # the chain of THEORY 4.6, on the values the CLI printed
+    chain = [by[n]["value"] for n in ("Montufar 2014", "Serra 2018 Thm 6", "Serra 2018 Thm 1", "Montufar 2017",
+                                      "Zaslavsky product", "trivial 2^N") if by[n]["value"] is not None]
+    assert chain == sorted(chain)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from constructions import courant_hat_2d
 from cpa import ReLUNetwork
 from verify import TheoremRow, theorems
-from verify.kinks import kinks_are_whole_lines, one_hidden_layer_kinks, second_difference
+from verify.kinks import (kink_across, kinks_along_line, kinks_are_whole_lines, line_box_points,
+                          one_hidden_layer_kinks, one_sided_derivative, safe_epsilon, second_difference)
 
 
 def _needs_regions():
@@ -61,8 +62,34 @@ def test_table_covers_theory_section_9(quick_rows):
         ("one hidden layer (2; 6), general position on R^2", "bounded_regions"),
         ("Courant hat (2 hidden layers, widths 6,1) on R^2", "affine_pieces"),
         ("Arora zonotope (n,k,w,m) = (2,1,2,3) on R^2", "affine_pieces"),
+        # THEORY.md 9 "Also check": exact identities
+        ("max2: max(u,v) = relu(u-v) + relu(v) - relu(-v) on R^2", "identity"),
+        ("min2: min(u,v) = relu(v) - relu(-v) - relu(v-u) on R^2", "identity"),
+        ("|x| = relu(x) + relu(-x) on R", "identity"),
+        ("soft threshold S_lam = relu(x-lam) - relu(-x-lam) on R", "identity"),
+        ("clipped ramp clip(x,0,1) = relu(x) - relu(x-1) on R", "identity"),
+        ("1-D hat, 3 neurons on R", "identity"),
+        *[(f"max tree M = {M}: max of {M} numbers on R^{M}", "identity") for M in range(2, 10)],
+        *[(f"max tree M = {M}: neurons", "value") for M in range(2, 10)],
+        ("max tree M = 9: hidden widths [14, 8, 5, 3]", "violations"),
+        ("DC split of the THEORY 7.4 example: f = g - h on R", "identity"),
+        ("compile(DC(g, h)) = g - h on R^2", "identity"),
+        ("max-min form of the THEORY 7.5 example on R", "identity"),
+        ("max-min form of the Courant hat on R^2", "identity"),
+        ("tropical F - G of sawtooth m^3 (compact) on R", "identity"),
+        ("tropical F - G of Serra (1; 3,3), THEORY 4.4 weights on R", "identity"),
+        ("tropical F of sawtooth m^3 (compact): terms", "value"),
+        ("tropical G of Serra (1; 3,3), THEORY 4.4 weights: terms", "value"),
+        ("Courant hat: kinks of y = 0 where it crosses [-1,1]^2", "value"),
     ]:
         assert (name, kind) in names, name
+    by = {(r.name, r.kind): r for r in quick_rows}
+    assert by[("max tree M = 9: neurons", "value")].counted == 30
+    assert by[("tropical F of sawtooth m^3 (compact): terms", "value")].counted == 6
+    assert by[("tropical G of sawtooth m^3 (compact): terms", "value")].counted == 8
+    assert by[("tropical F of Serra (1; 3,3), THEORY 4.4 weights: terms", "value")].counted == 11
+    assert by[("tropical G of Serra (1; 3,3), THEORY 4.4 weights: terms", "value")].counted == 8
+    assert all(r.expected == 0 for r in quick_rows if r.kind == "identity")
 
 
 @pytest.mark.slow
@@ -159,3 +186,74 @@ def test_kink_check_steps_across_one_line_only():
     net = ReLUNetwork([([[1, 3], [0, 0], [1, 3]], [0, 0, 1]), ([[0, 0, 1]], [0])])
     assert one_hidden_layer_kinks(net) == {((1, 3), 0): 0, ((1, 3), 1): 1}
     assert kinks_are_whole_lines(net, far=Fraction(10**6))
+
+
+# --- kinks where a line crosses a box --------------------------------------------------
+
+def test_line_box_points():
+    F = Fraction
+    # x + 2y - 1/2 = 0 across [-1, 1]^2: enters at x = 1, leaves at x = -1
+    assert line_box_points(((F(1), F(2)), F(-1, 2))) == [(F(1), F(-1, 4)), (F(-1), F(3, 4)), (F(0), F(1, 4))]
+    assert line_box_points(((F(1), F(1)), F(2))) == []  # touches the corner (-1, -1) only
+    assert line_box_points(((F(1), F(1)), F(3))) == []  # misses the box
+    assert line_box_points(((F(0), F(1)), F(-1, 2)), box=([0, 0], [2, 1])) == [(F(2), F(1, 2)), (F(0), F(1, 2)),
+                                                                                 (F(1), F(1, 2))]
+    with pytest.raises(ValueError):
+        line_box_points(((F(1), F(0)), F(0)), box=([0, 0], [0, 1]))
+
+
+def test_one_hidden_layer_kink_set_is_the_whole_line_across_the_box():
+    F = Fraction
+    # f = relu(x + 2y - 1/2) - 3 relu(-x) + relu(y - 1/3): three lines, each crossing [-1, 1]^2
+    net = ReLUNetwork([([[1, 2], [-1, 0], [0, 1]], [F(-1, 2), 0, F(-1, 3)]), ([[1, -3, 1]], [0])])
+    jumps = one_hidden_layer_kinks(net)
+    assert jumps == {((1, 2), F(-1, 2)): 1, ((1, 0), 0): -3, ((0, 1), F(-1, 3)): 1}
+    lines = list(jumps)
+    for (n, beta), jump in jumps.items():
+        found = kinks_along_line(net, (n, beta))
+        assert len(found) == 3  # entry, exit, midpoint
+        for q, j in found:
+            assert n[0] * q[0] + n[1] * q[1] + beta == 0
+            if safe_epsilon(lines, q, list(n), skip=(n, beta)) is None:
+                continue  # q also lies on another line
+            assert j == jump * (n[0] ** 2 + n[1] ** 2) != 0  # kinked, by exactly the predicted amount
+    assert kinks_are_whole_lines(net)
+    assert kinks_are_whole_lines(net, box=([F(-1, 10), F(-1, 10)], [F(1, 10), F(1, 10)]))
+
+
+def test_courant_hat_kink_set_is_not_the_whole_line_across_the_box():
+    F = Fraction
+    hat = courant_hat_2d()
+    y0 = ((F(0), F(1)), F(0))
+    found = kinks_along_line(hat, y0)  # [-1, 1]^2: entry (1, 0), exit (-1, 0), midpoint (0, 0)
+    assert [q for q, _ in found] == [(1, 0), (-1, 0), (0, 0)]
+    assert [j for _, j in found] == [0, 0, -2]  # kinked in the middle, not where it leaves the support
+    assert [j for _, j in kinks_along_line(hat, y0, box=([-3, -3], [3, 3]))] == [0, 0, -2]
+    # a segment of the edge y = 0 inside the support: kinked all along it
+    assert [j for _, j in kinks_along_line(hat, y0, box=([F(1, 10), F(-1)], [F(9, 10), F(1)]))] == [-1, -1, -1]
+    with pytest.raises(ValueError):
+        kinks_are_whole_lines(hat)
+
+
+@given(one_hidden_layer_2d())
+def test_exact_kink_across_matches_second_difference(net):
+    jumps = one_hidden_layer_kinks(net)
+    lines = list(jumps)
+    for (n, beta), jump in jumps.items():
+        for q, j in kinks_along_line(net, (n, beta), box=([-3, -3], [3, 3])):
+            eps = safe_epsilon(lines, q, list(n), skip=(n, beta))
+            if eps is None:
+                continue
+            assert j == jump * (n[0] ** 2 + n[1] ** 2)
+            assert second_difference(net, q, list(n), eps) == eps * j
+
+
+def test_one_sided_derivative():
+    F = Fraction
+    hat = courant_hat_2d()
+    assert one_sided_derivative(hat, [0, 0], [1, 0]) == -1
+    assert one_sided_derivative(hat, [0, 0], [1, 1]) == -1
+    assert one_sided_derivative(hat, [F(1, 2), 0], [0, 1]) == 0  # into the triangle where the hat = 1 - x
+    assert one_sided_derivative(hat, [F(1, 2), 0], [0, -1]) == -1
+    assert kink_across(hat, [F(1, 2), 0], [0, 1]) == -1
+    assert kink_across(hat, [5, 5], [1, 0]) == 0

@@ -14,11 +14,15 @@ Rows (``kind``):
   counts on a named domain;
 * ``value`` -- an exact number read off a construction (an error rate, a
   second difference, a depth, a bound's worked value);
-* ``violations`` -- how many instances break a stated inequality (expected 0).
+* ``violations`` -- how many instances break a stated inequality (expected 0);
+* ``identity`` -- how many claimed identities ``f = g`` fail (expected 0); each
+  is decided by an exact equivalence proof (:func:`cpa.equivalence.equivalent`,
+  region by region, against an independently built reference network; see
+  :mod:`verify.identities`), never by sampling.
 
 References
 ----------
-See THEORY.md sections 1-7 and 9; each row names its source.
+See THEORY.md sections 1-9; each row names its source.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class TheoremRow:
         Exact ``int`` or ``Fraction`` the theorem gives.
     kind
         ``"activation_regions"``, ``"affine_pieces"``, ``"bounded_regions"``,
-        ``"value"`` or ``"violations"``.
+        ``"value"``, ``"violations"`` or ``"identity"``.
     counted
         What was computed exactly (``None`` if the computation failed).
     ok
@@ -86,8 +90,12 @@ def theorems(quick: bool = False, progress: Callable[[TheoremRow], None] | None 
     ----------
     quick
         Skip the largest instances: Montufar (4; 12,12) (64314 regions) and
-        (2; 16,16,16) (561152 regions), and use 256 instead of 1024 points for
-        the classification rows.  The full table takes well under two minutes.
+        (2; 16,16,16) (561152 regions), use 256 instead of 1024 points for
+        the classification rows, compare the max tree with the reference max
+        in one piece only up to M = 3 (instead of 6; the proof by induction
+        runs for every M either way), and prove the Courant hat's max-min form
+        against its compiled network only.  The quick table takes about a
+        second, the full one well under a minute.
     progress
         Called with each row as soon as it is computed.
 
@@ -97,7 +105,7 @@ def theorems(quick: bool = False, progress: Callable[[TheoremRow], None] | None 
     """
     t = _Table(quick, progress)
     for section in (_sawtooth, _montufar, _serra, _zaslavsky, _zonotope, _hats, _telgarsky_classification,
-                    _compact_support, _bound_checks):
+                    _compact_support, _gadgets, _max_tree, _dc_and_lattice, _tropical, _bound_checks):
         section(t)
     return t.rows
 
@@ -312,7 +320,8 @@ def _compact_support(t: _Table) -> None:
     src = "THEORY.md 7.6 (DERIVED); He et al. 2020; Arora et al. 2018 Thm 2.1"
     nets = [_random_net(2, (w,), seed) for seed in range(4) for w in (3, 5, 8)] + _cancelling_nets()
     t.add("one hidden layer on R^2: kink set = whole lines", "for random and cancelling one-hidden-layer nets, "
-          "every hyperplane with a nonzero jump kinks at far points on both ends, the others nowhere: "
+          "every hyperplane with a nonzero jump J kinks (second difference exactly eps J |n|^2) at far points on "
+          "both ends and where it enters, leaves and halves [-1,1]^2, the others nowhere: "
           f"violations among {len(nets)} nets", src, 0, "violations",
           lambda: sum(0 if kinks.kinks_are_whole_lines(net) else 1 for net in nets))
     hat = courant_hat_2d()
@@ -323,8 +332,203 @@ def _compact_support(t: _Table) -> None:
     t.add("Courant hat: no kink on y = 0 at (2, 0)", "the same line carries no kink outside the support: the kink "
           "set is not a union of whole lines, so one hidden layer cannot compute it", src, Fraction(0), "value",
           lambda: kinks.second_difference(hat, [Fraction(2), Fraction(0)], [0, 1], eps))
+    y0 = ((Fraction(0), Fraction(1)), Fraction(0))
+    t.add("Courant hat: kinks of y = 0 where it crosses [-1,1]^2", "exact slope jumps f'(q;n) + f'(q;-n) at the entry "
+          "(1,0), exit (-1,0) and midpoint (0,0): only the midpoint kinks (a whole line would kink at all 3)",
+          src, 1, "value", lambda: sum(1 for _, j in kinks.kinks_along_line(hat, y0) if j != 0))
     t.add("Courant hat: hidden layers", "two hidden layers suffice for a 2-D hat (and one does not)", src, 2,
           "value", lambda: hat.depth)
+
+
+def _gadgets(t: _Table) -> None:
+    import constructions as C
+    from cpa import gadgets as G
+
+    from .identities import identity_failures, reference
+
+    src = "THEORY.md 7.1, 7.3 (DERIVED), 9"
+    half = Fraction(1, 2)
+    x = "x"
+    def ref(text: str, variables: str = x) -> Callable[[], Any]:
+        return lambda: reference(text, variables)
+
+    # (name, what, [(label, network builder, reference builder)], input dimension); built inside the row
+    rows: list[tuple[str, str, list[tuple[str, Callable[[], Any], Callable[[], Any]]], int]] = [
+        ("identity x = relu(x) - relu(-x)", "constructions.identity_net(1), cpa.gadgets.identity_1d vs x",
+         [("identity_net", lambda: C.identity_net(1), ref("x")), ("identity_1d", G.identity_1d, ref("x"))], 1),
+        ("identity on R^2, 4 neurons", "constructions.identity_net(2) vs (x, y)",
+         [("identity_net(2)", lambda: C.identity_net(2), lambda: _affine_identity(2))], 2),
+        ("|x| = relu(x) + relu(-x)", "constructions.abs_net, cpa.gadgets.abs_1d vs max(x, -x)",
+         [("abs_net", C.abs_net, ref("Max(x, -x)")), ("abs_1d", G.abs_1d, ref("Max(x, -x)"))], 1),
+        ("max2: max(u,v) = relu(u-v) + relu(v) - relu(-v)", "cpa.gadgets.max2, max_tree(2) vs max(u, v)",
+         [("max2", G.max2, ref("Max(u, v)", "u,v")), ("max_tree(2)", lambda: C.max_tree(2), ref("Max(u, v)", "u,v"))],
+         2),
+        ("min2: min(u,v) = relu(v) - relu(-v) - relu(v-u)", "cpa.gadgets.min2, min_of(2) vs min(u, v)",
+         [("min2", G.min2, ref("Min(u, v)", "u,v")), ("min_of(2)", lambda: G.min_of(2), ref("Min(u, v)", "u,v"))],
+         2),
+        ("min of 3 (negated max tree)", "cpa.gadgets.min_of(3) vs min(x, y, z)",
+         [("min_of(3)", lambda: G.min_of(3), ref("Min(x, y, z)", "x,y,z"))], 3),
+        ("soft threshold S_lam = relu(x-lam) - relu(-x-lam)", "constructions.soft_threshold and "
+         "cpa.gadgets.soft_threshold for lam = 0, 1/2, 3 vs max(x - lam, 0) + min(x + lam, 0)",
+         [(f"{n}({lam})", lambda f=f, lam=lam: f(lam), ref(f"Max(x - {lam}, 0) + Min(x + {lam}, 0)"))
+          for lam in (Fraction(0), half, Fraction(3)) for n, f in (("soft_threshold", C.soft_threshold),
+                                                                    ("gadgets.soft_threshold", G.soft_threshold))],
+         1),
+        ("clipped ramp clip(x,0,1) = relu(x) - relu(x-1)", "constructions.clipped_ramp, cpa.gadgets.clipped_ramp "
+         "vs min(max(x, 0), 1)",
+         [("clipped_ramp", C.clipped_ramp, ref("Min(Max(x, 0), 1)")),
+          ("gadgets.clipped_ramp", G.clipped_ramp, ref("Min(Max(x, 0), 1)"))], 1),
+        ("1-D hat, 3 neurons", "constructions.hat_1d and cpa.gadgets.hat_1d for nodes (0, 1/2, 2) and (-1, 1/3, 1) "
+         "vs max(0, min((x-a)/(b-a), (c-x)/(c-b)))",
+         [(f"{n}{abc}", lambda f=f, abc=abc: f(*abc), ref(_hat_text(*abc)))
+          for abc in ((Fraction(0), half, Fraction(2)), (Fraction(-1), Fraction(1, 3), Fraction(1)))
+          for n, f in (("hat_1d", C.hat_1d), ("gadgets.hat_1d", G.hat_1d))], 1),
+    ]
+    for name, what, builders, d in rows:
+        t.add(f"{name} on {_reals(d)}", f"exact identity: {what}; proved by exact region-wise equivalence", src, 0,
+              "identity", lambda builders=builders, d=d: identity_failures(
+                  [(label, f(), g()) for label, f, g in builders], _domain(_reals(d), d)))
+    t.add("1-D hat: hidden widths [3]", "hat_1d(0, 1/2, 2) has one hidden layer of 3 neurons: number of layers "
+          "whose width differs (or is missing/extra)", src, 0, "violations",
+          lambda: _list_mismatch(list(C.hat_1d(0, half, 2).widths), [3]))
+
+
+_MAX_TREE_WIDTHS = {2: [3], 3: [5, 3], 4: [6, 3], 5: [8, 5, 3], 6: [9, 5, 3], 7: [11, 6, 3], 8: [12, 6, 3],
+                    9: [14, 8, 5, 3]}  # THEORY.md 7.2
+
+
+def _max_tree(t: _Table) -> None:
+    from constructions import max_tree
+
+    from .identities import max_tree_failures
+
+    src = "Arora et al. 2018 Thm 2.1 (depth); THEORY.md 7.2 (DERIVED, widths), 9"
+    direct_up_to = 3 if t.quick else 6
+    for M, widths in _MAX_TREE_WIDTHS.items():
+        how = "by induction on the levels (each pair block proved on R^2, the tree = tree(ceil(M/2)) o level 1 " \
+              "weight for weight)" + (" and by one direct region-wise proof" if M <= direct_up_to else "")
+        t.add(f"max tree M = {M}: max of {M} numbers on R^{M}", f"max_tree({M})(x) = max_i x_i exactly, {how}",
+              src, 0, "identity", lambda M=M: len(max_tree_failures(M, direct=M <= direct_up_to)))
+        t.add(f"max tree M = {M}: hidden widths {widths}", f"ceil(log2 {M}) = {len(widths)} hidden layers of widths "
+              f"{widths}: number of layers whose width differs (or is missing/extra)", src, 0, "violations",
+              lambda M=M, widths=widths: _list_mismatch(list(max_tree(M).widths), widths))
+        t.add(f"max tree M = {M}: neurons", f"total hidden neurons {sum(widths)} (THEORY 7.2 table)", src,
+              sum(widths), "value", lambda M=M: max_tree(M).num_neurons)
+
+
+def _dc_and_lattice(t: _Table) -> None:
+    from constructions import courant_hat_2d, dc_split_1d
+    from constructions.dc_split import breakpoints_of_max_affine_1d
+    from cpa import DC, Breakpoints1D, MaxAffine, Pieces, compile
+    from cpa.compiler.reference import reference_network
+    from cpa.pieces import lattice_expression
+
+    from .identities import identity_failures, index_sets_1d
+
+    src_dc = "Kripfganz & Schulze 1987 (NOT VERIFIED); THEORY.md 7.4 (DERIVED), 9"
+    src_lat = "Tarela & Martinez 1999; Ovchinnikov 2002 (statements NOT VERIFIED); THEORY.md 7.5, 9"
+    f = Breakpoints1D.from_slopes([-1, 0, Fraction(1, 2), 2], [1, -2, 3, 0, -1], 0)
+    t.add("DC split of the THEORY 7.4 example: f = g - h on R", "breaks (-1, 0, 1/2, 2), slopes (1, -2, 3, 0, -1): "
+          "compile(DC(g, h)) equals the reference network of f; proved exactly", src_dc, 0, "identity",
+          lambda: identity_failures([("compile(DC(g, h)) vs f", compile(dc_split_1d(f)), reference_network(f))]))
+    want: tuple[dict[Fraction, Fraction], ...] = ({Fraction(0): Fraction(5)},
+                                                 {Fraction(-1): Fraction(3), Fraction(1, 2): Fraction(3),
+                                                  Fraction(2): Fraction(1)})
+    t.add("DC split of the THEORY 7.4 example: jumps of g and h", "g has the jump 5@0; h has 3@-1, 3@1/2, 1@2: "
+          "number of breakpoints (of g or h) that differ", src_dc, 0, "violations",
+          lambda: sum(_dict_mismatch(breakpoints_of_max_affine_1d(F), w)
+                      for F, w in zip((dc_split_1d(f).g, dc_split_1d(f).h), want)))
+    g2 = MaxAffine([[1, 0], [0, 1], [-1, -1], [0, 0]], [0, 0, 0, Fraction(1, 2)])
+    h2 = MaxAffine([[1, -1], [0, 2], [-1, 0]], [0, -1, Fraction(1, 3)])
+    t.add("compile(DC(g, h)) = g - h on R^2", "g = max(x, y, -x-y, 1/2), h = max(x-y, 2y-1, 1/3-x): the compiled DC "
+          "network (two max trees) equals the independent reference g - h; proved exactly", src_dc, 0, "identity",
+          lambda: identity_failures([("compile vs reference", compile(DC(g2, h2)), reference_network(DC(g2, h2)))]))
+
+    def pieces() -> Any:
+        return Pieces(_pieces_1d(f))
+
+    theory_sets = {frozenset(s) for s in ({0, 1, 3, 4}, {0, 1, 4}, {0, 2, 3, 4})}
+    t.add("max-min form of the THEORY 7.5 example: index sets", "S_y = {i : g_i(y) >= f(y)} over the cells of "
+          "{g_i = g_j} are {0,1,3,4}, {0,1,4}, {0,2,3,4} (maps in piece order): size of the symmetric difference",
+          src_lat, 0, "violations",
+          lambda: len(index_sets_1d([(c[0], d) for c, d in pieces().distinct_maps()], f) ^ theory_sets))
+    t.add("max-min form of the THEORY 7.5 example: terms", "lattice_expression keeps the minimal sets: {0,1,3,4} "
+          "contains {0,1,4}, so f = max(min_{0,1,4}, min_{0,2,3,4}) has 2 terms", src_lat, 2, "value",
+          lambda: _max_terms(lattice_expression(pieces())))
+    t.add("max-min form of the THEORY 7.5 example on R", "f = max_S min_{i in S} g_i: the reference network of "
+          "lattice_expression(Pieces) equals the reference network of f; proved exactly", src_lat, 0, "identity",
+          lambda: identity_failures([("lattice vs f", reference_network(lattice_expression(pieces())),
+                                      reference_network(f))]))
+    hat = courant_hat_2d()
+
+    def hat_lattice() -> int:
+        e = lattice_expression(Pieces.from_network(hat))
+        pairs = [("compile(lattice) vs hat", e, hat)]
+        if not t.quick:
+            pairs.append(("reference(lattice) vs hat", reference_network(e), hat))
+        return identity_failures(pairs)
+
+    t.add("max-min form of the Courant hat on R^2", "Pieces.from_network(hat) -> lattice_expression (7 distinct "
+          "maps): its compiled network" + ("" if t.quick else " and its independent reference network")
+          + " equal the hat; proved exactly", src_lat, 0, "identity", hat_lattice)
+
+
+def _tropical(t: _Table) -> None:
+    from constructions import courant_hat_2d, sawtooth, serra_zigzag, tropical_decomposition
+    from constructions.tropical import upper_hull_terms
+    from cpa import DC
+    from cpa.compiler.reference import reference_network
+
+    from .identities import identity_failures
+
+    src = "Zhang, Naitzat, Lim 2018 (NOT VERIFIED numbers); THEORY.md 8.1 (DERIVED recursion and counts), 9"
+    serra = ReLUNetwork([([[1], [1], [-1]], [Fraction(-1, 6), Fraction(-1, 3), Fraction(2, 3)]),
+                         ([[-12, 9, -6], [-12, 9, -6], [12, -9, 6]],
+                          [Fraction(15, 4), Fraction(7, 2), Fraction(-13, 4)]),
+                         ([[1, -3, 2]], [0])])  # THEORY.md 4.4 weights, verbatim
+    cases = [("sawtooth m^3 (compact)", lambda: sawtooth(3), 6, 8),
+             ("Serra (1; 3,3), THEORY 4.4 weights", lambda: serra, 11, 8),
+             ("sawtooth m^6 (compact)", lambda: sawtooth(6), None, None),
+             ("Serra zigzag (1; 3,3,3)", lambda: serra_zigzag([3, 3, 3]), None, None)]
+    for label, make, nF, nG in cases:
+        memo: dict[str, Any] = {}
+
+        def net_FG(make: Callable[[], ReLUNetwork] = make, memo: dict[str, Any] = memo) -> Any:
+            if not memo:
+                memo["net"] = net = make()
+                memo["FG"] = tropical_decomposition(net)
+            return memo["net"], memo["FG"]
+
+        def identity(net_FG: Callable[[], Any] = net_FG) -> int:
+            net, (F, G) = net_FG()
+            pairs = [("net vs compile(F - G)", net, DC(F, G))]
+            if F.num_maps + G.num_maps <= 24:  # the reference chain is as deep as the number of terms
+                pairs.append(("net vs reference(F - G)", net, reference_network(DC(F, G))))
+            return identity_failures(pairs)
+
+        t.add(f"tropical F - G of {label} on R", "net = F - G with F, G max-affine from the recursion F' = max(P, N), "
+              "G' = N; proved exactly against compile(DC(F, G)) (max trees) and, when |F| + |G| <= 24, against the "
+              "independent reference network of DC(F, G)", src, 0, "identity", identity)
+        if nF is not None:
+            t.add(f"tropical F of {label}: terms", f"upper-hull terms of F = {nF} (THEORY 8.1)", src, nF, "value",
+                  lambda net_FG=net_FG: net_FG()[1][0].num_maps)
+            t.add(f"tropical G of {label}: terms", f"upper-hull terms of G = {nG} (THEORY 8.1)", src, nG, "value",
+                  lambda net_FG=net_FG: net_FG()[1][1].num_maps)
+
+        def over(net_FG: Callable[[], Any] = net_FG) -> int:
+            net, (F, G) = net_FG()
+            newton = upper_hull_terms([(a[0] + a2[0], c + c2) for a, c in zip(F.A, F.b) for a2, c2 in zip(G.A, G.b)])
+            return int(int(t.count(net, "R").affine_pieces) > len(newton))
+
+        t.add(f"tropical bound for {label}", "pieces of f on R (counted exactly) <= vertices of the upper hull of "
+              "P(F) + P(G) (the Minkowski sum of the lifted Newton polytopes): violations", src, 0, "violations", over)
+
+    def hat_identity() -> int:
+        hat = courant_hat_2d()
+        return identity_failures([("hat vs F - G", hat, DC(*tropical_decomposition(hat)))])
+
+    t.add("tropical F - G of the Courant hat on R^2", "net = F - G (d = 2: terms pruned only for duplicates and equal "
+          "gradients); compile(DC(F, G)) equals the hat, proved exactly", src, 0, "identity", hat_identity)
 
 
 def _bound_checks(t: _Table) -> None:
@@ -366,6 +570,46 @@ def _random_net(n0: int, widths: Sequence[int], seed: int) -> ReLUNetwork:
     dims = [n0, *widths, 1]
     return ReLUNetwork([([[q() for _ in range(a)] for _ in range(b)], [q() for _ in range(b)])
                         for a, b in zip(dims, dims[1:])])
+
+
+def _affine_identity(d: int) -> ReLUNetwork:
+    return ReLUNetwork([([[int(i == j) for j in range(d)] for i in range(d)], [0] * d)])
+
+
+def _hat_text(a: Fraction, b: Fraction, c: Fraction) -> str:
+    up, down = 1 / (b - a), 1 / (c - b)
+    return f"Max(0, Min({up}*x + {-up * a}, {-down}*x + {down * c}))"
+
+
+def _list_mismatch(got: list[int], want: list[int]) -> int:
+    return sum(1 for g, w in zip(got, want) if g != w) + abs(len(got) - len(want))
+
+
+def _dict_mismatch(got: dict[Fraction, Fraction], want: dict[Fraction, Fraction]) -> int:
+    return sum(1 for k in set(got) | set(want) if got.get(k) != want.get(k))
+
+
+def _max_terms(e: Any) -> int:
+    from cpa.expr import Max
+
+    return len(e.expr.args) if isinstance(e.expr, Max) else 1
+
+
+def _pieces_1d(f: Any) -> list[tuple[list[list[int]], list[Fraction], list[Fraction], Fraction]]:
+    """The pieces ``(A, b, c, d)`` of a Breakpoints1D spec, left to right."""
+    t = [None, *f.breakpoints, None]
+    out = []
+    for k, s in enumerate(f.slopes):
+        A, b = [], []
+        if t[k] is not None:
+            A.append([-1])
+            b.append(-t[k])
+        if t[k + 1] is not None:
+            A.append([1])
+            b.append(t[k + 1])
+        x0 = t[k + 1] if t[k + 1] is not None else t[k]
+        out.append((A, b, [s], f([x0]) - s * x0))
+    return out
 
 
 def _cancelling_nets() -> list[ReLUNetwork]:
