@@ -348,9 +348,10 @@ class _Engine:
                     self._check_memory(l, j)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
-                if l + 2 == len(widths):
-                    # the last hidden layer: its cell maps are formed row by row, only for the cells a
-                    # neuron cuts (most (cell, neuron) pairs are never cut); M_{L-2} is kept instead
+                if l + 2 == len(widths) and widths[-1] * widths[-2] >= 256:
+                    # a wide last hidden layer: its cell maps are formed row by row, only for the cells a
+                    # neuron cuts (most (cell, neuron) pairs are never cut); M_{L-2} is kept instead.
+                    # For narrow layers the batched product is cheaper (R5, 12 x 12: 0.28 s vs 0.31 s)
                     self.pre = (self.maps, self.mapid, self.pats)
                     self.mapid = np.arange(self.ncells, dtype=np.int64)
                 elif l + 1 < len(widths):
