@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from hypothesis import given, settings
 
 import cpa
 from constructions.reference_nets import reference_domain, reference_network
 from cpa.errors import EnumerationLimitError
+from test_regions_property import small_networks
 
 vertex = importlib.import_module("cpa.regions._vertex")
 
@@ -40,3 +42,17 @@ def test_chunked_face_edges_give_the_same_complex(monkeypatch, name, domain):
     assert chunked.counts() == whole.counts()
     assert sorted(r.pattern for r in chunked) == sorted(r.pattern for r in whole)
     assert chunked.graph.number_of_edges() == whole.graph.number_of_edges()
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_networks(2, max_layers=3, max_width=3))
+def test_last_layer_maps_row_by_row_agree(net):
+    """The last hidden layer's maps formed row by row (wide layers) or in one batch: same complex."""
+    dom = cpa.Box([-1, -1], [1, 2])
+    batch = cpa.regions(net, dom)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(vertex, "_ROW_BY_ROW_MIN", 0)
+        rows = cpa.regions(net, dom)
+    assert rows.counts() == batch.counts()
+    assert {r.pattern: r.affine_map for r in rows} == {r.pattern: r.affine_map for r in batch}
+    assert all(r.certify() for r in rows)

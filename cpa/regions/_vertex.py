@@ -221,6 +221,7 @@ def enumerate_vertex(net: Any, domain: Box | Polyhedron | Reals, *, max_regions:
     return _Engine(net, domain, max_regions, progress, max_memory).run()
 
 
+_ROW_BY_ROW_MIN = 256  # n_{L-1} n_{L-2} from which the last layer's maps are formed row by row
 _CHUNK = 1 << 22      # candidate pairs (or pair-vertex tests) handled at once by _face_edges
 
 
@@ -348,7 +349,7 @@ class _Engine:
                     self._check_memory(l, j)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
-                if l + 2 == len(widths) and widths[-1] * widths[-2] >= 256:
+                if l + 2 == len(widths) and widths[-1] * widths[-2] >= _ROW_BY_ROW_MIN:
                     # a wide last hidden layer: its cell maps are formed row by row, only for the cells a
                     # neuron cuts (most (cell, neuron) pairs are never cut); M_{L-2} is kept instead.
                     # For narrow layers the batched product is cheaper (R5, 12 x 12: 0.28 s vs 0.31 s)
