@@ -128,3 +128,15 @@ def test_demo_runs(tmp_path, capsys):
     code, out, _ = run(capsys, "demo", "--out", str(tmp_path / "demo"))
     assert code == 0 and "FAIL" not in out and "proved equal to the spec" in out
     assert (tmp_path / "demo" / "regions.png").exists()
+
+
+def test_regions_workers_counts_like_serial(net_file, capsys):
+    outs = []
+    for extra in ([], ["--workers", "1"], ["--workers", "2"]):
+        code, out, _ = run(capsys, "regions", net_file, "--json", *extra)
+        doc = json.loads(out)
+        assert code == 0
+        outs.append((doc["activation_regions"], doc["affine_pieces"], doc["bounded_regions"]))
+    assert outs == [(8, 5, 1)] * 3
+    code, _, err = run(capsys, "regions", net_file, "--workers", "2", "--list", "x.jsonl")
+    assert code == 2 and "--workers counts only" in err

@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-regions", type=int, metavar="N", help="stop with an error past N regions")
     p.add_argument("--max-memory", type=float, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="count only, cell by cell of the first layer on N processes (also lowers peak memory)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -97,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     domain = parse_box(args.box[0], args.box[1], net.input_dim) if args.box else None
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
+    if args.workers is not None:
+        return _run_split(args, net, domain, progress, t0)
     try:
         cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
                      max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
@@ -127,6 +131,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"  regions listed in {args.list}")
     if args.plot:
         print(f"  plot saved to {args.plot}")
+    return 0
+
+
+def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, t0: float) -> int:
+    """``--workers N``: counts only, by first-layer cells on N processes."""
+    from ..errors import CPAError
+    from ..regions import count_regions
+
+    if args.list or args.plot or args.certify or args.max_regions is not None:
+        raise CPAError("--workers counts only: drop --list, --plot, --certify and --max-regions, "
+                       "which need the whole complex in one process")
+    if args.workers < 1:
+        raise CPAError(f"--workers must be at least 1, got {args.workers}")
+    counts = count_regions(net, domain, workers=args.workers, progress=progress)
+    seconds = time.perf_counter() - t0
+    out = {"activation_regions": counts.activation_regions, "affine_pieces": counts.affine_pieces,
+           "bounded_regions": counts.bounded_regions, "domain": counts.domain, "method": counts.method,
+           "seconds": round(seconds, 6)}
+    if args.json:
+        emit_json(out)
+        return 0
+    print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {counts.domain}")
+    print(f"  activation regions  {counts.activation_regions}")
+    print(f"  affine pieces       {counts.affine_pieces}")
+    if counts.unbounded_regions:
+        print(f"  bounded regions     {counts.bounded_regions}")
+    print(f"  exact; {seconds:.3f} s ({counts.method}, {args.workers} worker(s))")
     return 0
 
 

@@ -124,12 +124,23 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
 
 def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
                   max_regions: int | None = None, progress: bool = False, method: str = "auto",
-                  max_memory: int | None = None) -> RegionCount:
+                  max_memory: int | None = None, workers: int | None = None,
+                  executor: Any = None) -> RegionCount:
     """Count activation regions, affine pieces and bounded regions exactly.
 
-    Same parameters as :func:`regions`.  Returns a :class:`~cpa.regions.RegionCount`
-    with ``activation_regions``, ``affine_pieces``, ``bounded_regions`` and
-    ``unbounded_regions`` (on a bounded domain every region is bounded).
+    Same parameters as :func:`regions`, and:
+
+    workers, executor
+        Count cell by cell of the first hidden layer (:mod:`cpa.regions._split`): the
+        cells are independent subproblems, run on ``workers`` processes, or on
+        ``executor`` (any :class:`concurrent.futures.Executor`, such as a
+        ``dask.distributed`` client's ``get_executor()``).  ``workers=1`` runs the cells
+        one after another in this process, which also lowers the peak memory to that of
+        the largest cell.  The counts are the same as without (tests check this);
+        ``max_regions`` and ``max_memory`` do not apply to this mode.
+
+    Returns a :class:`~cpa.regions.RegionCount` with ``activation_regions``, ``affine_pieces``,
+    ``bounded_regions`` and ``unbounded_regions`` (on a bounded domain every region is bounded).
 
     Examples
     --------
@@ -142,5 +153,19 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     >>> count_regions(tent).affine_pieces        # on all of R: x < 0 is a third piece
     3
     """
-    return regions(net, domain, max_regions=max_regions, progress=progress, method=method,
-                   max_memory=max_memory).counts()
+    network = _as_network(net)
+    split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
+        and method in ("auto", "vertex")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if not split:
+        return regions(network, domain, max_regions=max_regions, progress=progress, method=method,
+                       max_memory=max_memory).counts()
+    from ._split import count_by_first_layer_cells
+
+    dom = as_domain(domain, network.input_dim)
+    n, pieces, bounded = count_by_first_layer_cells(network, dom, workers=workers, executor=executor,
+                                                    progress=progress)
+    return RegionCount(activation_regions=n, affine_pieces=pieces, bounded_regions=bounded,
+                       unbounded_regions=n - bounded, input_dim=network.input_dim, domain=repr(dom),
+                       method="vertex, by first-layer cells")

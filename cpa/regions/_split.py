@@ -1,0 +1,261 @@
+"""Counting regions cell by cell of the first hidden layer, in parallel if asked.
+
+The activation pattern of the first hidden layer is part of every region's
+pattern, so every region lies in exactly one cell of the arrangement of the
+first ``k`` neurons of the first layer, whatever ``k``.  The enumeration tree
+therefore splits into independent subtrees, one per cell:
+
+1. the cells ``C_1 .. C_m`` of the first ``k`` neurons on the domain are
+   enumerated exactly (their irredundant H-representations), ``k`` the least
+   giving at least a few cells per worker (a cell is a whole subproblem; many
+   tiny ones would cost more in set-up than they save);
+2. each cell is enumerated as a domain of its own by the vertex engine, on a
+   process pool or any :class:`concurrent.futures.Executor` (for a cluster, a
+   ``dask.distributed`` client's ``get_executor()``);
+3. the counts add up: activation regions and bounded regions are sums.  Affine
+   pieces are connected across facets, so pieces that meet on a cell boundary
+   are joined: regions are face-to-face across facets (:mod:`cpa.regions._cells`),
+   so two regions of different cells are adjacent iff they have a facet with
+   the same exact vertex set, and their pieces join iff their exact output maps
+   are equal.
+
+An unbounded domain is first cut to the box ``[-R, R]^d`` with ``R`` from
+:func:`cpa.regions._geometry.radius_bound` (it holds every vertex any region
+can have), the same box for every cell, so facet vertex sets agree across
+cells; a region is unbounded iff it has a vertex on that box.
+
+Each worker holds one cell's regions at a time, so the peak memory is that of
+the largest cell rather than of the whole complex.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from fractions import Fraction
+from typing import Any, Iterable
+
+from ..domains import Box, Polyhedron, Reals
+from ..network import ReLUNetwork
+from ._exact import IntegerNetwork
+from ._geometry import integer_row, radius_bound
+
+__all__ = ["count_by_first_layer_cells"]
+
+Cell = tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...], tuple[bool, ...]]   # A, b, split row?
+
+
+def _first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, target: int
+                       ) -> tuple[list[Cell], int | None]:
+    """H-representations of the cells of the first ``k`` neurons on ``domain`` (cut to
+    ``[-R, R]^d`` when unbounded; ``k`` the least giving ``target`` cells, or the whole first
+    layer), and ``R`` (None for a bounded domain)."""
+    from .api import regions
+
+    W, b = net.layers[0]
+    d = net.input_dim
+    R: int | None = None
+    extra_A: list[tuple[Fraction, ...]] = []
+    extra_b: list[Fraction] = []
+    if not domain.is_bounded:
+        A0, b0 = domain.constraints()
+        rows = [integer_row(list(a) + [-c]) for a, c in zip(A0, b0)]
+        R = radius_bound(rows + [(IntegerNetwork(net).coefficient_bound(),)], d)
+        for i in range(d):
+            for s in (1, -1):
+                e = [Fraction(0)] * d
+                e[i] = Fraction(s)
+                extra_A.append(tuple(e))
+                extra_b.append(Fraction(R))
+    for k in range(1, len(W) + 1):
+        first = ReLUNetwork([(W[:k], b[:k]), ([[1] * k], [0])])
+        cx = regions(first, domain, method="vertex")
+        if len(cx) >= target:
+            break
+    splitting = {_direction(list(W[i]) + [-b[i]]) for i in range(k)}
+    cells = []
+    for r in cx:
+        A, c = r.hrep
+        split = tuple(_direction(list(a) + [v]) in splitting for a, v in zip(A, c))
+        cells.append((tuple(A) + tuple(extra_A), tuple(c) + tuple(extra_b), split + (False,) * len(extra_A)))
+    return cells, R
+
+
+def _direction(row: list[Fraction]) -> tuple[int, ...] | None:
+    """The hyperplane ``a . x = beta`` of a row ``(a, beta)`` up to a nonzero factor (None if a = 0)."""
+    r = integer_row(row)
+    lead = next((v for v in r[:-1] if v), 0)
+    if not lead:
+        return None
+    return r if lead > 0 else tuple(-v for v in r)
+
+
+_P = (1 << 61) - 1     # a prime: ranks mod _P certify full rank cheaply
+
+
+def _is_facet(points: list[tuple[int, ...]], points_mod: list[tuple[int, ...]], d: int) -> bool:
+    """Whether homogeneous points of one hyperplane span a (d-1)-dimensional affine set, i.e. have
+    rank ``d`` (they lie in a d-dimensional linear space, so the rank is at most ``d``).
+
+    Exact: the rank modulo a prime is at most the rational rank, so rank ``d`` mod ``_P`` proves
+    it; otherwise the rank is computed over the integers (python-flint).
+    """
+    import flint
+
+    if len(points) < d:
+        return False
+    if flint.nmod_mat([list(P) for P in points_mod], _P).rank() == d:
+        return True
+    return flint.fmpz_mat([list(P) for P in points]).rank() == d
+
+
+def _pack(pattern: tuple[tuple[bool, ...], ...]) -> tuple[int, ...]:
+    return tuple(sum(1 << k for k, a in enumerate(layer) if a) for layer in pattern)
+
+
+def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None) -> list[tuple[Any, ...]]:
+    """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets)``.
+
+    ``boundary facets`` lists ``(vertex set, local piece)`` for every facet of a region on a
+    splitting hyperplane (the vertices of the region on it, when they span a facet);
+    ``piece keys`` gives those local pieces a key ``(map hash, packed pattern of a region)``:
+    equal maps have equal hashes, and the pattern lets the caller confirm equality exactly.
+    """
+    from ._cells import VertexCells
+    from ._vertex import enumerate_vertex
+    from .complex import _pieces_by_groups
+
+    net = ReLUNetwork.from_dict(doc)
+    d = net.input_dim
+    out = []
+    for A, c, split in cells:
+        res = enumerate_vertex(net, Polyhedron(A, c, dim=d))
+        back = VertexCells(res)
+        n = len(back)
+        labels = _pieces_by_groups(back, n).tolist()
+        hashes = res.out_map_hashes()
+        coords, masks = res.coords, res.masks
+        coords_mod = [tuple(x % _P for x in P) for P in coords]
+        first_row_bit = 2 * d           # the engine's artificial box takes the first 2 d bits
+        split_bit = [first_row_bit + k for k, f in enumerate(split) if f]
+        split_mask = sum(1 << b for b in split_bit)
+        bounded = 0
+        facets = []
+        keys: dict[int, Any] = {}
+        for i in range(n):
+            V = res.cell_verts(i)
+            if R is None or not any(abs(x) == R * P[-1] for v in V for P in (coords[v],) for x in P[:-1]):
+                bounded += 1
+            touched = 0
+            for v in V:
+                touched |= masks[v]
+            touched &= split_mask
+            for b in split_bit:
+                if not (touched >> b) & 1:
+                    continue
+                ids = [v for v in V if (masks[v] >> b) & 1]
+                on = [coords[v] for v in ids]
+                if _is_facet(on, [coords_mod[v] for v in ids], d):
+                    facets.append((frozenset(on), labels[i]))
+                    if labels[i] not in keys:
+                        h = tuple(hashes[i].tolist()) if hashes is not None else back.map_key(i)
+                        keys[labels[i]] = (h, _pack(back.pattern(i)))
+        out.append((n, bounded, max(labels) + 1 if labels else 0, keys, facets))
+    return out
+
+
+def _batches(cells: list[Cell], k: int) -> list[list[Cell]]:
+    """``cells`` in ``k`` round-robin batches (neighbouring cells have similar sizes)."""
+    return [b for b in (cells[i::k] for i in range(k)) if b]
+
+
+def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *,
+                               workers: int | None = None, executor: Executor | None = None,
+                               progress: bool = False) -> tuple[int, int, int]:
+    """``(activation regions, affine pieces, bounded regions)`` of ``net`` on ``domain``.
+
+    See the module docstring.  ``executor`` (any :class:`concurrent.futures.Executor`)
+    runs the cells; otherwise ``workers`` processes (default: the CPU count) do, or
+    this process when ``workers == 1``.
+    """
+    n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    cells, R = _first_layer_cells(net, domain, target=max(8, 4 * n_workers))
+    doc = net.to_dict()
+    own_pool = None
+    if executor is None and n_workers > 1 and len(cells) > 1:
+        own_pool = ProcessPoolExecutor(max_workers=n_workers)
+        executor = own_pool
+    n_jobs = 1 if executor is None else min(len(cells), 4 * n_workers)
+    batches = _batches(cells, max(1, n_jobs))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(cells), desc="regions by cell", unit="cell")
+    results: list[tuple[Any, ...]] = []
+    try:
+        if executor is None:
+            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R) for b in batches)
+        else:
+            parts = executor.map(_count_cells, [doc] * len(batches), batches, [R] * len(batches))
+        for part in parts:
+            results.extend(part)
+            if bar is not None:
+                bar.update(len(part))
+    finally:
+        if bar is not None:
+            bar.close()
+        if own_pool is not None:
+            own_pool.shutdown()
+    return _combine(net, results)
+
+
+def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int, int]:
+    """Add the counts and join pieces across cell boundaries (union-find on global piece ids);
+    two pieces meeting on a facet join iff their exact output maps are equal (a hash decides
+    unequal; equal hashes are confirmed on the exact maps rebuilt from the patterns)."""
+    regions = sum(r[0] for r in results)
+    bounded = sum(r[1] for r in results)
+    offset = []
+    total = 0
+    keys: dict[int, Any] = {}
+    for r in results:
+        offset.append(total)
+        keys.update((total + p, k) for p, k in r[3].items())
+        total += r[2]
+    parent = list(range(total))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    inet = IntegerNetwork(net)
+    exact: dict[tuple[int, ...], Any] = {}
+
+    def exact_map(packed: tuple[int, ...]) -> Any:
+        m = exact.get(packed)
+        if m is None:
+            M = inet.first_map()
+            for l, bits in enumerate(packed):
+                M = inet.next_map(l + 1, M, [k for k in range(inet.widths[l]) if (bits >> k) & 1])
+            m = exact[packed] = tuple(M)
+        return m
+
+    seen: dict[frozenset, int] = {}
+    joins = 0
+    for r, off in zip(results, offset):
+        for key, p in r[4]:
+            g = off + p
+            other = seen.pop(key, None)
+            if other is None:
+                seen[key] = g
+                continue
+            (h1, pat1), (h2, pat2) = keys[other], keys[g]
+            if h1 == h2 and exact_map(pat1) == exact_map(pat2):
+                ra, rb = find(other), find(g)
+                if ra != rb:
+                    parent[ra] = rb
+                    joins += 1
+    return regions, total - joins, bounded
