@@ -76,6 +76,18 @@ def main() -> None:
         print(f"  {str(widths):22} {c.activation_regions:8d} regions {c.affine_pieces:8d} pieces  {best:7.2f} s "
               f"{best / c.activation_regions:10.2e} s/region")
 
+    print("\ncounting by first-layer cells (count_regions(workers=N)), [5, 12, 12, 1] seed 7:")
+    rng = np.random.default_rng(7)
+    layers = []
+    for a, b in zip([5, 12, 12], [12, 12, 1]):
+        layers.append((rng.normal(0, 1, (b, a)) * np.sqrt(2 / a), rng.normal(0, 0.1, b)))
+    net = ReLUNetwork(layers)
+    for workers in (None, 1, 2):
+        t0 = time.perf_counter()
+        c = count_regions(net, Box([-1] * 5, [1] * 5), workers=workers)
+        print(f"  workers={str(workers):5} {c.activation_regions:8d} regions {c.affine_pieces:8d} pieces "
+              f"{time.perf_counter() - t0:7.2f} s")
+
     k = 20
     t0 = time.perf_counter()
     c = count_regions(sawtooth(k), Box([0], [1]))
