@@ -138,5 +138,26 @@ def test_regions_workers_counts_like_serial(net_file, capsys):
         assert code == 0
         outs.append((doc["activation_regions"], doc["affine_pieces"], doc["bounded_regions"]))
     assert outs == [(8, 5, 1)] * 3
-    code, _, err = run(capsys, "regions", net_file, "--workers", "2", "--list", "x.jsonl")
-    assert code == 2 and "--workers counts only" in err
+    code, _, err = run(capsys, "regions", net_file, "--workers", "2", "--plot", "x.png")
+    assert code == 2 and "--workers does not take --plot" in err
+
+
+@pytest.mark.parametrize("box", [[], ["--box", "-1", "1"]])
+def test_regions_workers_stream_the_same_certified_regions(tmp_path, capsys, box):
+    from constructions.reference_nets import reference_network
+
+    path = str(tmp_path / "r4.json")
+    reference_network("R4").to_json(path)
+    serial, split = str(tmp_path / "serial.jsonl"), str(tmp_path / "split.jsonl")
+    assert run(capsys, "regions", path, *box, "--list", serial)[0] == 0
+    code, out, _ = run(capsys, "regions", path, *box, "--workers", "2", "--list", split, "--certify", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["certified"] == doc["activation_regions"] == (782 if box else 1015)
+
+    def key(rec):
+        return tuple(rec["pattern"]), json.dumps(rec["affine_map"]), rec["bounded"]
+
+    a = [json.loads(line) for line in open(serial)]
+    b = [json.loads(line) for line in open(split)]
+    assert sorted(map(key, a)) == sorted(map(key, b))
+    assert [r["index"] for r in b] == list(range(len(b))) and all(r["piece"] is None for r in b)

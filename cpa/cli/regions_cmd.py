@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-memory", type=float, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="count only, cell by cell of the first layer on N processes (also lowers peak memory)")
+                   help="count cell by cell of the first layer on N processes (lowers peak memory); with --list "
+                        "each region is written as soon as its cells are done")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -53,12 +54,7 @@ def parse_box(lo: str, hi: str, d: int) -> Any:
 
 
 def region_record(r: Any) -> dict[str, Any]:
-    M, c = r.affine_map
-    return {"index": r.index,
-            "pattern": ["".join("1" if a else "0" for a in layer) for layer in r.pattern],
-            "witness": [str(v) for v in r.witness],
-            "affine_map": {"A": [[str(v) for v in row] for row in M], "c": [str(v) for v in c]},
-            "piece": r.piece, "bounded": r.is_bounded}
+    return {"index": r.index, **r.to_record()}
 
 
 def write_regions(cx: Any, path: str | None, certify: bool, progress: bool) -> int:
@@ -119,46 +115,74 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(out)
         return 0
-    print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {cx.domain}")
-    print(f"  activation regions  {counts.activation_regions}")
-    print(f"  affine pieces       {counts.affine_pieces}")
-    if not cx.domain.is_bounded:
-        print(f"  bounded regions     {counts.bounded_regions}")
-    print(f"  exact, certified; {seconds:.3f} s ({counts.method} engine)")
-    if args.certify:
-        print(f"  every certificate re-checked exactly ({out['certified']} regions)")
-    if args.list:
-        print(f"  regions listed in {args.list}")
+    _print_summary(args, net, cx.domain, out, f"{counts.method} engine", "")
     if args.plot:
         print(f"  plot saved to {args.plot}")
     return 0
 
 
 def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, t0: float) -> int:
-    """``--workers N``: counts only, by first-layer cells on N processes."""
-    from ..errors import CPAError
-    from ..regions import count_regions
+    """``--workers N``: count by first-layer cells on N processes; with ``--list`` every region is
+    written as soon as its batch of cells is done (pieces are global, so ``piece`` is null)."""
+    import json
 
-    if args.list or args.plot or args.certify or args.max_regions is not None:
-        raise CPAError("--workers counts only: drop --list, --plot, --certify and --max-regions, "
-                       "which need the whole complex in one process")
+    from ..domains import as_domain
+    from ..errors import CPAError
+    from ..regions._split import count_by_first_layer_cells
+
+    if args.plot or args.max_regions is not None:
+        raise CPAError("--workers does not take --plot or --max-regions, which need the whole complex "
+                       "in one process")
     if args.workers < 1:
         raise CPAError(f"--workers must be at least 1, got {args.workers}")
-    counts = count_regions(net, domain, workers=args.workers, progress=progress)
+    if net.input_dim < 2 or net.depth < 1:
+        raise CPAError("--workers needs a network with at least 2 inputs and a hidden layer")
+    dom = as_domain(domain, net.input_dim)
+    fh = open(args.list, "w", encoding="utf-8") if args.list else None
+    written = [0]
+
+    def emit(records: list[dict[str, Any]]) -> None:
+        if fh is None:
+            written[0] += len(records)
+            return
+        for rec in records:
+            fh.write(json.dumps({"index": written[0], **rec}) + "\n")
+            written[0] += 1
+        fh.flush()
+
+    want = args.list or args.certify
+    try:
+        n, pieces, bounded = count_by_first_layer_cells(
+            net, dom, workers=args.workers, progress=progress, on_records=emit if want else None,
+            certify=args.certify)
+    finally:
+        if fh is not None:
+            fh.close()
     seconds = time.perf_counter() - t0
-    out = {"activation_regions": counts.activation_regions, "affine_pieces": counts.affine_pieces,
-           "bounded_regions": counts.bounded_regions, "domain": counts.domain, "method": counts.method,
-           "seconds": round(seconds, 6)}
+    method = "vertex, by first-layer cells"
+    out: dict[str, Any] = {"activation_regions": n, "affine_pieces": pieces, "bounded_regions": bounded,
+                           "domain": repr(dom), "method": method, "seconds": round(seconds, 6)}
+    if args.certify:
+        out["certified"] = written[0]
     if args.json:
         emit_json(out)
         return 0
-    print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {counts.domain}")
-    print(f"  activation regions  {counts.activation_regions}")
-    print(f"  affine pieces       {counts.affine_pieces}")
-    if counts.unbounded_regions:
-        print(f"  bounded regions     {counts.bounded_regions}")
-    print(f"  exact; {seconds:.3f} s ({counts.method}, {args.workers} worker(s))")
+    _print_summary(args, net, dom, out, f"{method}, {args.workers} worker(s)", " as they were made")
     return 0
+
+
+def _print_summary(args: argparse.Namespace, net: Any, dom: Any, out: dict[str, Any], how: str,
+                   listed: str) -> None:
+    print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {dom!r}")
+    print(f"  activation regions  {out['activation_regions']}")
+    print(f"  affine pieces       {out['affine_pieces']}")
+    if not dom.is_bounded:
+        print(f"  bounded regions     {out['bounded_regions']}")
+    print(f"  exact, certified; {out['seconds']:.3f} s ({how})")
+    if args.certify:
+        print(f"  every certificate re-checked exactly ({out['certified']} regions)")
+    if args.list:
+        print(f"  regions listed in {args.list}{listed}")
 
 
 def save_plot(cx: Any, path: str, color_by: str = "piece") -> None:

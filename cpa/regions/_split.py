@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..domains import Box, Polyhedron, Reals
 from ..network import ReLUNetwork
@@ -113,13 +113,35 @@ def _pack(pattern: tuple[tuple[bool, ...], ...]) -> tuple[int, ...]:
     return tuple(sum(1 << k for k, a in enumerate(layer) if a) for layer in pattern)
 
 
-def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None) -> list[tuple[Any, ...]]:
-    """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets)``.
+def _record(net: ReLUNetwork, back: Any, i: int, bounded: bool, certify: bool) -> dict[str, Any]:
+    """One region as a JSON-ready record (exact "p/q" strings), its certificate checked if asked:
+    the witness satisfies every facet inequality strictly, and the network's exact activation
+    pattern and value there are the region's."""
+    from ..errors import CPAError
+    from .complex import region_record
+
+    pattern = back.pattern(i)
+    w = back.witness(i)
+    A, c = back.affine_map(i)
+    if certify:
+        H, h = back.hrep(i)
+        ok = all(sum((a * x for a, x in zip(row, w)), Fraction(0)) < v for row, v in zip(H, h)) \
+            and net.activation_pattern(w) == pattern \
+            and net(w) == tuple(sum((a * x for a, x in zip(row, w)), Fraction(0)) + ci for row, ci in zip(A, c))
+        if not ok:   # pragma: no cover - would be a bug in an engine
+            raise CPAError(f"the certificate of the region with pattern {pattern} does not check; please report")
+    return region_record(pattern, w, (A, c), None, bounded)
+
+
+def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records: bool = False,
+                 certify: bool = False) -> list[tuple[Any, ...]]:
+    """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets, records)``.
 
     ``boundary facets`` lists ``(vertex set, local piece)`` for every facet of a region on a
     splitting hyperplane (the vertices of the region on it, when they span a facet);
     ``piece keys`` gives those local pieces a key ``(map hash, packed pattern of a region)``:
     equal maps have equal hashes, and the pattern lets the caller confirm equality exactly.
+    ``records`` (when asked) holds one :func:`_record` per region.
     """
     from ._cells import VertexCells
     from ._vertex import enumerate_vertex
@@ -142,10 +164,13 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None) -> list[
         bounded = 0
         facets = []
         keys: dict[int, Any] = {}
+        recs = []
         for i in range(n):
             V = res.cell_verts(i)
-            if R is None or not any(abs(x) == R * P[-1] for v in V for P in (coords[v],) for x in P[:-1]):
-                bounded += 1
+            is_bounded = R is None or not any(abs(x) == R * P[-1] for v in V for P in (coords[v],) for x in P[:-1])
+            bounded += is_bounded
+            if records:
+                recs.append(_record(net, back, i, is_bounded, certify))
             touched = 0
             for v in V:
                 touched |= masks[v]
@@ -160,7 +185,7 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None) -> list[
                     if labels[i] not in keys:
                         h = tuple(hashes[i].tolist()) if hashes is not None else back.map_key(i)
                         keys[labels[i]] = (h, _pack(back.pattern(i)))
-        out.append((n, bounded, max(labels) + 1 if labels else 0, keys, facets))
+        out.append((n, bounded, max(labels) + 1 if labels else 0, keys, facets, recs))
     return out
 
 
@@ -171,8 +196,15 @@ def _batches(cells: list[Cell], k: int) -> list[list[Cell]]:
 
 def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *,
                                workers: int | None = None, executor: Executor | None = None,
-                               progress: bool = False) -> tuple[int, int, int]:
+                               progress: bool = False,
+                               on_records: Callable[[list[dict[str, Any]]], None] | None = None,
+                               certify: bool = False) -> tuple[int, int, int]:
     """``(activation regions, affine pieces, bounded regions)`` of ``net`` on ``domain``.
+
+    With ``on_records``, every region is also passed on as a record (pattern, exact witness and
+    affine map as "p/q" strings, bounded flag; ``piece`` is None, pieces being global), one
+    list per cell, as soon as its batch of cells is done: a listing that streams, with memory
+    held for one batch at a time.  ``certify`` checks each record's certificate in the worker.
 
     See the module docstring.  ``executor`` (any :class:`concurrent.futures.Executor`)
     runs the cells; otherwise ``workers`` processes (default: the CPU count) do, or
@@ -185,7 +217,8 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
     if executor is None and n_workers > 1 and len(cells) > 1:
         own_pool = ProcessPoolExecutor(max_workers=n_workers)
         executor = own_pool
-    n_jobs = 1 if executor is None else min(len(cells), 4 * n_workers)
+    n_jobs = (len(cells) if on_records is not None else 1) if executor is None else \
+        min(len(cells), (16 if on_records is not None else 4) * n_workers)
     batches = _batches(cells, max(1, n_jobs))
     bar = None
     if progress:
@@ -193,13 +226,18 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
 
         bar = tqdm(total=len(cells), desc="regions by cell", unit="cell")
     results: list[tuple[Any, ...]] = []
+    want = on_records is not None
     try:
         if executor is None:
-            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R) for b in batches)
+            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R, want, certify) for b in batches)
         else:
-            parts = executor.map(_count_cells, [doc] * len(batches), batches, [R] * len(batches))
+            k = len(batches)
+            parts = executor.map(_count_cells, [doc] * k, batches, [R] * k, [want] * k, [certify] * k)
         for part in parts:
-            results.extend(part)
+            for cell in part:
+                if on_records is not None:
+                    on_records(cell[5])
+                results.append(cell[:5])
             if bar is not None:
                 bar.update(len(part))
     finally:

@@ -137,7 +137,9 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         ``dask.distributed`` client's ``get_executor()``).  ``workers=1`` runs the cells
         one after another in this process, which also lowers the peak memory to that of
         the largest cell.  The counts are the same as without (tests check this);
-        ``max_regions`` and ``max_memory`` do not apply to this mode.
+        ``max_regions`` and ``max_memory`` do not apply to this mode.  (To stream every
+        region as it is made, see :func:`cpa.regions._split.count_by_first_layer_cells`
+        with ``on_records``, used by ``cpa regions --workers N --list FILE``.)
 
     Returns a :class:`~cpa.regions.RegionCount` with ``activation_regions``, ``affine_pieces``,
     ``bounded_regions`` and ``unbounded_regions`` (on a bounded domain every region is bounded).

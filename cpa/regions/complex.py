@@ -31,7 +31,7 @@ import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
 
-__all__ = ["Region", "RegionComplex", "RegionCount"]
+__all__ = ["Region", "RegionComplex", "RegionCount", "region_record"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,10 @@ class Region:
         return all(sum((m * v for m, v in zip(row, x)), Fraction(0)) + ci == yi
                    for row, ci, yi in zip(M, c, y))
 
+    def to_record(self) -> dict[str, Any]:
+        """The region as a JSON-ready dict of exact ``"p/q"`` strings (see :func:`region_record`)."""
+        return region_record(self.pattern, self.witness, self.affine_map, self.piece, self.is_bounded)
+
     def __repr__(self) -> str:
         return f"Region({self.index}, bounded={self.is_bounded})"
 
@@ -248,6 +252,16 @@ class RegionComplex:
 
     def __repr__(self) -> str:
         return f"RegionComplex({len(self)} regions of {self.network!r} on {self.domain!r})"
+
+
+def region_record(pattern: Any, witness: Any, affine_map: Any, piece: int | None, bounded: bool) -> dict[str, Any]:
+    """``{"pattern", "witness", "affine_map": {"A", "c"}, "piece", "bounded"}`` with patterns as
+    0/1 strings per layer and every number as an exact ``"p/q"`` string (the ``--list`` format)."""
+    A, c = affine_map
+    return {"pattern": ["".join("1" if a else "0" for a in layer) for layer in pattern],
+            "witness": [str(v) for v in witness],
+            "affine_map": {"A": [[str(v) for v in row] for row in A], "c": [str(v) for v in c]},
+            "piece": piece, "bounded": bounded}
 
 
 def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
