@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 import cpa
 from cpa.equivalence import spec_counterexample
-from cpa.expr import Abs, Lin, Max, Min, Scale, Sum, affine_part, lin_vector
+from cpa.expr import Abs, Max, Min, Scale, Sum, affine_part, lin_vector
 from cpa.gadgets import max_tree_widths
 
 from strategies import breakpoints_1d, expressions, max_affine, points, rationals

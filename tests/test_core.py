@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from fractions import Fraction
 
@@ -165,7 +164,7 @@ def test_npz_with_object_arrays_is_refused_never_unpickled(tmp_path):
 
 # --- Affine --------------------------------------------------------------------------------
 def test_affine_algebra_exact():
-    from cpa import Affine, InvalidNumberError, ShapeError
+    from cpa import Affine
 
     f = cpa.Affine([[1, 2], [0, "1/2"]], [3, 0])
     g = Affine([[1, -1]], ["1/3"])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructions import (courant_hat_2d, dc_split_1d, max_tree, sawtooth, sawtooth_telgarsky, serra_zigzag,
+from constructions import (courant_hat_2d, dc_split_1d, sawtooth, sawtooth_telgarsky, serra_zigzag,
                            tropical_decomposition)
 from constructions.dc_split import breakpoints_of_max_affine_1d
 from constructions.tropical import _hull_sum, upper_hull_terms

@@ -96,7 +96,6 @@ def enumerate_line(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: i
         bar = tqdm(total=sum(widths), desc="regions (1-D)", unit="neuron")
     acts: list[np.ndarray] = []
     origs: list[np.ndarray] = []
-    t = P[:, 1]
     Z = _layer(inet, 0, P, None)
     try:
         for l in range(L):
