@@ -78,11 +78,11 @@ class VertexCells:
         inv = inv.reshape(-1)
         order = np.argsort(inv, kind="stable")
         bounds = np.flatnonzero(np.diff(inv[order])) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [n]))
         out = []
-        for grp in np.split(order, bounds):
-            if len(grp) < 2:
-                continue
-            members = grp.tolist()
+        for s0, s1 in zip(starts[ends - starts >= 2].tolist(), ends[ends - starts >= 2].tolist()):
+            members = order[s0:s1].tolist()
             exact: dict[Any, list[int]] = {}
             for i in members:
                 exact.setdefault(self.res.out_map(i), []).append(i)
