@@ -119,6 +119,7 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
         ax.set_xlim(min(xs), max(xs))
         ax.set_ylim(min(ys), max(ys))
     ax.set_aspect("equal")
+    ax.locator_params(nbins=6)
     ax.set_title(f"{len(polys)} regions" + (f", {len(cx.pieces)} pieces" if color_by == "piece" else ""))
     return ax
 
