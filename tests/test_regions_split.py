@@ -54,3 +54,12 @@ def test_split_on_reference_network_with_pieces_joined_across_cells():
 def test_workers_must_be_positive():
     with pytest.raises(ValueError, match="workers"):
         cpa.count_regions(reference_network("R2"), workers=0)
+
+
+def test_split_joins_pieces_across_a_duplicated_first_layer_neuron():
+    # relu(x) - relu(x) + relu(y) = relu(y): 4 regions, 2 pieces joined across x = 0
+    net = cpa.ReLUNetwork([([[1, 0], [1, 0], [0, 1]], [0, 0, 0]), ([[1, -1, 1]], [0])])
+    for dom in (Box([-1, -1], [1, 1]), None):
+        for kw in ({}, {"workers": 1}):
+            c = cpa.count_regions(net, dom, **kw)
+            assert (c.activation_regions, c.affine_pieces) == (4, 2)

@@ -137,8 +137,9 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records:
                  certify: bool = False) -> list[tuple[Any, ...]]:
     """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets, records)``.
 
-    ``boundary facets`` lists ``(vertex set, local piece)`` for every facet of a region on a
-    splitting hyperplane (the vertices of the region on it, when they span a facet);
+    ``boundary facets`` lists ``(vertex set, local piece)`` for every splitting hyperplane on
+    which a region has at least ``d`` vertices (a facet iff they span rank ``d``, which the
+    caller checks only for the rare pairs whose maps could join);
     ``piece keys`` gives those local pieces a key ``(map hash, packed pattern of a region)``:
     equal maps have equal hashes, and the pattern lets the caller confirm equality exactly.
     ``records`` (when asked) holds one :func:`_record` per region.
@@ -157,7 +158,6 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records:
         labels = _pieces_by_groups(back, n).tolist()
         hashes = res.out_map_hashes()
         coords, masks = res.coords, res.masks
-        coords_mod = [tuple(x % _P for x in P) for P in coords]
         first_row_bit = 2 * d           # the engine's artificial box takes the first 2 d bits
         split_bit = [first_row_bit + k for k, f in enumerate(split) if f]
         split_mask = sum(1 << b for b in split_bit)
@@ -175,13 +175,14 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records:
             for v in V:
                 touched |= masks[v]
             touched &= split_mask
+            emitted: set[frozenset] = set()
             for b in split_bit:
                 if not (touched >> b) & 1:
                     continue
-                ids = [v for v in V if (masks[v] >> b) & 1]
-                on = [coords[v] for v in ids]
-                if _is_facet(on, [coords_mod[v] for v in ids], d):
-                    facets.append((frozenset(on), labels[i]))
+                on = frozenset(coords[v] for v in V if (masks[v] >> b) & 1)
+                if len(on) >= d and on not in emitted:   # maybe a facet: the caller checks the rank
+                    emitted.add(on)                      # if it matters; once per region
+                    facets.append((on, labels[i]))
                     if labels[i] not in keys:
                         h = tuple(hashes[i].tolist()) if hashes is not None else back.map_key(i)
                         keys[labels[i]] = (h, _pack(back.pattern(i)))
@@ -281,8 +282,12 @@ def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int
             m = exact[packed] = tuple(M)
         return m
 
+    # a facet's vertex set is found exactly twice (once from each side); a set of at least d
+    # vertices that is not a facet (a lower-dimensional contact) never equals a facet's, and is
+    # rejected by the rank test when its two sides' maps agree
     seen: dict[frozenset, int] = {}
     joins = 0
+    d = net.input_dim
     for r, off in zip(results, offset):
         for key, p in r[4]:
             g = off + p
@@ -291,7 +296,8 @@ def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int
                 seen[key] = g
                 continue
             (h1, pat1), (h2, pat2) = keys[other], keys[g]
-            if h1 == h2 and exact_map(pat1) == exact_map(pat2):
+            if h1 == h2 and exact_map(pat1) == exact_map(pat2) and \
+                    _is_facet(list(key), [tuple(x % _P for x in P) for P in key], d):
                 ra, rb = find(other), find(g)
                 if ra != rb:
                     parent[ra] = rb
