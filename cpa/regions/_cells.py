@@ -129,13 +129,8 @@ class VertexCells:
 
     def _layer_maps(self, i: int) -> list[list[tuple[int, ...]]]:
         """Integer cell maps ``M_0 .. M_{L-1}`` of region ``i`` (from its pattern)."""
-        inet = self.inet
         pat = self.res.pattern(i)
-        maps = [inet.first_map()]
-        for l in range(1, len(pat)):
-            active = [k for k, a in enumerate(pat[l - 1]) if a]
-            maps.append(inet.next_map(l, maps[-1], active))
-        return maps
+        return self.inet.cell_maps([[k for k, a in enumerate(layer) if a] for layer in pat[:-1]])
 
     def _neuron_of_bit(self, b: int) -> tuple[int, int]:
         starts = self.res.neuron_bit0

@@ -103,6 +103,14 @@ class IntegerNetwork:
         M[:, d] += np.array(bias, dtype=object)
         return [tuple(r) for r in M.tolist()]
 
+    def cell_maps(self, active: Sequence[Sequence[int]]) -> list[list[tuple[int, ...]]]:
+        """``M_0 .. M_k`` for the active neuron indices of hidden layers ``0 .. k-1`` (``k = len(active)``);
+        with ``k`` the number of hidden layers the last one is the output map."""
+        maps = [self.first_map()]
+        for l, act in enumerate(active):
+            maps.append(self.next_map(l + 1, maps[-1], act))
+        return maps
+
     def map_to_fractions(self, M: Sequence[Sequence[int]], l: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
         """The affine map ``x -> A x + c`` of the integer map ``M_l`` (divide by ``S_l``)."""
         S = self.S[l]

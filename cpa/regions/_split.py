@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable
 
 from ..domains import Box, Polyhedron, Reals
 from ..network import ReLUNetwork
+from ._adjacency import UnionFind
 from ._exact import IntegerNetwork
 from ._geometry import integer_row, radius_bound
 
@@ -262,24 +263,15 @@ def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int
         offset.append(total)
         keys.update((total + p, k) for p, k in r[3].items())
         total += r[2]
-    parent = list(range(total))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    uf = UnionFind(total)
     inet = IntegerNetwork(net)
     exact: dict[tuple[int, ...], Any] = {}
 
     def exact_map(packed: tuple[int, ...]) -> Any:
         m = exact.get(packed)
         if m is None:
-            M = inet.first_map()
-            for l, bits in enumerate(packed):
-                M = inet.next_map(l + 1, M, [k for k in range(inet.widths[l]) if (bits >> k) & 1])
-            m = exact[packed] = tuple(M)
+            active = [[k for k in range(w) if (bits >> k) & 1] for w, bits in zip(inet.widths, packed)]
+            m = exact[packed] = tuple(inet.cell_maps(active)[-1])
         return m
 
     # a facet's vertex set is found exactly twice (once from each side); a set of at least d
@@ -298,8 +290,5 @@ def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int
             (h1, pat1), (h2, pat2) = keys[other], keys[g]
             if h1 == h2 and exact_map(pat1) == exact_map(pat2) and \
                     _is_facet(list(key), [tuple(x % _P for x in P) for P in key], d):
-                ra, rb = find(other), find(g)
-                if ra != rb:
-                    parent[ra] = rb
-                    joins += 1
+                joins += uf.union(other, g)
     return regions, total - joins, bounded

@@ -273,25 +273,18 @@ def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
         for i in range(n):
             groups.setdefault(backend.map_key(i), []).append(i)
         group_list = list(groups.values())
-    parent = list(range(n))
+    from ._adjacency import UnionFind
 
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    uf = UnionFind(n)
     for members in group_list:
         if len(members) < 2:
             continue
         for a, b in backend.adjacency(members):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[ra] = rb
+            uf.union(a, b)
     roots: dict[int, int] = {}
     lab = np.empty(n, dtype=np.int64)
     for i in range(n):
-        r = find(i)
+        r = uf.find(i)
         if r not in roots:
             roots[r] = len(roots)
         lab[i] = roots[r]
