@@ -20,6 +20,10 @@ __all__ = [
     "EnumerationLimitError",
     "NotEquivalentError",
     "MissingExtraError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "LimitError",
+    "CertificateError",
 ]
 
 
@@ -82,3 +86,29 @@ class NotEquivalentError(CPAError, AssertionError):
 
 class MissingExtraError(CPAError, ImportError):
     """An optional dependency of cpa (torch, onnx) is not installed; the message names the extra."""
+
+
+class ArgumentError(CPAError, ValueError):
+    """An argument of a cpa function has a value it cannot take (``method="foo"``, ``workers=0``, ...)."""
+
+
+class ArgumentTypeError(CPAError, TypeError):
+    """An argument of a cpa function has the wrong type (``Pieces(5)``, ``max_regions=1.5``, ...)."""
+
+
+class LimitError(CPAError, ValueError):
+    """An input exceeds one of cpa's size limits (:mod:`cpa.limits`): a number with too many
+    digits, an exponent bomb, nesting too deep, or a request whose work is too large.
+    The message names the limit and how to raise it."""
+
+    def __init__(self, message: str, limit: str | None = None):
+        super().__init__(message)
+        self.limit = limit
+
+
+class CertificateError(CPAError, AssertionError):
+    """A certificate did not check: a claimed result is not proved (``reason`` says which part)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason
