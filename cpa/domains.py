@@ -19,11 +19,12 @@ lower-dimensional polyhedron, the volume of an unbounded set).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Sequence
 
-from .errors import CPAError, DomainError
+from .errors import ArgumentTypeError, CPAError, DomainError
 from .numbers import to_rational
 
 __all__ = ["Box", "Polyhedron", "Reals", "Domain", "as_domain"]
@@ -205,6 +206,13 @@ class Polyhedron:
     d: int = field(default=0)
 
     def __init__(self, A: Any, b: Any, dim: int | None = None):
+        if dim is not None:
+            if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+                raise ArgumentTypeError(f"polyhedron: dim must be an integer or None, got {dim!r} "
+                                        f"({type(dim).__name__})")
+            dim = int(dim)
+        if isinstance(A, (str, bytes)) or not hasattr(A, "__iter__"):
+            raise DomainError(f"polyhedron: A must be a sequence of rows, got {type(A).__name__}")
         rows = list(A)
         Aq = []
         width = None

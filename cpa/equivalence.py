@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any
 
 from .calculus import linear_combination, parallel, compose
-from .errors import ShapeError
+from .errors import ArgumentTypeError, ShapeError
 from .network import ReLUNetwork
 
 __all__ = ["Equivalence", "equivalent", "spec_counterexample", "difference"]
@@ -52,6 +52,9 @@ def _as_network(f: Any) -> ReLUNetwork:
 
     if isinstance(f, Spec) or isinstance(f, str) or type(f).__module__.startswith("sympy"):
         return compile_spec(f)
+    if isinstance(f, (bytes, dict)) or not hasattr(f, "__iter__"):
+        raise ArgumentTypeError(f"expected a ReLUNetwork, a spec, an expression or a sequence of (W, b) layers, "
+                                f"got {type(f).__name__}")
     return ReLUNetwork(f)
 
 

@@ -22,9 +22,11 @@ linear output of one level is fused into the next level's weights.
 
 from __future__ import annotations
 
+import numbers
 from fractions import Fraction
 from typing import Any
 
+from .errors import ArgumentError, ArgumentTypeError
 from .network import Layer, ReLUNetwork
 from .numbers import to_rational
 from .sparse import SparseMatrix
@@ -70,11 +72,18 @@ def min2() -> ReLUNetwork:
     return _net(([[-1, 1], [0, 1], [0, -1]], [0, 0, 0]), ([[-1, 1, -1]], [0]))
 
 
+def _count(M: Any) -> int:
+    """``M`` as an int >= 1, or ArgumentTypeError / ArgumentError naming ``M``."""
+    if isinstance(M, bool) or not isinstance(M, numbers.Integral):
+        raise ArgumentTypeError(f"max of M numbers: M must be an integer, got {M!r} ({type(M).__name__})")
+    if M < 1:
+        raise ArgumentError(f"max of M numbers needs M >= 1, got M = {M}")
+    return int(M)
+
+
 def max_tree_widths(M: int) -> list[int]:
     """Hidden widths of :func:`max_of`: ``[3 floor(k/2) + 2 (k mod 2)]`` per level, k halving up."""
-    if M < 1:
-        raise ValueError("max of M numbers needs M >= 1")
-    widths, k = [], M
+    widths, k = [], _count(M)
     while k > 1:
         widths.append(3 * (k // 2) + 2 * (k % 2))
         k = (k + 1) // 2
@@ -88,8 +97,7 @@ def max_of(M: int) -> ReLUNetwork:
     M = 2..9 give 3, 8, 9, 16, 17, 20, 21, 30 neurons).  ``M = 1`` is the
     depth-0 identity.
     """
-    if M < 1:
-        raise ValueError("max of M numbers needs M >= 1")
+    M = _count(M)
     # values: each a sparse row (tuple of (j, coef)) over the current layer's outputs
     values: list[tuple[tuple[int, Fraction], ...]] = [((i, _ONE),) for i in range(M)]
     ncols = M
@@ -143,7 +151,7 @@ def hat_1d(a: Any, b: Any, c: Any) -> ReLUNetwork:
     """
     a, b, c = (to_rational(t, n) for t, n in ((a, "a"), (b, "b"), (c, "c")))
     if not a < b < c:
-        raise ValueError(f"hat_1d needs a < b < c, got {a}, {b}, {c}")
+        raise ArgumentError(f"hat_1d needs nodes a < b < c, got a = {a}, b = {b}, c = {c}")
     return _net(([[1], [1], [1]], [-a, -b, -c]),
                 ([[1 / (b - a), -(1 / (b - a) + 1 / (c - b)), 1 / (c - b)]], [0]))
 

@@ -30,7 +30,7 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any, Sequence
 
-from .errors import DiscontinuousSpecError, ShapeError, SpecError
+from .errors import ArgumentTypeError, DiscontinuousSpecError, ShapeError, SpecError
 from .expr import Lin, Max, Min
 from .numbers import to_matrix, to_rational, to_vector
 from .specs import Expression, Spec
@@ -74,6 +74,10 @@ class Pieces(Spec):
     """
 
     def __init__(self, pieces: Sequence[Any], domain: Any = None, validate: bool = True):
+        if isinstance(pieces, (str, bytes, dict)) or not hasattr(pieces, "__iter__"):
+            raise ArgumentTypeError(f"Pieces needs a sequence of (A, b, c, d) pieces, got {type(pieces).__name__}")
+        if not isinstance(validate, bool):
+            raise ArgumentTypeError(f"Pieces: validate must be True or False, got {validate!r}")
         items = list(pieces)
         if not items:
             raise SpecError("Pieces needs at least one piece")
@@ -84,7 +88,8 @@ class Pieces(Spec):
                 A, b, c, dd = item
             except (TypeError, ValueError):
                 raise SpecError(f"piece {k}: expected (A, b, c, d)") from None
-            Aq = to_matrix(A, f"piece {k} A") if len(A) else ()
+            Aq = to_matrix(A, f"piece {k} A") if not hasattr(A, "__len__") or isinstance(A, (str, bytes)) \
+                or len(A) else ()
             bq = to_vector(b, f"piece {k} b", len(Aq))
             cq = to_vector(c, f"piece {k} c")
             if d is None:

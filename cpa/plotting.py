@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ArgumentError, ArgumentTypeError, ShapeError
+
 __all__ = ["plot_function_1d", "plot_surface", "plot_regions", "region_polygon"]
 
 
@@ -22,6 +24,22 @@ def _axes(ax: Any, projection: str | None = None) -> Any:
 
     fig = plt.figure(figsize=(6, 4.5))
     return fig.add_subplot(111, projection=projection) if projection else fig.add_subplot(111)
+
+
+def _check_output(net: Any, output: Any) -> None:
+    if isinstance(output, bool) or not isinstance(output, int):
+        raise ArgumentTypeError(f"output must be an integer index, got {output!r}")
+    if not 0 <= output < net.output_dim:
+        raise ArgumentError(f"output must be an index in 0..{net.output_dim - 1}, got {output}")
+
+
+def _colormap(name: Any) -> Any:
+    import matplotlib
+
+    try:
+        return matplotlib.colormaps[name]
+    except (KeyError, TypeError, ValueError):
+        raise ArgumentError(f"cmap {name!r} is not a matplotlib colormap") from None
 
 
 def _lo_hi(domain: Any, default: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -40,6 +58,7 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
     The graph is drawn through the exact breakpoints (found by exact region
     enumeration), so it is exact up to display; breakpoints are marked.
     """
+    _check_output(net, output)
     ax = _axes(ax)
     lo, hi = _lo_hi(domain, (-1.0, 1.0))
     xs = [float(lo[0]), float(hi[0])]
@@ -66,9 +85,12 @@ def plot_surface(net: Any, domain: Any = ((-1.0, -1.0), (1.0, 1.0)), *, output: 
                  ax: Any = None, **surf_kwargs: Any) -> Any:
     """3-D surface of a network with two inputs and (at least) one output."""
     if net.input_dim != 2:
-        from .errors import ShapeError
-
         raise ShapeError(f"plot_surface needs a network with 2 inputs, this one has {net.input_dim}")
+    _check_output(net, output)
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise ArgumentTypeError(f"resolution must be an integer, got {resolution!r}")
+    if resolution < 2:
+        raise ArgumentError(f"resolution must be at least 2 grid points per axis, got {resolution}")
     ax = _axes(ax, projection="3d")
     lo, hi = _lo_hi(domain, (-1.0, 1.0))
     u = np.linspace(lo[0], hi[0], resolution)
@@ -94,23 +116,21 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
         ``"region"`` (one colour per activation region) or ``"piece"`` (one per affine piece).
     """
     from matplotlib.collections import PolyCollection
-    import matplotlib
 
+    if color_by not in ("region", "piece"):
+        raise ArgumentError(f"color_by must be 'region' or 'piece', got {color_by!r}")
+    colormap = _colormap(cmap)
     cx = complex_or_net
     if not hasattr(cx, "regions"):
         from .regions import regions
 
         cx = regions(complex_or_net, domain)
     if cx.network.input_dim != 2:
-        from .errors import ShapeError
-
         raise ShapeError(f"plot_regions draws 2-D region maps; this complex has {cx.network.input_dim} inputs")
     ax = _axes(ax)
     window = _window(cx, domain)
     polys = [[(float(x), float(y)) for x, y in region_polygon(r.hrep, window)] for r in cx.regions]
-    if color_by not in ("region", "piece"):
-        raise ValueError(f"color_by must be 'region' or 'piece', got {color_by!r}")
-    colors = _map_colors(cx, color_by, matplotlib.colormaps[cmap])
+    colors = _map_colors(cx, color_by, colormap)
     coll = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
     ax.add_collection(coll)
     xs = [p[0] for poly in polys for p in poly]

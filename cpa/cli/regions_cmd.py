@@ -28,14 +28,36 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "affine map confirmed by exact evaluation) while listing; slower")
     p.add_argument("--method", choices=("auto", "line", "polygon", "vertex"), default="auto",
                    help="enumeration engine (default: line for 1 input, vertex otherwise)")
-    p.add_argument("--max-regions", type=int, metavar="N", help="stop with an error past N regions")
-    p.add_argument("--max-memory", type=float, metavar="GB",
+    p.add_argument("--max-regions", type=_positive_int, metavar="N", help="stop with an error past N regions")
+    p.add_argument("--max-memory", type=_positive_gb, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="count cell by cell of the first layer on N processes (lowers peak memory); with --list "
                         "each region is written as soon as its cells are done")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a positive integer (``0``, ``-3``, ``1.5`` are usage errors)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
+def _positive_gb(text: str) -> float:
+    """argparse type: a finite positive number of gigabytes (``nan``, ``inf``, ``0`` are usage errors)."""
+    try:
+        x = float(text)
+    except ValueError:
+        x = float("nan")
+    if not (0 < x < 2**33) or int(x * 2**30) < 1:     # refuses NaN, inf, <= 0 and absurd sizes
+        raise argparse.ArgumentTypeError(f"expected a positive number of GB, got {text!r}")
+    return x
 
 
 def parse_box(lo: str, hi: str, d: int) -> Any:

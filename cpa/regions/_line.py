@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
-from ..errors import DomainError, EnumerationLimitError
+from ..errors import DomainError, EnumerationLimitError, ShapeError
 from ._exact import IntegerNetwork
 
 __all__ = ["LineResult", "enumerate_line"]
@@ -78,7 +78,9 @@ def enumerate_line(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: i
     """Enumerate the activation regions of a network with one input exactly."""
     inet = IntegerNetwork(net)
     if inet.d != 1:
-        raise ValueError("enumerate_line needs a network with one input")
+        raise ShapeError(f"enumerate_line needs a network with one input, got {inet.d}")
+    if not isinstance(domain, (Box, Polyhedron, Reals)) or domain.dim != 1:
+        raise DomainError(f"enumerate_line needs a domain in R^1 (Box, Polyhedron or Reals), got {domain!r}")
     lo, hi = _interval(domain)
     pts: list[list[int]] = []
     pts.append([-1, 0] if lo is None else _hom(lo))

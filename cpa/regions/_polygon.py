@@ -41,7 +41,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
-from ..errors import DomainError, EnumerationLimitError
+from ..errors import DomainError, EnumerationLimitError, ShapeError
 from ._exact import IntegerNetwork
 from ._adjacency import pairs_by_facet_keys
 from ._geometry import hom, integer_row, radius_bound
@@ -166,7 +166,9 @@ def enumerate_polygon(net: Any, domain: Box | Polyhedron | Reals, *, max_regions
     ``max_regions`` cells exist (cells only split, so the final count would be larger)."""
     inet = IntegerNetwork(net)
     if inet.d != 2:
-        raise ValueError("enumerate_polygon needs a network with two inputs")
+        raise ShapeError(f"enumerate_polygon needs a network with two inputs, got {inet.d}")
+    if not isinstance(domain, (Box, Polyhedron, Reals)) or domain.dim != 2:
+        raise DomainError(f"enumerate_polygon needs a domain in R^2 (Box, Polyhedron or Reals), got {domain!r}")
     verts, labels = _initial_polygon(inet, domain)
     widths = inet.widths
     M0 = [tuple(r) for r in inet.first_map()]

@@ -16,11 +16,13 @@ engine works for ``d = 1`` and ``d = 2`` too; tests compare them).
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import time
 from typing import Any
 
 from ..domains import Box, Polyhedron, Reals, as_domain
-from ..errors import ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from ..network import ReLUNetwork
 from .complex import RegionComplex, RegionCount
 
@@ -34,7 +36,34 @@ _METHODS = ("auto", "line", "polygon", "vertex")
 def _as_network(net: Any) -> ReLUNetwork:
     if isinstance(net, ReLUNetwork):
         return net
+    if isinstance(net, (str, bytes, dict)) or not hasattr(net, "__iter__"):
+        raise ArgumentTypeError(f"net must be a ReLUNetwork or a sequence of (W, b) layers, "
+                                f"got {type(net).__name__}")
     return ReLUNetwork(net)
+
+
+def positive_int(value: Any, name: str, unit: str = "") -> int | None:
+    """``value`` as an int when it is None or a positive integer; otherwise
+    :class:`~cpa.errors.ArgumentTypeError` (a bool, float, string, ...) or
+    :class:`~cpa.errors.ArgumentError` (zero, negative), each naming ``name``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        what = "NaN" if isinstance(value, float) and math.isnan(value) else repr(value)
+        raise ArgumentTypeError(f"{name} must be a positive integer{unit} or None, got {what} "
+                                f"({type(value).__name__})")
+    if value < 1:
+        raise ArgumentError(f"{name} must be a positive integer{unit}, got {value}")
+    return int(value)
+
+
+def _check_method(method: Any) -> str:
+    if not isinstance(method, str):
+        raise ArgumentTypeError(f"method must be a string, one of {', '.join(_METHODS)}; "
+                                f"got {type(method).__name__}")
+    if method not in _METHODS:
+        raise ArgumentError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    return method
 
 
 def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
@@ -73,6 +102,9 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         domain is empty, not full-dimensional or has non-finite bounds.
     EnumerationLimitError
         If ``max_regions`` or ``max_memory`` is exceeded.
+    ArgumentError, ArgumentTypeError
+        If ``method`` is not one of the engines, or ``max_regions`` / ``max_memory`` is not a
+        positive integer (bools, floats, NaN and infinities are refused).
 
     Examples
     --------
@@ -83,12 +115,11 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     >>> len(cx), cx.num_pieces, [r.volume() for r in cx]
     (2, 2, [Fraction(1, 1), Fraction(1, 1)])
     """
+    method = _check_method(method)
+    max_regions = positive_int(max_regions, "max_regions")
+    max_memory = positive_int(max_memory, "max_memory", " of bytes")
     network = _as_network(net)
     dom = as_domain(domain, network.input_dim)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if max_regions is not None and (not isinstance(max_regions, int) or max_regions < 1):
-        raise ValueError(f"max_regions must be a positive integer, got {max_regions!r}")
     use = method
     if use == "auto":
         use = "line" if network.input_dim == 1 else "vertex"
@@ -155,11 +186,16 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     >>> count_regions(tent).affine_pieces        # on all of R: x < 0 is a third piece
     3
     """
+    method = _check_method(method)
+    max_regions = positive_int(max_regions, "max_regions")
+    max_memory = positive_int(max_memory, "max_memory", " of bytes")
+    workers = positive_int(workers, "workers")
+    if executor is not None and not callable(getattr(executor, "map", None)):
+        raise ArgumentTypeError(f"executor must be a concurrent.futures.Executor (with a map method), "
+                                f"got {type(executor).__name__}")
     network = _as_network(net)
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
         and method in ("auto", "vertex")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if not split:
         return regions(network, domain, max_regions=max_regions, progress=progress, method=method,
                        max_memory=max_memory).counts()
