@@ -16,11 +16,14 @@ Rejected with :class:`~cpa.errors.InvalidNumberError`: NaN, infinities,
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers as _abc
+import sys
+import threading
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import InvalidNumberError, ShapeError
 
@@ -31,6 +34,9 @@ __all__ = [
     "to_matrix",
     "rational_str",
     "parse_rational_str",
+    "abbreviate",
+    "int_to_str",
+    "str_to_int",
     "ZERO",
     "ONE",
 ]
@@ -42,6 +48,150 @@ ONE = Fraction(1)
 
 def _where(where: str | None) -> str:
     return f" at {where}" if where else ""
+
+
+# --- text of big numbers -------------------------------------------------------
+#
+# Python refuses int <-> str conversions of more than 4300 digits
+# (sys.get_int_max_str_digits) with a ValueError.  cpa supports numbers of up to
+# cpa.limits.max_digits digits, so the conversions below lift Python's limit for
+# the one conversion (under a lock, restoring it after) and refuse beyond
+# max_digits with a LimitError instead.
+
+_INT_STR_LOCK = threading.RLock()
+_PY_LIMIT_SAFE_BITS = 13_000  # below 4300 decimal digits: Python's own conversion is allowed
+
+
+@contextlib.contextmanager
+def allow_int_str_digits(n_digits: int) -> Iterator[None]:
+    """Inside the block, Python converts ints of up to ``n_digits`` digits to and from text.
+
+    Python's process-wide limit (:func:`sys.set_int_max_str_digits`, 4300 by default) is
+    raised only if it is lower, and restored on exit.  Use it around ``json.dumps`` of a
+    document holding big ints; single numbers go through :func:`int_to_str` and
+    :func:`str_to_int`.
+    """
+    getter = getattr(sys, "get_int_max_str_digits", None)
+    if getter is None:  # Python < 3.11 has no limit
+        yield
+        return
+    with _INT_STR_LOCK:
+        old = getter()
+        if old == 0 or old >= n_digits:
+            yield
+            return
+        sys.set_int_max_str_digits(max(int(n_digits), 640))
+        try:
+            yield
+        finally:
+            sys.set_int_max_str_digits(old)
+
+
+def _approx_digits(n: int) -> int:
+    """An upper bound on the decimal digits of ``|n|`` (exceeds the truth by at most 1)."""
+    return int(n.bit_length() * 0.30103) + 1
+
+
+def int_to_str(n: int, what: str = "a number") -> str:
+    """Decimal text of the integer ``n``, whatever Python's int/str limit.
+
+    Raises :class:`~cpa.errors.LimitError` if ``n`` has more than
+    ``cpa.limits.current().max_digits`` digits.
+    """
+    if n.bit_length() <= _PY_LIMIT_SAFE_BITS:
+        return str(n)
+    from . import limits
+
+    limits.check_int(n, what)
+    with allow_int_str_digits(_approx_digits(n) + 1):
+        return str(n)
+
+
+def str_to_int(s: str, where: str | None = None) -> int:
+    """The integer written in ``s`` (optional sign, then ASCII digits 0-9 only).
+
+    Unlike ``int()``, Unicode digits (``"١"``, ``"１"``) are refused, and Python's
+    4300-digit limit does not apply: up to ``max_digits`` digits are read, more are
+    refused with :class:`~cpa.errors.LimitError`.
+    """
+    t = s.strip()
+    body = t[1:] if t[:1] in ("+", "-") else t
+    if not body or not (body.isascii() and body.isdigit()):
+        _refuse_unicode_digits(s, where)
+        raise InvalidNumberError(f"cannot read '{abbreviate(s)}'{_where(where)} as an integer")
+    body = body.lstrip("0") or "0"
+    digits = len(body)
+    n = int(body) if digits <= 4000 else _long_digits_to_int(body, f"the integer '{abbreviate(s)}'{_where(where)}")
+    return -n if t[0] == "-" else n
+
+
+def _long_digits_to_int(digits: str, what: str) -> int:
+    from . import limits
+
+    limits.check_digits(len(digits), what)
+    with allow_int_str_digits(len(digits) + 1):
+        return int(digits)
+
+
+def _refuse_unicode_digits(s: str, where: str | None) -> None:
+    for ch in s:
+        if not ch.isascii() and (ch.isdigit() or ch.isnumeric()):
+            try:
+                import unicodedata
+
+                name = unicodedata.name(ch)
+            except ValueError:
+                name = "unnamed"
+            raise InvalidNumberError(
+                f"'{abbreviate(s)}'{_where(where)} contains the non-ASCII digit {ch!r} (U+{ord(ch):04X} {name}); "
+                f"write numbers with the ASCII digits 0-9")
+
+
+def abbreviate(value: Any, limit: int = 60) -> str:
+    """A one-line text of ``value`` for an error message: at most ``limit`` characters of it.
+
+    Longer text keeps its first ``limit`` characters and says how long it was:
+    ``"1234567890... (5001 characters)"``.  Control characters (newlines) are
+    escaped, so the result is always one line.  Big ints and Fractions are
+    abbreviated without converting all their digits.
+
+    Examples
+    --------
+    >>> abbreviate("1" * 100, limit=10)
+    '1111111111... (100 characters)'
+    >>> abbreviate(10 ** 5000, limit=10)
+    '1000000000... (about 5001 digits)'
+    """
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return abbreviate(value.numerator, limit)
+        p, q = value.numerator, value.denominator
+        if max(p.bit_length(), q.bit_length()) <= _PY_LIMIT_SAFE_BITS:
+            return abbreviate(f"{p}/{q}", limit)
+        half = max(limit // 2, 1)
+        return f"{abbreviate(p, half)}/{abbreviate(q, half)}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() <= _PY_LIMIT_SAFE_BITS:
+            text = str(value)
+            return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+        digits = _approx_digits(value)
+        sign = "-" if value < 0 else ""
+        if digits > 1_000_000:  # not worth dividing for the leading digits
+            return f"{sign}<an integer of about {digits} digits>"
+        head = abs(value) // 10 ** max(digits - limit - 2, 0)  # a short quotient: linear time
+        return f"{sign}{str(head)[:limit]}... (about {digits} digits)"
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = str(value)
+        except ValueError:  # e.g. a number type whose text exceeds Python's limit
+            return f"<{type(value).__name__}>"
+    n = len(text)
+    head = text if n <= limit else text[:limit]
+    if not head.isprintable():
+        head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in head)
+    return head if n <= limit else f"{head}... ({n} characters)"
 
 
 def to_rational(x: Any, where: str | None = None) -> Fraction:
@@ -158,8 +308,10 @@ def _is_sequence(x: Any) -> bool:
 
 
 def rational_str(q: Fraction) -> str:
-    """Exact text form: ``"3"`` or ``"-3/7"``."""
-    return str(q)
+    """Exact text form: ``"3"`` or ``"-3/7"`` (numbers beyond Python's 4300 digits too)."""
+    if q.denominator == 1:
+        return int_to_str(q.numerator)
+    return int_to_str(q.numerator) + "/" + int_to_str(q.denominator)
 
 
 def parse_rational_str(s: Any, where: str | None = None) -> Fraction:
