@@ -15,7 +15,18 @@ import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["SparseMatrix", "Row"]
+__all__ = ["SparseMatrix", "Row", "float_or_inf"]
+
+
+def float_or_inf(v: Fraction) -> float:
+    """The nearest float64 to an exact rational (correctly rounded), ``±inf`` beyond the float64 range.
+
+    For float filters only: an infinity makes every value it touches undecided.
+    """
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
 
 Row = tuple[tuple[int, Fraction], ...]
 _ZERO = Fraction(0)
@@ -107,10 +118,11 @@ class SparseMatrix:
         return tuple(out)
 
     def to_float(self) -> np.ndarray:
+        """Nearest float64 of every entry (correctly rounded); ``±inf`` beyond the float64 range."""
         A = np.zeros(self.shape, dtype=float)
         for i, r in enumerate(self.rows):
             for j, v in r:
-                A[i, j] = float(v)
+                A[i, j] = float_or_inf(v)
         return A
 
     def row_dict(self, i: int) -> dict[int, Fraction]:

@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from ..network import ReLUNetwork
+from ..sparse import float_or_inf
 from ._geometry import lcm_denominator
 
 __all__ = ["IntegerNetwork"]
@@ -60,7 +61,7 @@ class IntegerNetwork:
             self.Wdense.append(dense)
         # float copies (nearest float64) for the float filter
         self.Wf = [L.W.to_float() for L in net.affine_layers]
-        self.bf = [np.array([float(v) for v in L.b], dtype=float) for L in net.affine_layers]
+        self.bf = [np.array([float_or_inf(v) for v in L.b], dtype=float) for L in net.affine_layers]
 
     def S_before(self, l: int) -> int:
         """``S_{l-1}`` (1 for the first layer)."""

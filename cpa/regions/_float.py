@@ -1,17 +1,24 @@
 """Certified float64 sign filter for pre-activations at exact points.
 
 A point with homogeneous integer coordinates ``P = (X, t)`` is scaled by a
-power of two into ``[-1, 1]`` and rounded to float64 (:func:`scaled_floats`);
-the relative error of every entry is at most ``2^-52`` (plus ``2^-1060`` for
-underflow).  Pre-activations are positively homogeneous in ``P`` (relu is), so
-their signs at the scaled point are the true signs.
+power of two into ``[-1, 1]`` and rounded to float64 (:func:`scaled_floats`),
+each entry *correctly rounded* from its exact value: the error of every entry
+is at most ``2^-53`` relative plus ``2^-1075`` absolute (underflow), whatever
+the spread of magnitudes among the entries.  (Shifting low bits off the
+integers instead would floor small entries to 0 with an error far above that
+bound, and the filter would then certify wrong signs.)  Pre-activations are
+positively homogeneous in ``P`` (relu is), so their signs at the scaled point
+are the true signs.
 
 :class:`FloatFilter` runs the network in float64 on such points and returns,
 with every value ``z^``, a bound ``E`` with ``|z - z^| <= E`` where ``z`` is the
 exact value at the exactly scaled point.  The bound uses the standard model of
 floating-point dot products (``|fl(w . h) - w . h| <= gamma_n |w| . |h|``, any
-summation order, with or without FMA), the rounding of non-dyadic weights to
-float64, and propagation through relu, which is 1-Lipschitz.  Every term is
+summation order, with or without FMA), the rounding of weights to float64
+(relative ``2^-53``, and absolute ``2^-1075`` for weights that underflow, which
+matters after layers that make values large), and propagation through relu,
+which is 1-Lipschitz.  A weight beyond the float64 range becomes infinite, and
+every value it touches is then undecided (``inf`` or NaN).  Every term is
 over-estimated at least twofold, which also covers the rounding of the bound's
 own computation.  A sign is *decided* only when ``|z^| > E``; otherwise the
 caller computes it exactly.  A NaN or infinity never decides.
@@ -28,15 +35,25 @@ __all__ = ["FloatFilter", "scaled_floats"]
 
 _U = 2.0 ** -52
 _TINY = 2.0 ** -1000
+_WEIGHT_UNDERFLOW = 2.0 ** -1070   # > n * 2^-1075 for the absolute rounding error of underflowing weights
 
 
 def scaled_floats(P: Sequence[int]) -> list[float]:
-    """``P * 2^-e`` rounded to float64, with ``e`` the bit length of ``max |P_i|``."""
+    """``P * 2^-e`` correctly rounded to float64, with ``e`` the bit length of ``max |P_i|``.
+
+    Python's ``int / int`` is correctly rounded (subnormals included), so each entry is
+    within ``2^-53`` relative plus ``2^-1075`` absolute of its exact value.
+
+    Examples
+    --------
+    >>> scaled_floats([2**700, 1, 0])[1] == 2.0**-701
+    True
+    """
     e = max(abs(v) for v in P).bit_length()
-    if e <= 60:
-        return [math.ldexp(float(v), -e) for v in P]
-    sh = e - 60
-    return [math.ldexp(float(v >> sh), -60) for v in P]
+    if e <= 1000:
+        return [math.ldexp(float(v), -e) for v in P]     # float(v) is correctly rounded, ldexp exact or underflows
+    den = 1 << e
+    return [v / den for v in P]
 
 
 class FloatFilter:
@@ -53,6 +70,10 @@ class FloatFilter:
 
     def first(self, Ph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Layer-0 values and bounds at scaled points ``Ph`` (rows ``(X^, t^)``)."""
+        with np.errstate(over="ignore", invalid="ignore"):   # inf and NaN are undecided values
+            return self._first(Ph)
+
+    def _first(self, Ph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X = Ph[:, :-1]
         t = Ph[:, -1:]
         Z = X @ self.WT[0] + t * self.b[0]
@@ -62,11 +83,17 @@ class FloatFilter:
 
     def step(self, l: int, Z: np.ndarray, E: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Layer-``l`` values and bounds from layer ``l - 1`` values ``Z`` with bounds ``E``."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._step(l, Z, E, t)
+
+    def _step(self, l: int, Z: np.ndarray, E: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         H = np.maximum(Z, 0.0)
         tt = t.reshape(-1, 1)
         Zn = H @ self.WT[l] + tt * self.b[l]
-        mag = (H + E) @ self.absWT[l] + np.abs(tt) * self.absb[l]
-        En = (E @ self.absWT[l]) * (1.0 + 2.0 ** -40) + self.const[l] * mag + self.tiny[l]
+        HE = H + E
+        mag = HE @ self.absWT[l] + np.abs(tt) * self.absb[l]
+        under = _WEIGHT_UNDERFLOW * HE.sum(axis=1, keepdims=True)
+        En = (E @ self.absWT[l]) * (1.0 + 2.0 ** -40) + self.const[l] * mag + self.tiny[l] + under
         return Zn, En
 
     def upto(self, l: int, Ph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

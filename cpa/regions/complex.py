@@ -25,11 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
+
+if TYPE_CHECKING:
+    from .certificate import ComplexCertificate
 
 __all__ = ["Region", "RegionComplex", "RegionCount", "region_record"]
 
@@ -121,26 +124,22 @@ class Region:
         return int(self._cx._piece_labels()[self.index])
 
     def certify(self) -> bool:
-        """Check the certificate exactly.
+        """Check the region's certificate exactly and completely.
 
-        True iff the witness satisfies every inequality of :attr:`hrep` strictly,
-        lies in the domain, has this region's activation pattern in the network
-        (:meth:`~cpa.network.ReLUNetwork.activation_pattern`), and the network's exact
-        output there equals the region's affine map.
+        True iff the witness satisfies every inequality of :attr:`hrep` strictly, lies in
+        the domain and has this region's activation pattern; the pattern holds on the
+        whole region (the network's exact pre-activations have the pattern's signs at
+        every vertex of the region, cut to an enclosing box when unbounded); the region
+        lies in the domain; and :attr:`affine_map` is the exact map of the pattern.  See
+        :mod:`cpa.regions.certificate`; :meth:`RegionComplex.certify` also proves that no
+        region is missing.
         """
-        x = self.witness
-        A, b = self.hrep
-        if not all(sum((a * v for a, v in zip(r, x)), Fraction(0)) < c for r, c in zip(A, b)):
-            return False
-        net = self._cx.network
-        if not self._cx.domain.contains(x):
-            return False
-        if net.activation_pattern(x) != self.pattern:
-            return False
-        M, c = self.affine_map
-        y = net(x)
-        return all(sum((m * v for m, v in zip(row, x)), Fraction(0)) + ci == yi
-                   for row, ci, yi in zip(M, c, y))
+        return self.certificate_failure() is None
+
+    def certificate_failure(self) -> str | None:
+        """None if :meth:`certify` holds, else which check failed."""
+        ck = self._cx._checker()
+        return ck.region(self.pattern, self.witness, self.hrep, self.affine_map, self.is_bounded)[0]
 
     def to_record(self) -> dict[str, Any]:
         """The region as a JSON-ready dict of exact ``"p/q"`` strings (see :func:`region_record`)."""
@@ -173,6 +172,7 @@ class RegionComplex:
         self._regions: tuple[Region, ...] | None = None
         self._graph: Any = None
         self._labels: np.ndarray | None = None
+        self._check: Any = None
 
     # --- regions ------------------------------------------------------------------
     def __len__(self) -> int:
@@ -242,9 +242,30 @@ class RegionComplex:
                            bounded_regions=nb, unbounded_regions=len(self) - nb,
                            input_dim=self.network.input_dim, domain=repr(self.domain), method=self.method)
 
+    def _checker(self) -> Any:
+        if self._check is None:
+            from .certificate import _Checker
+
+            self._check = _Checker(self.network, self.domain)
+        return self._check
+
+    def certificate(self, progress: Any = None) -> "ComplexCertificate":
+        """Prove exactly that the regions are all the activation regions of the network on the domain.
+
+        Checks every region completely (:meth:`Region.certify`), that the patterns are
+        distinct (so interiors are disjoint) and that the exact volumes sum to the domain's
+        (inside an enclosing box on unbounded domains), independently of the engine that
+        made the complex.  Returns a :class:`~cpa.regions.certificate.ComplexCertificate`
+        (true iff proved, else with the first failure in ``reason``).  See
+        :mod:`cpa.regions.certificate`.
+        """
+        from .certificate import certify_complex
+
+        return certify_complex(self.network, self.domain, self.regions, progress=progress)
+
     def certify(self) -> bool:
-        """Check every region's certificate exactly (:meth:`Region.certify`); slow for big complexes."""
-        return all(r.certify() for r in self.regions)
+        """True iff :meth:`certificate` proves the complex (every region right, none missing)."""
+        return self.certificate().ok
 
     def total_volume(self) -> Fraction:
         """Sum of the exact region volumes (bounded domains)."""
