@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import FormatError, InvalidNumberError, ShapeError
 from .numbers import parse_rational_str, to_matrix, to_rational, to_vector
-from .sparse import SparseMatrix
+from .sparse import SparseMatrix, float_or_inf
 
 __all__ = ["ReLUNetwork", "Layer"]
 
@@ -193,7 +193,11 @@ class ReLUNetwork:
 
     def activation_pattern(self, x: Sequence[Any]) -> tuple[tuple[bool, ...], ...]:
         """Which neurons are active (pre-activation > 0) at the exact point ``x``."""
-        v = [to_rational(t) for t in x]
+        if not hasattr(x, "__len__") or isinstance(x, str):
+            x = [x]
+        v = [to_rational(t, f"input[{i}]") for i, t in enumerate(x)]
+        if len(v) != self.input_dim:
+            raise ShapeError(f"input has {len(v)} entries, the network expects {self.input_dim}")
         pattern = []
         for L in self._layers[:-1]:
             v = L.apply(v)
@@ -214,9 +218,9 @@ class ReLUNetwork:
                     r, c, d = [], [], []
                     for i, row in enumerate(L.W.rows):
                         for j, v in row:
-                            r.append(i); c.append(j); d.append(float(v))
+                            r.append(i); c.append(j); d.append(float_or_inf(v))
                     Wf = sp.csr_matrix((d, (r, c)), shape=(m, n))
-                fl.append((Wf, np.array([float(t) for t in L.b])))
+                fl.append((Wf, np.array([float_or_inf(t) for t in L.b])))
             self._float = fl
         return self._float
 
