@@ -47,9 +47,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from ..domains import Box, Polyhedron, Reals
 from ._exact import IntegerNetwork
-from ._geometry import box_vrep, clip, integer_row, radius_bound, volume
+from ._geometry import box_vrep, clip, hom, integer_row, radius_bound, volume
 
 __all__ = ["ComplexCertificate", "certify_complex", "certify_region", "enclosing_radius"]
 
@@ -114,21 +116,6 @@ def _clip_rows(poly: tuple[list, list, list] | None, rows: Sequence[Sequence[int
     return poly
 
 
-def _forward_all(inet: IntegerNetwork, P: Sequence[int]) -> list[list[int]]:
-    """Integer pre-activations of every hidden layer at the homogeneous point ``P``."""
-    X = P[:-1]
-    t = P[-1]
-    out = []
-    Z = [sum(v * X[j] for j, v in row) + c * t for row, c in zip(inet.W[0], inet.b[0])]
-    out.append(Z)
-    for l in range(1, len(inet.widths)):
-        H = [z if z > 0 else 0 for z in Z]
-        St = inet.S[l - 1] * t
-        Z = [sum(v * H[j] for j, v in row) + c * St for row, c in zip(inet.W[l], inet.b[l])]
-        out.append(Z)
-    return out
-
-
 class _Checker:
     """Shared state of one certification: the network, the domain and the enclosing box."""
 
@@ -165,34 +152,41 @@ class _Checker:
         x = tuple(witness)
         if len(x) != d:
             return f"witness has {len(x)} coordinates, the network {d} inputs", None
-        for r, c in zip(A, b):
-            if sum((a * v for a, v in zip(r, x)), Fraction(0)) >= c:
-                return "witness is not strictly inside the region's inequalities", None
+        if len(pattern) != len(inet.widths) or any(len(p) != w for p, w in zip(pattern, inet.widths)):
+            return "pattern has the wrong shape", None
+        rows = [integer_row(list(r) + [-c]) for r, c in zip(A, b)]
+        X = hom(x)
+        if any(sum(a * p for a, p in zip(r, X)) >= 0 for r in rows):
+            return "witness is not strictly inside the region's inequalities", None
         if not self.domain.contains(x):
             return "witness is not in the domain", None
-        net = inet.net
-        if net.activation_pattern(x) != tuple(tuple(p) for p in pattern):
-            return "the network's activation pattern at the witness is not the region's pattern", None
         active = [[j for j, on in enumerate(layer) if on] for layer in pattern]
-        if len(active) != len(inet.widths) or any(len(p) != w for p, w in zip(pattern, inet.widths)):
-            return "pattern has the wrong shape", None
-        M = inet.cell_maps(active)[-1]
-        if inet.map_to_fractions(M, len(inet.widths)) != (tuple(map(tuple, affine_map[0])), tuple(affine_map[1])):
+        maps = inet.cell_maps(active)
+        if inet.map_to_fractions(maps[-1], len(inet.widths)) != (tuple(map(tuple, affine_map[0])),
+                                                                    tuple(affine_map[1])):
             return "affine map differs from the exact map of the region's pattern", None
-        rows = [integer_row(list(r) + [-c]) for r, c in zip(A, b)]
         poly = _clip_rows(_box_polytope(self.lo, self.hi), rows, self.box_bits, d)
         if poly is None:
             return "the region's inequalities do not describe a full-dimensional set", None
         verts, masks, _ = poly
-        box_mask = (1 << self.box_bits) - 1
-        for P, m in zip(verts, masks):
+        for P in verts:
             if any(sum(a * p for a, p in zip(r, P)) > 0 for r in self.dom_rows):
                 return "a vertex of the region lies outside the domain", None
-            for layer, Z in zip(pattern, _forward_all(inet, P)):
-                for on, z in zip(layer, Z):
-                    if (z < 0) if on else (z > 0):
-                        return "the region's pattern does not hold on all of it (a vertex has the other sign)", None
+        if maps[:-1]:
+            # pre-activations of every hidden neuron under the region's pattern, at the witness
+            # (column 0) and at every vertex; layer by layer they are the network's own values
+            # as long as the earlier layers' signs hold (see the module docstring)
+            H = np.array([r for M in maps[:-1] for r in M], dtype=object)
+            Z = H.dot(np.array([X, *verts], dtype=object).T)
+            on = np.array([a for layer in pattern for a in layer], dtype=bool)
+            pos = Z > 0
+            neg = Z < 0
+            if (pos[:, 0] != on).any():
+                return "the network's activation pattern at the witness is not the region's pattern", None
+            if neg[on, 1:].any() or pos[~on, 1:].any():
+                return "the region's pattern does not hold on all of it (a vertex has the other sign)", None
         if self.radius is not None:
+            box_mask = (1 << self.box_bits) - 1
             touches = any(m & box_mask for m in masks)
             if bounded is not None and bool(bounded) == touches:
                 return (f"the region is reported {'bounded' if bounded else 'unbounded'}, but its part of the "
