@@ -11,20 +11,17 @@ single layer is an affine map.  Weights are exact Fractions, stored sparsely.
 
 from __future__ import annotations
 
-import json
-import logging
 from fractions import Fraction
 from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import FormatError, InvalidNumberError, ShapeError
-from .numbers import parse_rational_str, to_matrix, to_rational, to_vector
+from .errors import ShapeError
+from .numbers import to_matrix, to_rational, to_vector
 from .sparse import SparseMatrix, float_or_inf
 
 __all__ = ["ReLUNetwork", "Layer"]
 
-_log = logging.getLogger("cpa")
 JSON_FORMAT = "cpa.relu_network"
 _ZERO = Fraction(0)
 
@@ -258,85 +255,40 @@ class ReLUNetwork:
 
     # --- formats ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Exact JSON-ready dict; every number is a ``"p/q"`` string."""
-        return {
-            "format": JSON_FORMAT,
-            "version": 1,
-            "architecture": list(self.architecture),
-            "layers": [{"W": [[str(v) for v in row] for row in W], "b": [str(v) for v in b]}
-                       for W, b in self.layers],
-        }
+        """Exact JSON-ready dict; every number is a ``"p/q"`` string (see :mod:`cpa.io.json_io`)."""
+        from .io.json_io import network_to_dict
+
+        return network_to_dict(self)
 
     def to_json(self, path: str | None = None, indent: int | None = None) -> str:
         """Exact JSON text (written to ``path`` too when given)."""
-        text = json.dumps(self.to_dict(), indent=indent)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-        return text
+        from .io.json_io import network_to_json
+
+        return network_to_json(self, path, indent)
 
     @classmethod
     def from_dict(cls, doc: Any) -> "ReLUNetwork":
-        if not isinstance(doc, dict) or "layers" not in doc:
-            raise FormatError("not a cpa network: expected an object with a \"layers\" list")
-        if doc.get("format", JSON_FORMAT) != JSON_FORMAT:
-            raise FormatError(f"unknown format {doc.get('format')!r}, expected {JSON_FORMAT!r}")
-        raw = doc["layers"]
-        if not isinstance(raw, list) or not raw:
-            raise FormatError("\"layers\" must be a non-empty list")
-        layers = []
-        for i, L in enumerate(raw):
-            if not isinstance(L, dict) or "W" not in L or "b" not in L:
-                raise FormatError(f"layer {i}: expected an object with \"W\" and \"b\"")
-            W, b = L["W"], L["b"]
-            if not isinstance(W, list) or not all(isinstance(r, list) for r in W) or not isinstance(b, list):
-                raise FormatError(f"layer {i}: \"W\" must be a list of rows and \"b\" a list")
-            try:
-                Wq = [[parse_rational_str(v, f"layer {i} W[{r}][{c}]") for c, v in enumerate(row)]
-                      for r, row in enumerate(W)]
-                bq = [parse_rational_str(v, f"layer {i} b[{r}]") for r, v in enumerate(b)]
-            except InvalidNumberError as e:
-                raise FormatError(str(e)) from None
-            layers.append((Wq, bq))
-        try:
-            return cls(layers)
-        except ShapeError as e:
-            raise FormatError(f"malformed network: {e}") from None
+        """Read the exact JSON document (see :mod:`cpa.io.json_io`)."""
+        from .io.json_io import network_from_dict
+
+        return network_from_dict(doc)
 
     @classmethod
     def from_json(cls, text_or_path: str) -> "ReLUNetwork":
         """Read exact JSON text, or a path to a ``.json`` file."""
-        text = text_or_path
-        if not text.lstrip().startswith("{"):
-            try:
-                with open(text_or_path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as e:
-                raise FormatError(f"cannot read network file {text_or_path!r}: {e.strerror}") from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise FormatError(f"malformed JSON network: {e.msg} at line {e.lineno} column {e.colno}") from None
-        return cls.from_dict(doc)
+        from .io.json_io import network_from_json
+
+        return network_from_json(text_or_path)
 
     def to_npz(self, path: str) -> bool:
-        """Write ``W0, b0, W1, b1, ...`` as float64 arrays.
+        """Write ``W0, b0, W1, b1, ...`` as float64 arrays (see :mod:`cpa.io.npz_io`).
 
         Returns True when every weight was written exactly; otherwise weights
         are rounded to the nearest float64 and a warning is logged.
         """
-        arrays = {}
-        exact = True
-        for i, (W, b) in enumerate(self.layers):
-            Wf = np.array([[float(v) for v in row] for row in W], dtype=np.float64).reshape(len(W), -1)
-            bf = np.array([float(v) for v in b], dtype=np.float64)
-            exact = exact and all(Fraction(float(v)) == v for row in W for v in row) and all(
-                Fraction(float(v)) == v for v in b)
-            arrays[f"W{i}"], arrays[f"b{i}"] = Wf, bf
-        if not exact:
-            _log.warning("to_npz(%s): some weights are not float64 numbers and were rounded", path)
-        np.savez(path, **arrays)
-        return exact
+        from .io.npz_io import write_npz
+
+        return write_npz(self, path)
 
     @classmethod
     def from_npz(cls, path: str) -> "ReLUNetwork":
@@ -344,35 +296,9 @@ class ReLUNetwork:
 
         Pickled (object) arrays are refused; the file is never unpickled.
         """
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise FormatError(f"cannot read npz network {path!r}: {e}") from None
-        with data:
-            keys = set(data.files)
-            n = 0
-            while f"W{n}" in keys:
-                n += 1
-            if n == 0:
-                raise FormatError(f"{path!r} has no W0 array (expected keys W0, b0, W1, b1, ...)")
-            layers = []
-            for i in range(n):
-                if f"b{i}" not in keys:
-                    raise FormatError(f"{path!r}: W{i} has no matching b{i}")
-                try:
-                    W, b = data[f"W{i}"], data[f"b{i}"]
-                except ValueError as e:
-                    raise FormatError(f"{path!r}: array W{i}/b{i} cannot be read without unpickling ({e}); refused") from None
-                for name, arr in ((f"W{i}", W), (f"b{i}", b)):
-                    if arr.dtype.kind not in "iuf":
-                        raise FormatError(f"{path!r}: array {name} has dtype {arr.dtype}, expected numbers")
-                if W.ndim != 2 or b.ndim != 1:
-                    raise FormatError(f"layer {i}: W{i} must be 2-D and b{i} 1-D, got shapes {W.shape}, {b.shape}")
-                layers.append((W, b))
-        try:
-            return cls(layers)
-        except (ShapeError, InvalidNumberError) as e:
-            raise FormatError(f"{path!r}: {e}") from None
+        from .io.npz_io import read_npz
+
+        return read_npz(path)
 
     def to_sympy(self, variables: Sequence[Any] | None = None) -> Any:
         """The network as sympy expressions with ``Max(0, .)``; a list when output_dim > 1."""

@@ -101,18 +101,34 @@ def float_array(rows: Any, kind: str, where: str) -> np.ndarray:
     Raises
     ------
     FormatError
-        If an entry is outside the range of ``kind``.
+        If an entry is outside the range of ``kind``; the message names the entry.
     """
     try:
         a = np.array(rows, dtype=np.float64)
     except OverflowError:
-        raise FormatError(f"{where}: a weight is too large for float64") from None
-    if kind == "float32":
+        a = None
+    if a is not None and kind == "float32":
         with np.errstate(over="ignore"):
             a = a.astype(np.float32)
-    if not np.all(np.isfinite(a)):
-        raise FormatError(f"{where}: a weight is too large for {kind}")
+    if a is None or not np.all(np.isfinite(a)):
+        _refuse_out_of_range(rows, kind, where)
     return a
+
+
+def _refuse_out_of_range(rows: Any, kind: str, where: str) -> None:
+    """Raise the FormatError naming the first entry of ``rows`` that ``kind`` cannot hold."""
+    from ._guard import short
+
+    top = np.finfo(np.float32 if kind == "float32" else np.float64).max
+    flat = [((r, c), v) for r, row in enumerate(rows) for c, v in enumerate(row)] \
+        if len(rows) and isinstance(rows[0], (tuple, list)) else [((r,), v) for r, v in enumerate(rows)]
+    for index, v in flat:
+        if abs(v) > top:
+            entry = "".join(f"[{i}]" for i in index)
+            raise FormatError(f"{where}{entry} = {short(v, 40)} is beyond the {kind} range "
+                              f"(largest finite {kind} is about {float(top):.3g}); {kind} cannot hold it, "
+                              "use the exact .json format")
+    raise FormatError(f"{where}: a weight is too large for {kind}")
 
 
 def fractions_of(a: Any, where: str) -> np.ndarray:
@@ -135,10 +151,12 @@ def fractions_of(a: Any, where: str) -> np.ndarray:
     if arr.dtype.kind not in "iuf":
         raise FormatError(f"{where}: dtype {arr.dtype} is not a real number type")
     if arr.dtype.kind == "f":
-        arr64 = arr.astype(np.float64)             # exact for float16/32/64
-        if not np.all(np.isfinite(arr64)):
+        if not np.all(np.isfinite(arr)):
             raise FormatError(f"{where}: contains NaN or infinite values")
-        flat = [Fraction(v) for v in arr64.ravel().tolist()]
+        if arr.dtype.itemsize <= 8:
+            flat = [Fraction(v) for v in arr.astype(np.float64).ravel().tolist()]   # exact for float16/32/64
+        else:                                      # long double: exact, not through float64
+            flat = [Fraction(*v.as_integer_ratio()) for v in arr.astype(np.longdouble).ravel()]
     else:
         flat = [Fraction(int(v)) for v in arr.ravel().tolist()]
     out = np.empty(len(flat), dtype=object)

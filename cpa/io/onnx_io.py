@@ -2,7 +2,9 @@
 
 :func:`read_onnx` parses the protobuf and interprets the graph symbolically
 (:mod:`cpa.io.onnx_to_network`); nothing in the file is executed, and
-onnxruntime is not used.  :func:`write_onnx` emits a chain
+onnxruntime is not used.  The file, and any external data it refers to, must
+fit in ``cpa.limits.current().max_file_bytes``; external data is read only
+from files inside the model's directory, by the byte ranges it declares.  :func:`write_onnx` emits a chain
 ``Gemm -> Relu -> ... -> Gemm`` that passes ``onnx.checker.check_model``.
 """
 
@@ -12,10 +14,12 @@ import logging
 import os
 from typing import Any
 
+from .. import limits
 from ..errors import FormatError
 from ..network import ReLUNetwork
 from ._deps import require
 from ._floats import float_array, float_kind, representable
+from ._guard import check_file_size, check_layers, short, writing
 from .onnx_to_network import SUPPORTED_OPS, graph_to_network
 
 __all__ = ["read_onnx", "write_onnx", "SUPPORTED_OPS"]
@@ -65,13 +69,68 @@ def read_onnx(source: str | os.PathLike[str] | Any) -> ReLUNetwork:
     name = os.fspath(source)
     if not os.path.isfile(name):
         raise FileNotFoundError(2, "no such network file", name)
+    check_file_size(name, "ONNX file")
     try:
-        model = onnx.load(name)
-    except Exception as e:  # protobuf DecodeError, external-data errors, ...
-        raise FormatError(f"{name!r} is not a readable ONNX model ({type(e).__name__}: {e})") from None
+        model = onnx.load(name, load_external_data=False)
+    except Exception as e:  # protobuf DecodeError, ...
+        raise FormatError(f"{name!r} is not a readable ONNX model "
+                          f"({type(e).__name__}: {short(str(e), 120)})") from None
     if not model.HasField("graph"):
         raise FormatError(f"{name!r} is not an ONNX model (no graph)")
+    _load_external_data(model, name)
     return graph_to_network(model, repr(name))
+
+
+def _load_external_data(model: Any, name: str) -> None:
+    """Read the external data of the graph's tensors into them, within ``max_file_bytes`` in total.
+
+    Each location must be a relative path to a regular file inside the model's
+    directory, and its byte range must hold exactly the tensor's declared size.
+    """
+    from onnx import TensorProto, helper
+
+    base = os.path.realpath(os.path.dirname(os.path.abspath(name)))
+    tensors = list(model.graph.initializer) + [
+        a.t for n in model.graph.node for a in n.attribute if a.HasField("t")]
+    budget = limits.current().max_file_bytes - os.path.getsize(name)
+    for t in tensors:
+        if t.data_location != TensorProto.EXTERNAL:
+            continue
+        where = f"{name!r}: tensor {short(t.name, 60)!r}"
+        info = {e.key: e.value for e in t.external_data}
+        loc = info.get("location", "")
+        path = os.path.realpath(os.path.join(base, loc))
+        if not loc or os.path.isabs(loc) or os.path.commonpath([base, path]) != base or not os.path.isfile(path):
+            raise FormatError(f"{where}: external data location {short(loc, 80)!r} is not a file in the "
+                              "model's directory")
+        try:
+            offset, length = int(info.get("offset", 0)), int(info.get("length", -1))
+            itemsize = helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+        except (ValueError, TypeError, KeyError) as e:
+            raise FormatError(f"{where}: malformed external data entry ({short(str(e), 80)})") from None
+        size = os.path.getsize(path)
+        count = 1
+        for d in t.dims:
+            count *= d
+        expected = count * itemsize
+        if length < 0:
+            length = size - offset
+        if expected > budget:
+            raise limits.refuse(f"{where} ({expected} bytes of external data)", "max_file_bytes",
+                                f"{expected} bytes")
+        if offset < 0 or length != expected or offset + length > size:
+            raise FormatError(f"{where}: external data in {short(loc, 80)!r} (offset {offset}, length {length}, "
+                              f"file of {size} bytes) does not hold the {expected} bytes of its shape "
+                              f"{tuple(t.dims)}")
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        if len(data) != length:
+            raise FormatError(f"{where}: external data in {short(loc, 80)!r} is truncated")
+        budget -= length
+        t.raw_data = data
+        del t.external_data[:]
+        t.data_location = TensorProto.DEFAULT
 
 
 def write_onnx(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = "float64") -> bool:
@@ -105,6 +164,7 @@ def write_onnx(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = "flo
     from onnx import TensorProto, helper, numpy_helper
 
     kind = float_kind(dtype)
+    check_layers(net, "cannot write the network as ONNX")
     elem = TensorProto.FLOAT if kind == "float32" else TensorProto.DOUBLE
     exact = representable(net, kind)
     if not exact:
@@ -135,5 +195,6 @@ def write_onnx(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = "flo
     model.doc_string = (f"ReLU network {net.architecture} written by cpa; "
                         + ("weights exact" if exact else f"weights rounded to {kind}"))
     onnx.checker.check_model(model, full_check=True)
-    onnx.save(model, os.fspath(path))
+    with writing(path) as name:
+        onnx.save(model, name)
     return exact

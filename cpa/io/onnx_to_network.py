@@ -2,9 +2,10 @@
 
 The graph is never executed.  Each tensor of the graph is evaluated, in
 topological order, either to a *constant* (an exact array: floats at their
-exact binary value, integers as int64) or to a *symbolic* tensor whose every
-entry is an exact affine function ``w . h + c`` of the current hidden state
-``h`` (the network input, or the output of the last ReLU).  A ``Relu`` of a
+exact binary value as Fractions, integers in their own integer dtype) or to
+a *symbolic* tensor whose every entry is an exact affine function
+``w . h + c`` of the current hidden state ``h`` (the network input, or the
+output of the last ReLU).  A ``Relu`` of a
 symbolic tensor closes one layer of the network: its affine functions become
 ``(W, b)`` and the new hidden state is ``relu(W h + b)``.  The graph output,
 an affine function of the last hidden state, is the final layer.
@@ -18,6 +19,14 @@ float32 attributes are used at their exact value), ``MatMul``, ``Add``,
 ``Relu``, ``Identity``, ``Constant``, initializers, and the shape plumbing
 of exporters (``Flatten``, ``Reshape``, ``Squeeze``, ``Unsqueeze``,
 ``Transpose``, ``Shape``, ``Gather``, ``Slice``, ``Concat``).
+
+Integer tensors (``int8`` ... ``int64``, ``uint8`` ... ``uint64``) are read
+exactly, and constant folding of integers is done with Python integers: a
+result outside the tensor's type (where ONNX would wrap around, e.g. int64
+``2**62 + 2**62``) is refused, never wrapped.  Bool, string and complex tensors
+are refused, as are non-finite float attributes (``Gemm alpha=inf``) and
+tensors whose data lives in external files (except through :func:`read_onnx`
+with a file path, which loads it with size checks).
 
 Conventions: the graph is read on one example.  An input of rank >= 2 is a
 batch whose leading dimension is taken to be 1 (a symbolic batch dimension
@@ -40,10 +49,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
+from .. import limits
+from ..errors import CPAError, FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
 from ..network import ReLUNetwork
 from ..sparse import SparseMatrix
 from ._floats import fractions_of
+from ._guard import check_layers, listing, short
 
 __all__ = ["graph_to_network", "SUPPORTED_OPS"]
 
@@ -69,7 +80,7 @@ class _Sym:
         return not any(self.rows)
 
 
-Value = Any  # _Sym or np.ndarray (object array of Fractions, or int64)
+Value = Any  # _Sym or np.ndarray (object array of Fractions, or an integer dtype)
 
 
 class _Reader:
@@ -105,13 +116,17 @@ class _Reader:
             v = self.tensor(self.initializers[name], f"initializer {name!r}")
             self.env[name] = v
             return v
-        raise FormatError(f"{self.source}: node {self.node}: input {name!r} is not produced by any node")
+        raise FormatError(f"{self.source}: node {self.node}: input {short(name, 60)!r} is not produced by any node")
 
     def tensor(self, proto: Any, where: str) -> np.ndarray:
+        if proto.data_location == self.onnx.TensorProto.EXTERNAL:
+            raise FormatError(f"{self.source}: {where} keeps its data in an external file, which is not "
+                              "read here; read the model with read_onnx(path) (external data is then "
+                              "loaded with size checks) or save it with all tensors inside")
         try:
             arr = self.numpy_helper.to_array(proto)
         except Exception as e:  # unknown data types, missing external data, ...
-            raise FormatError(f"{self.source}: {where} cannot be read ({e})") from None
+            raise FormatError(f"{self.source}: {where} cannot be read ({short(str(e), 120)})") from None
         return _const(np.asarray(arr), f"{self.source}: {where}")
 
     @property
@@ -139,13 +154,29 @@ class _Reader:
 # --- constants and symbolic tensors -------------------------------------------
 
 def _const(arr: np.ndarray, where: str) -> np.ndarray:
+    if arr.dtype.kind == "b":
+        raise FormatError(f"{where}: a bool tensor, expected numbers (bools are not read as 0/1)")
     if arr.dtype.kind == "f" or arr.dtype.name.startswith(("bfloat", "float")):
         return fractions_of(arr, where)
-    if arr.dtype.kind in "iu" or arr.dtype.name.startswith(("int", "uint")):
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "b":
-        return arr.astype(np.int64)
+    if arr.dtype.kind in "iu":
+        return arr                                  # exact, in its own type (uint64 included)
+    if arr.dtype.name.startswith(("int", "uint")):  # ml_dtypes int4/uint4: exact in int8/uint8
+        return arr.astype(np.int8 if arr.dtype.name.startswith("int") else np.uint8)
     raise FormatError(f"{where}: tensor of type {arr.dtype} is not numeric")
+
+
+def _is_int(a: Value) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind in "iu"
+
+
+def _int_result(rd: "_Reader", values: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+    """Exact integers (an object array of Python ints) as an array of ``dtype``, refused if out of range."""
+    info = np.iinfo(dtype)
+    for v in values.ravel().tolist():
+        if not info.min <= v <= info.max:
+            raise rd.malformed(f"{what} gives {short(v, 40)}, outside the range of {dtype} "
+                               f"[{info.min}, {info.max}]: ONNX would wrap it around; refused")
+    return np.array(values.tolist(), dtype=dtype).reshape(values.shape)
 
 
 def _frac(a: np.ndarray) -> np.ndarray:
@@ -185,7 +216,7 @@ def _shape(v: Value) -> tuple[int, ...]:
 
 
 def _ints(rd: _Reader, v: Value, what: str) -> list[int]:
-    if isinstance(v, _Sym) or v.dtype != np.int64:
+    if isinstance(v, _Sym) or v.dtype.kind not in "iu":
         if isinstance(v, np.ndarray) and v.dtype == object and all(x.denominator == 1 for x in v.ravel()):
             return [int(x) for x in v.ravel()]
         raise rd.unsupported(f"{what} must be a constant integer tensor")
@@ -259,6 +290,7 @@ def _binary(rd: _Reader, a: Value, b: Value, op: str) -> Value:
         shape = tuple(np.broadcast_shapes(_shape(a), _shape(b)))
     except ValueError:
         raise rd.malformed(f"shapes {_shape(a)} and {_shape(b)} do not broadcast") from None
+    _check_size(_size(shape), shape)
     if not isinstance(a, _Sym) and not isinstance(b, _Sym):
         return _const_binary(rd, a, b, op)
     a, b = _broadcast(rd, a, shape), _broadcast(rd, b, shape)
@@ -294,8 +326,8 @@ def _binary(rd: _Reader, a: Value, b: Value, op: str) -> Value:
 
 
 def _const_binary(rd: _Reader, a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
-    if a.dtype == np.int64 and b.dtype == np.int64 and op != "Div":
-        return {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply}[op](a, b)
+    if _is_int(a) and _is_int(b):
+        return _int_binary(rd, a, b, op)
     fa, fb = _frac(a), _frac(b)
     try:
         if op == "Add":
@@ -307,9 +339,23 @@ def _const_binary(rd: _Reader, a: np.ndarray, b: np.ndarray, op: str) -> np.ndar
         q = fa / fb
     except ZeroDivisionError:
         raise rd.malformed("division by zero") from None
-    if a.dtype == np.int64 and b.dtype == np.int64:  # integer division truncates
-        return np.array([int(v) for v in np.ravel(q)], dtype=np.int64).reshape(np.shape(q))
     return q
+
+
+def _int_binary(rd: _Reader, a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
+    """Integer Add/Sub/Mul/Div folded with Python ints; a result ONNX would wrap is refused."""
+    dtype = a.dtype if a.dtype == b.dtype else np.promote_types(a.dtype, b.dtype)
+    if dtype.kind not in "iu":
+        raise rd.malformed(f"{op} of {a.dtype} and {b.dtype} tensors: ONNX needs both of one type")
+    x, y = np.broadcast_arrays(a.astype(object), b.astype(object))
+    if op == "Div":
+        if any(v == 0 for v in y.ravel().tolist()):
+            raise rd.malformed("integer division by zero")
+        out = np.empty(x.shape, dtype=object)      # integer division truncates toward zero
+        out.ravel()[:] = [int(Fraction(p, q)) for p, q in zip(x.ravel().tolist(), y.ravel().tolist())]
+    else:
+        out = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply}[op](x, y)
+    return _int_result(rd, np.asarray(out, dtype=object), dtype, f"{dtype} {op}")
 
 
 # --- matrix products --------------------------------------------------------------
@@ -317,6 +363,11 @@ def _const_binary(rd: _Reader, a: np.ndarray, b: np.ndarray, op: str) -> np.ndar
 def _matmul(rd: _Reader, a: Value, b: Value) -> Value:
     """numpy/ONNX ``matmul`` with at most one input-dependent operand and a 1-D/2-D constant."""
     if not isinstance(a, _Sym) and not isinstance(b, _Sym):
+        sa, sb = _shape(a), _shape(b)
+        if sa and sb:
+            work = _size(sa) * (sb[-1] if len(sb) > 1 else 1) * max(_size(sb[:-2]), 1)
+            if work > limits.current().max_work:
+                raise limits.refuse(f"folding the constant MatMul of shapes {sa} and {sb}", "max_work", work)
         return np.matmul(_frac(a), _frac(b))
     if isinstance(a, _Sym) and isinstance(b, _Sym):
         if b.is_constant:
@@ -405,7 +456,7 @@ def _op_gemm(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     if at.get("transB", 0):
         B = _structural(rd, [B], lambda x: x.T)
     Y = _matmul(rd, A, B)
-    alpha, beta = Fraction(at.get("alpha", 1.0)), Fraction(at.get("beta", 1.0))
+    alpha, beta = _finite(rd, at.get("alpha", 1.0), "alpha"), _finite(rd, at.get("beta", 1.0), "beta")
     if alpha != 1:
         Y = _binary(rd, Y, np.array(alpha, dtype=object), "Mul")
     if C is not None and beta != 0:
@@ -431,6 +482,8 @@ def _op_neg(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     x = ins[0]
     if isinstance(x, _Sym):
         return [_binary(rd, x, np.array(-_ONE, dtype=object), "Mul")]
+    if _is_int(x):
+        return [_int_result(rd, -x.astype(object), x.dtype, f"{x.dtype} Neg")]
     return [-x]
 
 
@@ -450,14 +503,23 @@ def _op_constant(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]
     if "value" in at:
         return [rd.tensor(at["value"], f"Constant {rd.node}")]
     if "value_float" in at:
-        return [np.array(Fraction(at["value_float"]), dtype=object)]
+        return [np.array(_finite(rd, at["value_float"], "value_float"), dtype=object)]
     if "value_floats" in at:
-        return [_frac_list([Fraction(v) for v in at["value_floats"]])]
+        return [_frac_list([_finite(rd, v, f"value_floats[{i}]") for i, v in enumerate(at["value_floats"])])]
     if "value_int" in at:
         return [np.array(at["value_int"], dtype=np.int64)]
     if "value_ints" in at:
         return [np.array(at["value_ints"], dtype=np.int64)]
     raise rd.unsupported(f"Constant with attribute {', '.join(at) or '(none)'} is not supported")
+
+
+def _finite(rd: _Reader, v: Any, name: str) -> Fraction:
+    """A float attribute at its exact value; NaN and infinities refused."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise rd.malformed(f"attribute {name} is {type(v).__name__} {short(v, 40)}, expected a number")
+    if v != v or v in (float("inf"), float("-inf")):
+        raise rd.malformed(f"attribute {name} is {v}, not a finite number")
+    return Fraction(v)
 
 
 def _frac_list(vals: list[Fraction]) -> np.ndarray:
@@ -527,7 +589,11 @@ def _op_unsqueeze(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value
     if raw is None:
         raise rd.malformed("Unsqueeze without axes")
     rank = len(shape) + len(raw)
+    if any(not -rank <= a < rank for a in raw):
+        raise rd.malformed(f"Unsqueeze axes {short(raw, 60)} out of range for an output of rank {rank}")
     axes = [a + rank if a < 0 else a for a in raw]
+    if len(set(axes)) != len(axes):
+        raise rd.malformed(f"Unsqueeze axes {short(raw, 60)} repeat an axis")
     return [_structural(rd, [ins[0]], lambda a: np.expand_dims(a, tuple(axes)))]
 
 
@@ -547,6 +613,12 @@ def _op_shape(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
 def _op_gather(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     idx = np.array(_ints(rd, ins[1], "Gather indices"), dtype=np.int64).reshape(_shape(ins[1]))
     axis = int(_attrs(node).get("axis", 0))
+    shape = _shape(ins[0])
+    if not -len(shape) <= axis < len(shape):
+        raise rd.malformed(f"Gather axis {axis} out of range for shape {shape}")
+    axis %= len(shape)
+    out = shape[:axis] + idx.shape + shape[axis + 1:]
+    _check_size(_size(out), out)
     return [_structural(rd, [ins[0]], lambda a: np.take(a, idx, axis=axis))]
 
 
@@ -612,13 +684,15 @@ SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(_OPS))
 
 def _label(i: int, node: Any) -> str:
     if node.name:
-        return repr(node.name)
+        return repr(short(node.name, 60))
     out = node.output[0] if node.output else "?"
-    return f"#{i} (output {out!r})"
+    return f"#{i} (output {short(out, 60)!r})"
 
 
 def _live_nodes(graph: Any, output: str) -> list[tuple[int, Any]]:
-    """Nodes that the output depends on, in a topological order."""
+    """Nodes that the output depends on, in a topological order (linear time; a cycle is refused)."""
+    import heapq
+
     producer: dict[str, int] = {}
     for i, n in enumerate(graph.node):
         for o in n.output:
@@ -636,40 +710,43 @@ def _live_nodes(graph: Any, output: str) -> list[tuple[int, Any]]:
         if i not in needed:
             needed.add(i)
             stack.extend(x for x in graph.node[i].input if x)
-    # Kahn's algorithm (graphs are meant to be sorted already; do not rely on it)
+    # Kahn's algorithm by in-degree, smallest index first (graphs are meant to be sorted already)
+    users: dict[int, list[int]] = {i: [] for i in needed}
+    missing = dict.fromkeys(needed, 0)
+    for i in needed:
+        for p in {producer[x] for x in graph.node[i].input if x and x in producer and producer[x] in needed}:
+            users[p].append(i)
+            missing[i] += 1
+    ready = [i for i, m in missing.items() if m == 0]
+    heapq.heapify(ready)
     order: list[tuple[int, Any]] = []
-    done: set[str] = set()
-    pending = sorted(needed)
-    while pending:
-        rest = []
-        for i in pending:
-            n = graph.node[i]
-            if all(not x or x not in producer or producer[x] not in needed or x in done for x in n.input):
-                order.append((i, n))
-                done.update(n.output)
-            else:
-                rest.append(i)
-        if len(rest) == len(pending):
-            raise FormatError("the graph has a cycle")
-        pending = rest
+    while ready:
+        i = heapq.heappop(ready)
+        order.append((i, graph.node[i]))
+        for u in users[i]:
+            missing[u] -= 1
+            if missing[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) != len(needed):
+        raise FormatError("the graph has a cycle")
     return order
 
 
 def _input_shape(vi: Any, source: str) -> tuple[int, ...]:
     t = vi.type.tensor_type
     if not t.HasField("shape"):
-        raise FormatError(f"{source}: input {vi.name!r} has no declared shape")
+        raise FormatError(f"{source}: input {short(vi.name, 60)!r} has no declared shape")
     dims = list(t.shape.dim)
     shape = []
     for k, d in enumerate(dims):
         if k == 0 and len(dims) >= 2:
             shape.append(1)  # the batch dimension: one example
-        elif d.HasField("dim_value") and d.dim_value > 0:
+        elif d.HasField("dim_value") and d.dim_value >= 0:
             shape.append(int(d.dim_value))
         else:
             raise FormatError(
-                f"{source}: input {vi.name!r} dimension {k} is not a fixed size "
-                f"({d.dim_param or 'unknown'}); only the leading batch dimension may vary")
+                f"{source}: input {short(vi.name, 60)!r} dimension {k} is not a fixed size "
+                f"({short(d.dim_param, 40) or 'unknown'}); only the leading batch dimension may vary")
     return tuple(shape)
 
 
@@ -692,17 +769,19 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     inputs = [vi for vi in g.input if vi.name not in init_names]
     if len(inputs) != 1:
         raise FormatError(f"{source}: expected one input, the graph has {len(inputs)}: "
-                          + ", ".join(repr(v.name) for v in inputs))
+                          + listing(repr(v.name) for v in inputs))
     if len(g.output) != 1:
         raise FormatError(f"{source}: expected one output, the graph has {len(g.output)}")
     out_name = g.output[0].name
     order = _live_nodes(g, out_name)
-    bad = [f"node {_label(i, n)} ({n.op_type if n.domain in ('', 'ai.onnx') else n.domain + '.' + n.op_type})"
+    bad = [f"node {_label(i, n)} "
+           f"({short(n.op_type if n.domain in ('', 'ai.onnx') else n.domain + '.' + n.op_type, 60)})"
            for i, n in order if n.op_type not in _OPS or n.domain not in ("", "ai.onnx")]
     if bad:
         raise UnsupportedLayerError(
             f"{source}: {len(bad)} unsupported operator{'s' if len(bad) > 1 else ''}: "
-            + "; ".join(bad) + f" (supported: {', '.join(SUPPORTED_OPS)})")
+            + "; ".join(bad[:20]) + (f"; ... and {len(bad) - 20} more" if len(bad) > 20 else "")
+            + f" (supported: {', '.join(SUPPORTED_OPS)})")
     rd = _Reader(model, source)
     x = inputs[0]
     shape = _input_shape(x, source)
@@ -710,22 +789,23 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     try:
         rd.env[x.name] = _identity(0, shape)
     except _TooLarge as e:
-        raise FormatError(f"{source}: input {x.name!r}: {e}") from None
+        raise FormatError(f"{source}: input {short(x.name, 60)!r}: {e}") from None
     for i, node in order:
         rd.node = f"{_label(i, node)} ({node.op_type})"
         ins = [rd.value(name) if name else None for name in node.input]
         try:
             outs = _OPS[node.op_type](rd, node, ins)
-        except (FormatError, InvalidNumberError):
+        except CPAError:
             raise
         except _TooLarge as e:
             raise rd.malformed(str(e)) from None
-        except (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError) as e:
-            raise rd.malformed(f"cannot be evaluated ({type(e).__name__}: {e})") from None
+        except (ArithmeticError, ValueError, IndexError, TypeError, KeyError, AttributeError,
+                MemoryError, RecursionError) as e:
+            raise rd.malformed(f"cannot be evaluated ({type(e).__name__}: {short(str(e), 120)})") from None
         for name, v in zip(node.output, outs):
             if name:
                 rd.env[name] = v
-    rd.node = f"graph output {out_name!r}"
+    rd.node = f"graph output {short(out_name, 60)!r}"
     y = rd.value(out_name)
     if not isinstance(y, _Sym):
         y = _to_sym(rd.current, y)
@@ -733,6 +813,8 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
         raise rd.unsupported("the output depends on a value computed before the last Relu")
     W = SparseMatrix((len(y.rows), rd.sizes[-1]), [tuple(sorted(r.items())) for r in y.rows])
     try:
-        return ReLUNetwork([*rd.layers, (W, y.b)])
+        net = ReLUNetwork([*rd.layers, (W, y.b)])
     except (ShapeError, InvalidNumberError) as e:
         raise FormatError(f"{source}: {e}") from None
+    check_layers(net, source)
+    return net

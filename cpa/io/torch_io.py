@@ -61,7 +61,10 @@ Safety
 ------
 :func:`load_torch` calls ``torch.load(path, weights_only=True)`` and nothing
 else: a file holding anything other than tensors and containers is refused
-without running any of its code.
+without running any of its code.  Before that, the file must be a zip archive
+(what ``torch.save`` writes; the legacy and raw-pickle formats are refused)
+whose declared sizes, and each tensor's number of entries, fit in
+``cpa.limits.current().max_file_bytes``.
 """
 
 from __future__ import annotations
@@ -76,11 +79,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import limits
 from ..errors import FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
 from ..network import ReLUNetwork
 from ..sparse import SparseMatrix
 from ._deps import require
 from ._floats import float_array, float_kind, fractions_of, representable
+from ._guard import check_file_size, check_layers, listing, short, writing
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -196,6 +201,7 @@ def to_torch(net: ReLUNetwork, dtype: Any = None) -> "torch.nn.Sequential":
     """
     require("torch")
     kind = float_kind(dtype)
+    check_layers(net, "to_torch")
     if not representable(net, kind):
         _log.warning("to_torch: some weights are not %s numbers and were rounded", kind)
     return _build_sequential(net, kind)
@@ -238,6 +244,7 @@ def load_torch(path: str | os.PathLike[str], *, layout: Sequence[str] | None = N
     name = os.fspath(path)
     if not os.path.isfile(name):
         raise FileNotFoundError(2, "no such network file", name)
+    _check_archive(name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -250,7 +257,7 @@ def load_torch(path: str | os.PathLike[str], *, layout: Sequence[str] | None = N
             "it could run code, so it is not loaded. Save model.state_dict() instead") from None
     except Exception as e:  # torch raises many types on corrupt files
         raise FormatError(f"{name!r} is not a readable torch state_dict file "
-                          f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+                          f"({type(e).__name__}: {short(str(e).splitlines()[0] if str(e) else '', 120)})") from None
     if isinstance(obj, Mapping):
         for key in ("state_dict", "model_state_dict"):
             if key in obj and isinstance(obj[key], Mapping):
@@ -273,14 +280,34 @@ def save_torch(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None
     """
     torch = require("torch")
     kind = float_kind(dtype)
+    check_layers(net, "cannot write the network as a torch state_dict")
     exact = representable(net, kind)
     if not exact:
         _log.warning("save_torch(%s): some weights are not %s numbers and were rounded", path, kind)
-    torch.save(_build_sequential(net, kind).state_dict(), os.fspath(path))
+    state = _build_sequential(net, kind).state_dict()
+    with writing(path) as name:
+        torch.save(state, name)
     return exact
 
 
 # --- private helpers ---------------------------------------------------------
+
+def _check_archive(name: str) -> None:
+    """Refuse, before torch reads it, a file that is not a zip archive or declares too much data."""
+    import zipfile
+
+    check_file_size(name, "torch file")
+    try:
+        with zipfile.ZipFile(name) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except Exception:  # BadZipFile, NotImplementedError (odd versions), struct errors, OSError, ...
+        raise FormatError(
+            f"{name!r}: refused: not a torch zip archive (truncated, corrupt, or the legacy or raw-pickle "
+            "format); torch.save writes zip archives since torch 1.6, re-save model.state_dict()") from None
+    if total > limits.current().max_file_bytes:
+        raise limits.refuse(f"{name!r}: the archive's data ({total} bytes uncompressed)", "max_file_bytes",
+                            f"{total} bytes")
+
 
 def _build_sequential(net: ReLUNetwork, kind: str) -> Any:
     import torch
@@ -289,7 +316,9 @@ def _build_sequential(net: ReLUNetwork, kind: str) -> Any:
     mods: list[Any] = []
     for i, (W, b) in enumerate(net.layers):
         n_out, n_in = net.affine_layers[i].W.shape
-        lin = torch.nn.Linear(n_in, n_out, bias=True, dtype=tdtype)
+        with warnings.catch_warnings():       # a 0-input layer: "initializing zero-element tensors"
+            warnings.simplefilter("ignore")
+            lin = torch.nn.Linear(n_in, n_out, bias=True, dtype=tdtype)
         Wf = float_array(W, kind, f"layer {i} W").reshape(n_out, n_in)
         bf = float_array(b, kind, f"layer {i} b")
         with torch.no_grad():
@@ -350,6 +379,9 @@ def _exact_array(where: str, t: Any) -> np.ndarray:
     if not isinstance(t, torch.Tensor):
         raise FormatError(f"{where} is a {type(t).__name__}, expected a tensor")
     t = t.detach()
+    if t.numel() * 8 > limits.current().max_file_bytes:   # read as float64: a stride-0 view can be huge
+        raise limits.refuse(f"{where} (shape {short(tuple(t.shape), 60)}, {t.numel()} entries)",
+                            "max_file_bytes", f"{t.numel() * 8} bytes as float64")
     if t.is_complex():
         raise FormatError(f"{where} is complex")
     if t.dtype == torch.bool:
@@ -400,9 +432,11 @@ def _chain(ops: list[tuple[str, str, Any]]) -> ReLUNetwork:
             pending = None
     layers.append(pending if pending is not None else _identity(dim))
     try:
-        return ReLUNetwork(layers)
+        net = ReLUNetwork(layers)
     except (ShapeError, InvalidNumberError) as e:
         raise FormatError(f"malformed model: {e}") from None
+    check_layers(net, "malformed model")
+    return net
 
 
 _PARAM = re.compile(r"^(?:(?P<prefix>.*)\.)?(?P<kind>weight|bias)$")
@@ -419,7 +453,7 @@ def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dic
         m = _PARAM.match(key) if isinstance(key, str) else None
         if m is None:
             prefix, _, leaf = str(key).rpartition(".")
-            problems.setdefault(prefix or str(key), []).append(f"{leaf or key} (not a Linear parameter)")
+            problems.setdefault(prefix or str(key), []).append(f"{short(leaf or key, 40)} (not a Linear parameter)")
         elif not isinstance(value, torch.Tensor):
             problems.setdefault(m.group("prefix") or "", []).append(
                 f"{m.group('kind')} is a {type(value).__name__}, not a tensor")
@@ -433,7 +467,9 @@ def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dic
             problems.setdefault(prefix, []).append(
                 f"weight of shape {tuple(w.shape)}, not a Linear weight")
     if problems:
-        listed = "; ".join(f"layer {p!r}: {', '.join(v)}" for p, v in problems.items())
+        listed = "; ".join(f"layer {short(p, 60)!r}: {listing(v, 5)}" for p, v in list(problems.items())[:10])
+        if len(problems) > 10:
+            listed += f"; ... and {len(problems) - 10} more"
         raise UnsupportedLayerError(
             f"{source}: cannot read as a Linear/ReLU chain: {len(problems)} "
             f"layer{'s are' if len(problems) > 1 else ' is'} not Linear: {listed}")
@@ -475,37 +511,43 @@ def _sequential_order(groups: Mapping[str, Any], source: str) -> list[str | None
     if unindexed:
         raise FormatError(
             f"{source}: cannot tell the order and activations of the Linear layers "
-            f"{', '.join(repr(n) for n in unindexed)}: their names are not nn.Sequential indices; "
+            f"{listing(repr(n) for n in unindexed)}: their names are not nn.Sequential indices; "
             f"{rule}; {_FIX}")
     containers = sorted({c for c, _, _ in parsed})
     if len(containers) > 1:
-        shown = ", ".join(repr(c) if c else "(top level)" for c in containers)
+        shown = listing(repr(c) if c else "(top level)" for c in containers)
         raise FormatError(
             f"{source}: the Linear layers sit in different modules ({shown}; keys "
-            f"{', '.join(repr(n + '.weight') for _, _, n in parsed)}), whose forward is unknown; "
+            f"{listing(_key(n) for _, _, n in parsed)}), whose forward is unknown; "
             f"{rule}; {_FIX}")
     parsed.sort(key=lambda t: t[1])
     bad: list[str] = []
     first_index, first_name = parsed[0][1], parsed[0][2]
     if first_index != 0:
-        bad.append(f"the first Linear layer {first_name + '.weight'!r} is at index {first_index}, so "
+        bad.append(f"the first Linear layer {_key(first_name)} is at index {first_index}, so "
                    f"{first_index} unknown module{'s come' if first_index > 1 else ' comes'} before it")
     for (_, i, a), (_, j, b) in zip(parsed, parsed[1:]):
         if j == i + 1:
-            bad.append(f"{a + '.weight'!r} and {b + '.weight'!r} are at consecutive indices {i} and {j}: "
+            bad.append(f"{_key(a)} and {_key(b)} are at consecutive indices {i} and {j}: "
                        "no module between them, so no ReLU (the two Linear layers compose to one affine map)")
         elif j != i + 2:
-            bad.append(f"between {a + '.weight'!r} and {b + '.weight'!r} (indices {i} and {j}) there are "
+            bad.append(f"between {_key(a)} and {_key(b)} (indices {i} and {j}) there are "
                        f"{j - i - 1} parameter-free modules, which cannot be identified")
     if bad:
         raise FormatError(f"{source}: refused, the activations cannot be read from the keys: "
-                          f"{'; '.join(bad)}; {rule}; {_FIX}")
+                          f"{'; '.join(bad[:5])}{f'; ... and {len(bad) - 5} more' if len(bad) > 5 else ''}; "
+                          f"{rule}; {_FIX}")
     order: list[str | None] = []
     for _, _, name in parsed:
         if order:
             order.append(None)              # the one module in a gap of 2: assumed ReLU
         order.append(name)
     return order
+
+
+def _key(name: str) -> str:
+    """The weight key of a Linear layer, quoted and abbreviated for a message."""
+    return repr(short(name + ".weight", 60))
 
 
 def _explicit_order(groups: Mapping[str, Any], layout: Sequence[str], source: str) -> list[str | None]:
@@ -527,7 +569,7 @@ def _explicit_order(groups: Mapping[str, Any], layout: Sequence[str], source: st
             continue
         if item not in groups:
             raise FormatError(f"{source}: layout names {item!r}, which is not a Linear layer of the state "
-                              f"dict (its Linear layers: {', '.join(repr(g) for g in groups)})")
+                              f"dict (its Linear layers: {listing(repr(g) for g in groups)})")
         if item in seen:
             raise FormatError(f"{source}: layout names the Linear layer {item!r} twice")
         seen.add(item)
@@ -535,5 +577,5 @@ def _explicit_order(groups: Mapping[str, Any], layout: Sequence[str], source: st
     missing = [g for g in groups if g not in seen]
     if missing:
         raise FormatError(f"{source}: layout leaves out the Linear layer{'s' if len(missing) > 1 else ''} "
-                          f"{', '.join(repr(g) for g in missing)} of the state dict")
+                          f"{listing(repr(g) for g in missing)} of the state dict")
     return order
