@@ -35,6 +35,40 @@ from .specs import (
 from .pieces import Pieces as Pieces
 from .compiler import compile as compile, compile_with_report as compile_with_report
 
-__version__ = "0.1.0"
 from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
 from .regions import regions as regions, count_regions as count_regions, Region as Region, RegionComplex as RegionComplex
+
+try:  # the one place the version is set is pyproject.toml
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    __version__ = _version("cpa")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+# submodules loaded on first access (``cpa.bounds``, ``cpa.io``, ...), as scipy does: ``import cpa``
+# stays light (no matplotlib, torch or onnx) and ``cpa.io.load_network`` still works
+_LAZY_SUBMODULES = frozenset({"bounds", "io", "plotting", "gadgets", "calculus", "limits", "equivalence",
+                              "spec_io", "compiler", "numbers", "sparse", "network", "domains", "affine",
+                              "errors", "specs", "pieces", "expr", "cli"})
+
+__all__ = [
+    "CPAError", "DiscontinuousSpecError", "DomainError", "EnumerationLimitError", "FormatError",
+    "InvalidNumberError", "MissingExtraError", "NotEquivalentError", "NotPiecewiseAffineError",
+    "ShapeError", "SpecError", "UnknownVariableError", "UnsupportedLayerError",
+    "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
+    "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
+    "regions", "count_regions", "Region", "RegionComplex", "__version__",
+    *sorted(_LAZY_SUBMODULES),
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'cpa' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)
