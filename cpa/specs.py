@@ -117,6 +117,8 @@ class DC(Spec):
 class Breakpoints1D(Spec):
     """A univariate CPA function with breakpoints ``t_1 < ... < t_{p-1}`` (p pieces).
 
+    Use :meth:`from_slopes` to give the slopes of the pieces instead of the values.
+
     Parameters
     ----------
     breakpoints
@@ -125,8 +127,6 @@ class Breakpoints1D(Spec):
         ``f(t_k)`` at each breakpoint.
     left_slope, right_slope
         Slopes on ``(-inf, t_1]`` and ``[t_{p-1}, inf)``.
-
-    See also :meth:`from_slopes`.
     """
 
     __slots__ = ("breakpoints", "values", "left_slope", "right_slope", "input_dim")
