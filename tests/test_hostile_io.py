@@ -328,7 +328,7 @@ def test_onnx_constant_broadcast_bomb_refused():
     from cpa.io import read_onnx
 
     nodes = [helper.make_node("Add", ["a", "b"], ["c"]), helper.make_node("Mul", ["x", "c"], ["y"])]
-    m = _model(nodes, {"a": np.zeros((100_000, 1)), "b": np.zeros((1, 100_000))}, [1, 1], [1, 1], check=False)
+    m = _model(nodes, {"a": np.zeros((3_000, 1)), "b": np.zeros((1, 3_000))}, [1, 1], [1, 1], check=False)
     _refused(FormatError, read_onnx, m, match="too large")
 
 
@@ -337,7 +337,7 @@ def test_onnx_long_reversed_chain_is_linear_time(tmp_path):
 
     from cpa.io import read_onnx
 
-    n = 20_000         # quadratic ordering would take minutes
+    n = 10_000         # quadratic ordering would take a minute
     names = ["x"] + [f"t{i}" for i in range(n - 1)] + ["y"]
     nodes = [helper.make_node("Identity", [names[i]], [names[i + 1]]) for i in range(n)][::-1]
     net = read_onnx(_model(nodes, {}, [1, 2], [1, 2], check=False))
@@ -491,6 +491,7 @@ def test_huge_values_abbreviated_in_messages(tmp_path):
     p = tmp_path / "n.json"
     p.write_text(json.dumps({"layers": [{"W": [[junk]], "b": ["0"]}]}))
     _refused(FormatError, load_network, p)
+    junk = junk[-100_000:]
     p.write_text(json.dumps({"layers": [{"W": [["1"]], "b": ["0"]}], junk: 1}))
     _refused(FormatError, load_network, p, match="unexpected key")
     p.write_text(json.dumps({"format": junk, "layers": []}))
@@ -588,8 +589,8 @@ def test_generated_byte_corruptions(tmp_path, ext, small_limits):
     assert "error" in seen
 
 
-def _mutations(doc, rnd):
-    """(mutated doc, expected network or None for "must be refused", or "any")."""
+def _mutations(doc, rnd, n=150):
+    """``n`` copies of ``doc``, each with one value replaced (by a hostile one), deleted or wrapped in a list."""
     values = ["1e400", "1e999999", "inf", "-Infinity", "NaN", True, False, None, 1.5, [], {}, "", "1/0", "abc",
               "0x10", "1" * 3000, "9" * 2500, "١", "1_0", " 2 ", 10 ** 30, -(10 ** 2001)]
     paths = []
@@ -604,7 +605,7 @@ def _mutations(doc, rnd):
                 paths.append(path + (i,))
                 walk(v, path + (i,))
     walk(doc, ())
-    for _ in range(150):
+    for _ in range(n):
         d = json.loads(json.dumps(doc))
         path = rnd.choice(paths)
         parent = d
@@ -686,14 +687,14 @@ def test_generated_spec_corruptions(tmp_path, seed, small_limits):
     rnd = random.Random(100 + seed)
     p = tmp_path / "spec.json"
     for doc in docs:
-        for d in _mutations(doc, rnd):
+        for d in _mutations(doc, rnd, n=15):
             p.write_text(json.dumps(d))
             try:
                 load_spec(p)
             except CPAError as e:
                 assert "\n" not in str(e) and len(str(e)) <= 2 * MAX_LINE
         data = json.dumps(doc).encode()
-        for blob in _byte_corruptions(data, seed, 40):
+        for blob in _byte_corruptions(data, seed, 12):
             p.write_bytes(blob)
             try:
                 load_spec(p)

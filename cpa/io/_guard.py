@@ -129,8 +129,10 @@ def read_number(v: Any, where: str) -> Fraction:
     """
     if isinstance(v, (str, int)) and not isinstance(v, bool):
         q = parse_rational_str(v, where)
-        _check_digits(q.numerator, where)
-        _check_digits(q.denominator, where)
+        small = (limits.current().max_digits - 1) * 3.32   # fewer bits: at most max_digits digits
+        if q.numerator.bit_length() > small or q.denominator.bit_length() > small:
+            _check_digits(q.numerator, where)
+            _check_digits(q.denominator, where)
         return q
     if isinstance(v, float):
         raise InvalidNumberError(f"{where}: the JSON number {short(v, 30)} is a float; write exact numbers "
