@@ -21,6 +21,16 @@ bound when some ``n_l < n0``) raises :class:`~cpa.errors.SpecError`, a
 ``ValueError``, naming the failed hypothesis; :func:`all_bounds` turns that into
 a row whose value is ``None`` and whose ``reason`` says why.
 
+Every bound is computed in time and memory that are estimated first: a value
+of more than ``cpa.limits`` ``max_digits`` digits, or whose computation would
+take more than ``max_work`` elementary steps (one step: one machine-word
+operation of big-integer arithmetic), raises :class:`~cpa.errors.LimitError`
+before any work is done (:func:`all_bounds` reports it as a row that was not
+computed).  The sums have closed forms where they exist
+(:math:`\sum_{j \le d} \binom{n}{j} = 2^n` for ``d >= n``, the complement
+:math:`2^n - \sum_{j < n-d}` for ``d`` near ``n``), and Serra's sum over ``J`` is
+a dynamic programme over the remaining dimension, linear in the depth.
+
 References
 ----------
 T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975.
@@ -39,13 +49,16 @@ expressive power of deep neural networks*, ICML 2017.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from math import comb, prod
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import SpecError
+from . import limits
+from .errors import LimitError, SpecError
+from .numbers import abbreviate, rational_str
 
 __all__ = [
     "BoundRow",
@@ -89,7 +102,8 @@ def zaslavsky(n: int, d: int) -> int:
     [2, 4, 7, 11, 16, 22]
     """
     n, d = _nonneg(n, "n"), _nonneg(d, "d")
-    return sum(comb(n, j) for j in range(d + 1))
+    _check(f"r({_show(n)}, {_show(d)})", _zas_log10(n, d), _zas_work(n, d))
+    return _zaslavsky(n, d)
 
 
 def zaslavsky_bounded(n: int, d: int) -> int:
@@ -109,7 +123,11 @@ def zaslavsky_bounded(n: int, d: int) -> int:
     [0, 0, 1, 3, 6, 10]
     """
     n, d = _nonneg(n, "n"), _nonneg(d, "d")
-    return comb(n - 1, d) if n >= 1 else 0
+    if n < 1 or d > n - 1:
+        return 0
+    digits = _log10_comb(n - 1, d)
+    _check(f"binomial({_show(n - 1)}, {_show(d)})", digits, _f(min(d, n - 1 - d)) * _words(digits))
+    return comb(n - 1, d)
 
 
 def zaslavsky_central(m: int, d: int) -> int:
@@ -129,7 +147,8 @@ def zaslavsky_central(m: int, d: int) -> int:
     m, d = _nonneg(m, "m"), _positive(d, "d")
     if m == 0:
         return 1
-    return 2 * sum(comb(m - 1, i) for i in range(d))
+    _check(f"zaslavsky_central({_show(m)}, {_show(d)})", _LOG10_2 + _zas_log10(m - 1, d - 1), _zas_work(m - 1, d - 1))
+    return 2 * _zaslavsky(m - 1, d - 1)
 
 
 def zaslavsky_product(n0: int, widths: Sequence[int]) -> int:
@@ -146,7 +165,7 @@ def zaslavsky_product(n0: int, widths: Sequence[int]) -> int:
     343
     """
     n0, ws = _arch(n0, widths)
-    return prod(zaslavsky(n, n0) for n in ws)
+    return _zas_product("the Zaslavsky product", [(n, n0) for n in ws])
 
 
 # --- Telgarsky, trivial, Raghu ----------------------------------------------
@@ -168,6 +187,7 @@ def telgarsky_1d_upper(widths: Sequence[int]) -> int:
     (64, 36)
     """
     _, ws = _arch(1, widths)
+    _check_product("Telgarsky's product of 2 n_l", [_log10(2 * n) for n in ws])
     return prod(2 * n for n in ws)
 
 
@@ -180,7 +200,9 @@ def trivial_upper(widths: Sequence[int]) -> int:
     64
     """
     _, ws = _arch(1, widths)
-    return 2 ** sum(ws)
+    N = sum(ws)
+    _check(f"2^{_show(N)}", _f(N) * _LOG10_2, 0.0)
+    return 1 << N
 
 
 def raghu_scale(n0: int, widths: Sequence[int]) -> int:
@@ -196,6 +218,7 @@ def raghu_scale(n0: int, widths: Sequence[int]) -> int:
     16777216
     """
     n0, ws = _arch(n0, widths)
+    _check_product("the Raghu scale", [_f(n0) * _log10(n) for n in ws])
     return prod(n ** n0 for n in ws)
 
 
@@ -229,8 +252,8 @@ def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
     592
     """
     n0, ws = _arch(n0, widths)
-    _require(all(n >= n0 for n in ws), f"Montufar 2014 needs n_l >= n0 = {n0} for every layer")
-    return prod((n // n0) ** n0 for n in ws[:-1]) * zaslavsky(ws[-1], n0)
+    _require(all(n >= n0 for n in ws), f"Montufar 2014 needs n_l >= n0 = {_show(n0)} for every layer")
+    return _layered_lower("the Montufar 2014 bound", n0, [n // n0 for n in ws[:-1]], ws[-1])
 
 
 def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
@@ -247,7 +270,10 @@ def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
     Fraction(729, 16)
     """
     n0, ws = _arch(n0, widths)
-    return prod((Fraction(n, n0) ** n0 for n in ws[:-1]), start=Fraction(1)) * ws[-1] ** n0
+    what = "the Montufar 2014 asymptotic scale"
+    _check_product(what, [_f(n0) * _log10(n) for n in ws])
+    _check(f"the denominator of {what}", _f(n0) * _f(len(ws) - 1) * _log10(n0), 0.0)
+    return Fraction(prod(n ** n0 for n in ws), n0 ** (n0 * (len(ws) - 1)))
 
 
 def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
@@ -268,11 +294,11 @@ def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
     343
     """
     n0, ws = _arch(n0, widths)
-    total, d = 1, n0
+    pairs, d = [], n0
     for n in ws:
         d = min(d, n)
-        total *= zaslavsky(n, d)
-    return total
+        pairs.append((n, d))
+    return _zas_product("the Montufar 2017 bound", pairs)
 
 
 # --- Serra, Tjandraatmadja, Ramalingam 2018 -------------------------------------
@@ -292,16 +318,24 @@ def serra2018_J(n0: int, widths: Sequence[int]) -> Iterator[tuple[int, ...]]:
     8
     """
     n0, ws = _arch(n0, widths)
-
-    def rec(l: int, cap: int, prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
-        if l == len(ws):
-            yield prefix
+    L = len(ws)
+    # an odometer (no recursion: any depth); caps[l] is the cap of layer l
+    js = [0] * L
+    caps = [n0] * (L + 1)
+    for l in range(L):
+        caps[l + 1] = min(caps[l], ws[l])
+    while True:
+        yield tuple(js)
+        l = L - 1
+        while l >= 0 and js[l] >= min(caps[l], ws[l]):
+            l -= 1
+        if l < 0:
             return
-        n = ws[l]
-        for j in range(min(cap, n) + 1):
-            yield from rec(l + 1, min(cap, n - j), prefix + (j,))
-
-    yield from rec(0, n0, ())
+        js[l] += 1
+        caps[l + 1] = min(caps[l], ws[l] - js[l])
+        for k in range(l + 1, L):
+            js[k] = 0
+            caps[k + 1] = min(caps[k], ws[k])
 
 
 def serra2018_upper(n0: int, widths: Sequence[int]) -> int:
@@ -323,7 +357,7 @@ def serra2018_upper(n0: int, widths: Sequence[int]) -> int:
     208
     """
     n0, ws = _arch(n0, widths)
-    return sum(prod(comb(n, j) for n, j in zip(ws, js)) for js in serra2018_J(n0, ws))
+    return _serra_upper(n0, ws)
 
 
 def serra2018_lower(n0: int, widths: Sequence[int]) -> int:
@@ -351,8 +385,8 @@ def serra2018_lower(n0: int, widths: Sequence[int]) -> int:
     925
     """
     n0, ws = _arch(n0, widths)
-    _require(all(n >= 3 * n0 for n in ws), f"Serra 2018 Thm 6 needs n_l >= 3 n0 = {3 * n0} for every layer")
-    return prod((n // n0 + 1) ** n0 for n in ws[:-1]) * zaslavsky(ws[-1], n0)
+    _require(all(n >= 3 * n0 for n in ws), f"Serra 2018 Thm 6 needs n_l >= 3 n0 = {_show(3 * n0)} for every layer")
+    return _layered_lower("the Serra 2018 Thm 6 bound", n0, [n // n0 + 1 for n in ws[:-1]], ws[-1])
 
 
 def serra2018_1d_max(widths: Sequence[int]) -> int:
@@ -373,6 +407,7 @@ def serra2018_1d_max(widths: Sequence[int]) -> int:
     """
     _, ws = _arch(1, widths)
     _require(all(n >= 3 for n in ws), "Serra 2018 Thm 5 needs n0 = 1 and n_l >= 3 for every layer")
+    _check_product("the Serra 2018 Thm 5 product", [_log10(n + 1) for n in ws])
     return prod(n + 1 for n in ws)
 
 
@@ -399,7 +434,10 @@ def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
     n0 = _positive(n0, "n0")
     m, w, L = _positive(m, "m"), _nonneg(w, "w"), _positive(L, "L")
     _require(w >= 2, "Serra 2018 Thm 7 needs w >= 2")
-    return 2 * sum(comb(m - 1, j) for j in range(n0)) * (w + 1) ** (L - 1)
+    # sum_{j < n0} C(m-1, j) = r(m-1, n0-1)
+    _check("the Serra 2018 Thm 7 count", _LOG10_2 + _zas_log10(m - 1, n0 - 1) + _f(L - 1) * _log10(w + 1),
+           _zas_work(m - 1, n0 - 1))
+    return 2 * _zaslavsky(m - 1, n0 - 1) * (w + 1) ** (L - 1)
 
 
 # --- Arora et al. ---------------------------------------------------------------
@@ -426,6 +464,8 @@ def arora_zonotope_pieces(n: int, k: int, w: int, m: int) -> int:
     (12, 126)
     """
     n, k, w, m = _positive(n, "n"), _nonneg(k, "k"), _positive(w, "w"), _positive(m, "m")
+    _check("the Arora zonotope count", _LOG10_2 + _zas_log10(m - 1, n - 1) + _f(k) * _log10(w),
+           _zas_work(m - 1, n - 1))
     return zaslavsky_central(m, n) * w ** k
 
 
@@ -446,7 +486,9 @@ class BoundRow:
     source
         Paper and theorem.
     reason
-        ``""``, or ``"does not apply: ..."`` when ``value`` is ``None``.
+        ``""``, or when ``value`` is ``None``: ``"does not apply: ..."`` (a hypothesis
+        fails) or ``"not computed: ..."`` (beyond a :mod:`cpa.limits` limit; the
+        message says which and how to raise it).
     """
 
     name: str
@@ -459,7 +501,7 @@ class BoundRow:
         """JSON-ready dict; a Fraction value becomes a ``"p/q"`` string."""
         d = asdict(self)
         if isinstance(self.value, Fraction):
-            d["value"] = str(self.value)
+            d["value"] = rational_str(self.value)
         return d
 
 
@@ -495,7 +537,8 @@ def all_bounds(n0: int, widths: Sequence[int]) -> list[BoundRow]:
     ------
     SpecError
         If the architecture itself is malformed (``n0 < 1``, no layers, a
-        width below 1).
+        width below 1).  A bound beyond the size or work limits is a row with
+        ``value=None`` and ``reason="not computed: ..."``.
 
     Examples
     --------
@@ -510,14 +553,168 @@ def all_bounds(n0: int, widths: Sequence[int]) -> list[BoundRow]:
             reason = ""
         except SpecError as e:
             value, reason = None, f"does not apply: {e}"
+        except LimitError as e:
+            value, reason = None, f"not computed: {e}"
         rows.append(BoundRow(name, value, kind, source, reason))
     return rows
 
 
+# --- exact sums, with their size and cost estimated first ---------------------------
+
+_LOG10_2 = math.log10(2)
+_LOG10_E = math.log10(math.e)
+_LN10 = math.log(10)
+
+
+def _f(n: int) -> float:
+    """``float(n)``, or ``inf`` for an int beyond float range."""
+    return float(n) if n.bit_length() < 1000 else math.inf
+
+
+def _log10(n: int) -> float:
+    return math.log10(n) if n > 0 else 0.0
+
+
+def _words(log10_value: float) -> float:
+    """Machine words of a number of about ``10**log10_value``: the cost of one pass over it."""
+    return log10_value / 9 + 1
+
+
+def _log10_comb(n: int, k: int) -> float:
+    """An estimate of ``log10 C(n, k)``, never below it by more than a few units."""
+    k = min(k, n - k)
+    if k <= 0:
+        return 0.0
+    if n < 2 ** 50:
+        return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / _LN10
+    return _f(k) * (_log10(n) - _log10(k) + _LOG10_E)  # C(n, k) <= (e n / k)^k
+
+
+def _zas_log10(n: int, d: int) -> float:
+    """About ``log10 r(n, d)`` (an upper estimate), ``r(n, d) = sum_{j <= d} C(n, j) <= 2^n``."""
+    full = _f(n) * _LOG10_2
+    if d >= n:
+        return full
+    return min(full, _log10(d + 1) + _log10_comb(n, min(d, n // 2)))
+
+
+def _zas_work(n: int, d: int) -> float:
+    """Steps of :func:`_zaslavsky`: one pass over the running binomial per term."""
+    if d >= n:
+        return _words(_zas_log10(n, d))
+    return _f(min(d + 1, n - d)) * _words(_zas_log10(n, d))
+
+
+def _binomial_prefix(n: int, k: int) -> int:
+    """``sum_{j=0}^{k} C(n, j)`` by the running binomial ``C(n, j+1) = C(n, j) (n-j)/(j+1)``."""
+    total, c = 0, 1
+    for j in range(k + 1):
+        total += c
+        c = c * (n - j) // (j + 1)
+    return total
+
+
+def _zaslavsky(n: int, d: int) -> int:
+    """``r(n, d) = sum_{j <= d} C(n, j)`` by the shorter of the two sums (no checks)."""
+    if d >= n:
+        return 1 << n
+    if d + 1 <= n - d:
+        return _binomial_prefix(n, d)
+    return (1 << n) - _binomial_prefix(n, n - d - 1)  # the terms j > d are C(n, n - j), n - j < n - d
+
+
+def _zas_product(what: str, pairs: list[tuple[int, int]]) -> int:
+    """``prod r(n, d)`` over ``pairs``, each distinct factor computed once."""
+    distinct = dict.fromkeys(pairs)
+    logs = {p: _zas_log10(*p) for p in distinct}
+    total_log = math.fsum(logs[p] for p in pairs)
+    work = math.fsum(_zas_work(*p) for p in distinct) + _f(len(pairs)) * _words(total_log)
+    _check(what, total_log, work)
+    values = {p: _zaslavsky(*p) for p in distinct}
+    return prod(values[p] for p in pairs)
+
+
+def _layered_lower(what: str, n0: int, factors: list[int], last: int) -> int:
+    """``prod_l f_l^n0 * r(last, n0)`` (the Montufar and Serra lower bounds)."""
+    logs = [_f(n0) * _log10(f) for f in factors] + [_zas_log10(last, n0)]
+    total_log = math.fsum(logs)
+    _check(what, total_log, _f(len(logs)) * _words(total_log) + _zas_work(last, n0))
+    return prod(f ** n0 for f in factors) * _zaslavsky(last, n0)
+
+
+def _check_product(what: str, logs: list[float]) -> None:
+    total_log = math.fsum(logs)
+    _check(what, total_log, _f(len(logs)) * _words(total_log))
+
+
+def _check(what: str, log10_value: float, work: float) -> None:
+    """Refuse, before computing it, a value of more than ``max_digits`` digits or more than
+    ``max_work`` steps (:class:`~cpa.errors.LimitError` naming the limit)."""
+    digits = log10_value + 1
+    if not digits <= limits.current().max_digits:
+        shown = f"about {digits:.4g} digits" if math.isfinite(digits) else "astronomically many digits"
+        raise limits.refuse(what, "max_digits", shown)
+    limits.check_work(work, f"computing {what}")
+
+
+def _serra_upper(n0: int, ws: tuple[int, ...]) -> int:
+    r"""Serra's :math:`\sum_{J} \prod_l \binom{n_l}{j_l}` by dynamic programming over the cap.
+
+    ``dp[c]`` sums the products over the prefixes ``(j_1..j_l)`` that leave the cap
+    ``c`` (the dimension still available).  At a layer of width ``n`` the state ``c``
+    goes to ``min(c, n - j)`` with weight ``C(n, j)`` for ``0 <= j <= min(c, n)``:
+
+    * ``j <= n - c`` keeps the cap ``c``: weight ``S_n(min(c, n - c))``, a binomial prefix sum;
+    * otherwise the cap becomes ``t = n - j < c``, reached from every ``c >= max(n - t, t + 1)``
+      with weight ``C(n, t)``: one suffix sum of ``dp`` per ``t``.
+
+    Each layer costs ``O(min(cap, n))`` big-integer operations (the index set ``J``
+    itself can have exponentially many elements).
+    """
+    # estimate: after layer l the numbers are at most Montufar 2017's partial product, and
+    # the layer makes about three passes over min(cap, n) + 1 of them
+    total_log, cap, steps = 0.0, n0, 0.0
+    for n in ws:
+        steps += 3 * _f(min(cap, n) + 1) * _words(total_log + _zas_log10(n, min(cap, n)))
+        cap = min(cap, n)
+        total_log += _zas_log10(n, cap)
+    _check("the Serra 2018 Thm 1 bound", total_log, steps)
+
+    dp: dict[int, int] = {n0: 1}
+    for n in ws:
+        top = max(dp)
+        m = min(top, n)
+        binom = [1] * (m + 1)  # C(n, j) for j <= m
+        for j in range(m):
+            binom[j + 1] = binom[j] * (n - j) // (j + 1)
+        prefix = [0] * (m + 1)  # S_n(a) = sum_{j <= a} C(n, j), a <= m
+        acc = 0
+        for j in range(m + 1):
+            acc += binom[j]
+            prefix[j] = acc
+        new: dict[int, int] = {}
+        for c, v in dp.items():
+            if n >= c:
+                new[c] = new.get(c, 0) + v * prefix[min(c, n - c)]
+        suffix = [0] * (top + 2)  # suffix[k] = sum_{c >= k} dp[c]
+        for k in range(top, -1, -1):
+            suffix[k] = suffix[k + 1] + dp.get(k, 0)
+        for t in range(max(0, n - top), min(n, top - 1) + 1):
+            k = max(n - t, t + 1)
+            if k <= top and suffix[k]:
+                new[t] = new.get(t, 0) + binom[n - t] * suffix[k]  # C(n, t) = C(n, n - t), n - t <= m
+        dp = {c: v for c, v in new.items() if v}
+    return sum(dp.values())
+
+
 # --- helpers --------------------------------------------------------------------
 
+def _show(n: int) -> str:
+    return abbreviate(n, 20)
+
+
 def _one_input(n0: int, fn: Callable[[Sequence[int]], int], ws: Sequence[int]) -> int:
-    _require(n0 == 1, f"needs one input (n0 = 1), got n0 = {n0}")
+    _require(n0 == 1, f"needs one input (n0 = 1), got n0 = {_show(n0)}")
     return fn(ws)
 
 
@@ -533,28 +730,28 @@ def _require(cond: bool, message: str) -> None:
 
 def _int(x: Any, name: str) -> int:
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise SpecError(f"{name} must be an integer, got {x!r}")
+        raise SpecError(f"{name} must be an integer, got {abbreviate(x)}")
     return int(x)
 
 
 def _nonneg(x: Any, name: str) -> int:
     v = _int(x, name)
     if v < 0:
-        raise SpecError(f"{name} must be >= 0, got {v}")
+        raise SpecError(f"{name} must be >= 0, got {_show(v)}")
     return v
 
 
 def _positive(x: Any, name: str) -> int:
     v = _int(x, name)
     if v < 1:
-        raise SpecError(f"{name} must be >= 1, got {v}")
+        raise SpecError(f"{name} must be >= 1, got {_show(v)}")
     return v
 
 
 def _arch(n0: Any, widths: Sequence[Any]) -> tuple[int, tuple[int, ...]]:
     n0 = _positive(n0, "n0")
     if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
-        raise SpecError(f"widths must be a sequence of positive integers, got {widths!r}")
+        raise SpecError(f"widths must be a sequence of positive integers, got {abbreviate(widths)}")
     ws = tuple(_positive(n, f"width n_{l + 1}") for l, n in enumerate(widths))
     if not ws:
         raise SpecError("an architecture needs at least one hidden layer")

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
+from .numbers import rational_str
+
 __all__ = ["Expr", "Lin", "Sum", "Scale", "Max", "Min", "Abs", "evaluate", "to_sympy", "variables_of", "to_text"]
 
 _ZERO = Fraction(0)
@@ -151,7 +153,7 @@ def _coef_term(c: Fraction, body: str) -> str:
         return body
     if c == -1:
         return "-" + body
-    return f"{c}*{body}"
+    return f"{rational_str(c)}*{body}"
 
 
 def _join(parts: list[str]) -> str:
@@ -165,7 +167,7 @@ def _text(e: Expr, top: bool = False) -> str:
     if isinstance(e, Lin):
         parts = [_coef_term(c, k) for k, c in e.coeffs]
         if e.const or not parts:
-            parts.append(str(e.const))
+            parts.append(rational_str(e.const))
         s = _join(parts)
         return s if top or len(parts) == 1 else f"({s})"
     if isinstance(e, Sum):
@@ -183,12 +185,24 @@ def _text(e: Expr, top: bool = False) -> str:
 def lin_add(a: Lin, b: Lin, sign: int = 1) -> Lin:
     acc = dict(a.coeffs)
     for k, c in b.coeffs:
-        acc[k] = acc.get(k, _ZERO) + sign * c
-    return Lin.of(acc, a.const + sign * b.const)
+        acc[k] = _checked(acc.get(k, _ZERO) + sign * c)
+    return Lin.of(acc, _checked(a.const + sign * b.const))
 
 
 def lin_scale(a: Lin, c: Fraction) -> Lin:
-    return Lin.of({k: c * v for k, v in a.coeffs}, c * a.const)
+    return Lin.of({k: _checked(c * v) for k, v in a.coeffs}, _checked(c * a.const))
+
+
+def _checked(q: Fraction) -> Fraction:
+    """``q``, refused with :class:`~cpa.errors.LimitError` past ``limits.max_digits`` digits
+    (sums and products of coefficients cannot grow without bound)."""
+    from . import limits
+
+    cap = limits.current().max_digits * 3.33
+    if q.numerator.bit_length() > cap or q.denominator.bit_length() > cap:
+        limits.check_int(q.numerator, "a coefficient of the expression")
+        limits.check_int(q.denominator, "a coefficient of the expression")
+    return q
 
 
 def affine_part(e: Expr) -> Lin | None:

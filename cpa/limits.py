@@ -12,18 +12,22 @@ The limits are process-wide and can be changed::
     import cpa.limits
     cpa.limits.set_limits(max_digits=200_000)
 
-or temporarily with ``with cpa.limits.limits(max_digits=200_000): ...``.
+or temporarily with ``with cpa.limits.limits(max_digits=200_000): ...``.  The
+command line reads them from environment variables named after the limit,
+``CPA_MAX_DIGITS=200000 cpa eval ...`` (see :func:`from_environment`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Iterator
 
 from .errors import ArgumentError, LimitError
 
-__all__ = ["Limits", "current", "set_limits", "limits", "check_digits", "check_int", "refuse"]
+__all__ = ["Limits", "current", "set_limits", "limits", "check_digits", "check_int", "check_work", "refuse",
+           "from_environment"]
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,56 @@ def limits(**changes: int) -> Iterator[Limits]:
         set_limits(**old.__dict__)
 
 
+def from_environment(environ: "os._Environ[str] | dict[str, str] | None" = None) -> Limits:
+    """Set the limits named by environment variables ``CPA_MAX_DIGITS``, ``CPA_MAX_WORK``, ...
+
+    Each variable holds a positive integer (``1e8`` and ``10_000_000`` are accepted too).
+    Used by the command line at start-up; returns the previous limits.
+
+    Raises
+    ------
+    ArgumentError
+        If a variable does not hold a positive integer.
+    """
+    env = os.environ if environ is None else environ
+    changes = {}
+    for f in fields(Limits):
+        var = _env_name(f.name)
+        text = env.get(var)
+        if text is None or not text.strip():
+            continue
+        changes[f.name] = _positive_int(text, var)
+    return set_limits(**changes)
+
+
+def _env_name(limit: str) -> str:
+    return "CPA_" + limit.upper()
+
+
+def _positive_int(text: str, var: str) -> int:
+    t = text.strip().replace("_", "")
+    bad = ArgumentError(f"environment variable {var}={text[:40]!r} must be a positive integer, such as 1000000 or 1e6")
+    if not t.isascii() or len(t) > 30:
+        raise bad
+    mantissa, _, exp = t.lower().partition("e")
+    if not mantissa.isdigit() or (exp and not exp.isdigit()) or (exp and int(exp) > 18):
+        raise bad
+    value = int(mantissa) * 10 ** int(exp or 0)
+    if value < 1:
+        raise bad
+    return value
+
+
 def refuse(what: str, limit: str, value: object) -> LimitError:
-    """The :class:`LimitError` for ``what`` exceeding ``limit`` (to be raised by the caller)."""
+    """The :class:`LimitError` for ``what`` exceeding ``limit`` (to be raised by the caller).
+
+    The message names the limit, its value and both ways to raise it: in Python and,
+    for the command line, the environment variable.
+    """
     cap = getattr(_current, limit)
-    return LimitError(f"{what} exceeds the limit {limit}={cap} (got {value}); raise it with "
-                      f"cpa.limits.set_limits({limit}=...) if this is intended", limit=limit)
+    return LimitError(f"{what} exceeds the limit {limit}={cap} (got {value}); if this is intended, raise it "
+                      f"with cpa.limits.set_limits({limit}=...) or, on the command line, the environment "
+                      f"variable {_env_name(limit)}=...", limit=limit)
 
 
 def check_digits(n_digits: int, what: str = "a number") -> None:
@@ -114,3 +163,13 @@ def check_int(n: int, what: str = "an integer") -> int:
     if n.bit_length() * 0.30103 > _current.max_digits:
         raise refuse(what, "max_digits", f"about {int(n.bit_length() * 0.30103) + 1} digits")
     return n
+
+
+def check_work(steps: float, what: str = "this request") -> None:
+    """Refuse a request whose estimated number of elementary steps exceeds ``max_work``.
+
+    ``steps`` may be a float (an estimate, possibly ``inf``).
+    """
+    if not steps <= _current.max_work:
+        shown = f"about {steps:.3g}" if steps != float("inf") else "an astronomical number of"
+        raise refuse(what, "max_work", f"{shown} steps")

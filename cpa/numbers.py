@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers as _abc
+import re
 import sys
 import threading
 from decimal import Decimal
@@ -37,6 +38,7 @@ __all__ = [
     "abbreviate",
     "int_to_str",
     "str_to_int",
+    "power",
     "ZERO",
     "ONE",
 ]
@@ -245,24 +247,131 @@ def to_rational(x: Any, where: str | None = None) -> Fraction:
         if kind == "O":
             return to_rational(x.item(), where)
     if isinstance(x, Decimal):
-        if not x.is_finite():
-            raise InvalidNumberError(f"non-finite value {x!r}{_where(where)}")
-        return Fraction(x)
+        return _from_decimal(x, where)
     if isinstance(x, complex) or isinstance(x, _abc.Complex) and not isinstance(x, _abc.Real):
         raise InvalidNumberError(f"complex value {x!r}{_where(where)}; only real rationals are allowed")
     raise InvalidNumberError(f"cannot read {x!r} (type {type(x).__name__}){_where(where)} as an exact rational")
 
 
+# sign, then p/q or a decimal with an exponent; ASCII digits only (re.ASCII), as
+# fractions.Fraction reads them otherwise (underscores between digits included)
+_NUMBER = re.compile(r"""
+    (?P<sign>[-+]?)
+    (?=\d|\.\d)
+    (?P<num>\d*|\d+(?:_\d+)*)
+    (?:
+        (?:/(?P<den>\d+(?:_\d+)*))?
+      |
+        (?:\.(?P<frac>\d*|\d+(?:_\d+)*))?
+        (?:[eE](?P<exp>[-+]?\d+(?:_\d+)*))?
+    )
+    \Z""", re.VERBOSE | re.ASCII)
+
+
 def _from_string(s: str, where: str | None) -> Fraction:
     t = s.strip().replace(" ", "")
     if t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        raise InvalidNumberError(f"non-finite value {s!r}{_where(where)}")
-    try:
-        return Fraction(t)
-    except (ValueError, ZeroDivisionError):
-        raise InvalidNumberError(f"cannot read {s!r}{_where(where)} as a rational (expected forms like 3, -3/7, 0.1, 1e-3)") from None
+        raise InvalidNumberError(f"non-finite value '{abbreviate(s)}'{_where(where)}")
+    m = _NUMBER.match(t)
+    if m is None:
+        _refuse_unicode_digits(s, where)
+        raise InvalidNumberError(f"cannot read '{abbreviate(s)}'{_where(where)} as a rational "
+                                 f"(expected forms like 3, -3/7, 0.1, 1e-3)")
+    what = f"the number '{abbreviate(s)}'{_where(where)}"
+    negative = m.group("sign") == "-"
+    num = m.group("num").replace("_", "")
+    if m.group("den") is not None:
+        den = m.group("den").replace("_", "").lstrip("0")
+        if not den:
+            raise InvalidNumberError(f"'{abbreviate(s)}'{_where(where)} has a zero denominator")
+        q = Fraction(_digits_to_int(num, what), _digits_to_int(den, what))
+    else:
+        frac = (m.group("frac") or "").replace("_", "")
+        q = _scaled(num + frac, m.group("exp"), len(frac), what)
+    return -q if negative else q
 
 
+def _digits_to_int(digits: str, what: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 4000 else _long_digits_to_int(digits, what)
+
+
+def _scaled(mantissa: str, exp_text: str | None, frac_len: int, what: str) -> Fraction:
+    """``int(mantissa) * 10**(exp - frac_len)``, refused before it is computed if too large."""
+    from . import limits
+
+    mantissa = mantissa.lstrip("0")
+    if not mantissa:
+        return ZERO  # 0e99999999 is 0: the exponent is never used
+    shift = -frac_len
+    if exp_text is not None:
+        e = exp_text.replace("_", "")
+        sign = -1 if e[:1] == "-" else 1
+        e = e.lstrip("+-").lstrip("0") or "0"
+        cap = limits.current().max_exponent
+        if len(e) > len(str(cap)) or int(e) > cap:
+            raise limits.refuse(f"the exponent of {what}", "max_exponent",
+                                f"{'-' if sign < 0 else ''}{abbreviate(e, 20)}")
+        shift += sign * int(e)
+    stripped = mantissa.rstrip("0")
+    shift += len(mantissa) - len(stripped)
+    return _decimal_value(stripped, shift, what)
+
+
+def _decimal_value(digits: str, shift: int, what: str) -> Fraction:
+    """``int(digits) * 10**shift`` for a digit string without leading or trailing zeros."""
+    from . import limits
+
+    if shift >= 0:
+        limits.check_digits(len(digits) + shift, what)
+        return Fraction(_digits_to_int(digits, what) * 10 ** shift)
+    limits.check_digits(len(digits), what)
+    limits.check_digits(1 - shift, f"the denominator of {what}")
+    return Fraction(_digits_to_int(digits, what), 10 ** -shift)
+
+
+def _from_decimal(x: Decimal, where: str | None) -> Fraction:
+    if not x.is_finite():
+        raise InvalidNumberError(f"non-finite value {abbreviate(x)}{_where(where)}")
+    sign, digits, exp = x.as_tuple()
+    text = "".join(map(str, digits)).lstrip("0")
+    if not text:
+        return ZERO
+    from . import limits
+
+    what = f"the Decimal {abbreviate(x)}{_where(where)}"
+    if abs(exp) > limits.current().max_exponent:
+        raise limits.refuse(f"the exponent of {what}", "max_exponent", exp)
+    stripped = text.rstrip("0")
+    q = _decimal_value(stripped, int(exp) + len(text) - len(stripped), what)
+    return -q if sign else q
+
+
+def power(base: Fraction, exponent: int, what: str = "a power") -> Fraction:
+    """``base ** exponent`` exactly, refused *before* it is computed if the result would be too large.
+
+    Raises :class:`~cpa.errors.LimitError` when ``|exponent|`` exceeds ``max_exponent``
+    (unless ``base`` is 0 or +-1) or the result would have more than ``max_digits``
+    digits; ``ZeroDivisionError``-free: ``0 ** -k`` raises :class:`InvalidNumberError`.
+    """
+    from . import limits
+
+    base = to_rational(base)
+    exponent = int(exponent)
+    if exponent == 0:
+        return ONE
+    if base == 0:
+        if exponent < 0:
+            raise InvalidNumberError(f"{what} divides by zero")
+        return ZERO
+    if base.denominator == 1 and abs(base.numerator) == 1:
+        return Fraction(-1) if base < 0 and exponent % 2 else ONE
+    cap = limits.current().max_exponent
+    if abs(exponent) > cap:
+        raise limits.refuse(what, "max_exponent", f"exponent {abbreviate(exponent, 20)}")
+    size = max(abs(base.numerator), base.denominator)
+    limits.check_digits(int(abs(exponent) * math.log10(size)) + 1, what)
+    return base ** exponent
 def to_vector(v: Any, where: str = "vector", length: int | None = None) -> tuple[Fraction, ...]:
     """Return a 1-D sequence as a tuple of Fractions (a scalar is refused)."""
     if isinstance(v, (str, bytes)) or not _is_sequence(v):

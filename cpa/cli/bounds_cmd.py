@@ -29,25 +29,30 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..bounds import all_bounds
-    from ..errors import SpecError
+    from ..errors import InvalidNumberError, SpecError
+    from ..numbers import abbreviate, allow_int_str_digits, rational_str, str_to_int
 
     nums = []
-    for s in args.arch:
+    for i, s in enumerate(args.arch):
         try:
-            nums.append(int(s))
-        except ValueError:
-            raise SpecError(f"architecture entries must be integers, got {s!r}") from None
+            nums.append(str_to_int(s, f"architecture entry {i + 1}"))
+        except InvalidNumberError as e:
+            if "non-ASCII digit" in str(e):
+                raise
+            raise SpecError(f"architecture entries must be integers, got '{abbreviate(s)}'") from None
     if len(nums) < 2:
         raise SpecError("give the input dimension and at least one hidden width: cpa bounds N0 N1 [... NL]")
     rows = all_bounds(nums[0], nums[1:])
     if args.json:
-        print(json.dumps([r.to_dict() for r in rows], indent=2))
+        digits = max((len(rational_str(r.value)) for r in rows if r.value is not None), default=0)
+        with allow_int_str_digits(digits + 1):  # exact ints beyond Python's 4300-digit limit
+            text = json.dumps([r.to_dict() for r in rows], indent=2)
+        print(text)
         return 0
-    arch = f"({nums[0]}; {', '.join(map(str, nums[1:]))})"
-    print(f"Region bounds for {arch}")
+    print(f"Region bounds for {_arch_text(nums)}")
     table = [("bound", "kind", "value", "source")]
     for r in rows:
-        table.append((r.name, r.kind, str(r.value) if r.value is not None else "n/a", r.source))
+        table.append((r.name, r.kind, rational_str(r.value) if r.value is not None else "n/a", r.source))
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for i, row in enumerate(table):
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
@@ -60,3 +65,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"{r.name}: {r.reason}")
     print("\n'scale' rows are asymptotic scales, not inequalities.")
     return 0
+
+
+def _arch_text(nums: list[int]) -> str:
+    """``(n0; n1, ..., nL)``, shortened for very deep or very wide architectures."""
+    from ..numbers import abbreviate
+
+    shown = [abbreviate(n, 30) for n in nums[1:11]]
+    if len(nums) > 11:
+        shown.append(f"... ({len(nums) - 1} hidden layers)")
+    return f"({abbreviate(nums[0], 30)}; {', '.join(shown)})"

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..network import ReLUNetwork
+from ..numbers import rational_str
 
 __all__ = ["load_network", "emit_json", "format_matrix"]
 
@@ -24,7 +25,7 @@ def emit_json(obj: Any) -> None:
 
 
 def format_matrix(rows: Any, indent: str = "    ") -> str:
-    cells = [[str(v) for v in r] for r in rows]
+    cells = [[rational_str(v) for v in r] for r in rows]
     if not cells:
         return indent + "[]"
     w = max(len(c) for r in cells for c in r) if any(cells) else 1
@@ -37,4 +38,4 @@ def print_weights(net: ReLUNetwork) -> None:
         print(f"  layer {l}: {len(W[0]) if W else 0} -> {len(W)}, {kind}")
         print(f"    W{l} =")
         print(format_matrix(W, "      "))
-        print(f"    b{l} = [{'  '.join(str(v) for v in b)}]")
+        print(f"    b{l} = [{'  '.join(rational_str(v) for v in b)}]")

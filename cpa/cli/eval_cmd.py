@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import emit_json, load_network
-from ..numbers import to_rational
+from ..numbers import rational_str, to_rational
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
     y = net(x)
     pattern = net.activation_pattern(x)
     if args.json:
-        emit_json({"x": [str(t) for t in x], "y": [str(t) for t in y],
+        emit_json({"x": [rational_str(t) for t in x], "y": [rational_str(t) for t in y],
                    "activation_pattern": ["".join("1" if a else "0" for a in layer) for layer in pattern]})
         return 0
-    print(" ".join(str(t) for t in y))
+    print(" ".join(rational_str(t) for t in y))
     return 0
