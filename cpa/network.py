@@ -320,11 +320,13 @@ class ReLUNetwork:
 
     def to_latex(self) -> str:
         """LaTeX of the weights, one ``W^{(l)}``, ``b^{(l)}`` pair per layer."""
+        from .numbers import int_to_str  # numbers beyond Python's 4300-digit int/str limit
+
         def q(v: Fraction) -> str:
             if v.denominator == 1:
-                return str(v.numerator)
+                return int_to_str(v.numerator)
             sign = "-" if v < 0 else ""
-            return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+            return f"{sign}\\tfrac{{{int_to_str(abs(v.numerator))}}}{{{int_to_str(v.denominator)}}}"
 
         parts = []
         for l, (W, b) in enumerate(self.layers):
