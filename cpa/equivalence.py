@@ -22,7 +22,7 @@ from .calculus import linear_combination, parallel, compose
 from .errors import ArgumentTypeError, ShapeError
 from .network import ReLUNetwork
 
-__all__ = ["Equivalence", "equivalent", "spec_counterexample", "difference"]
+__all__ = ["Equivalence", "equivalent", "spec_counterexample", "difference", "rewrite_certificate"]
 
 _ZERO = Fraction(0)
 
@@ -145,15 +145,21 @@ def equivalent(f: Any, g: Any, domain: Any = None) -> Equivalence:
 def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tuple[Fraction, ...] | None:
     """An exact point where ``net`` differs from ``spec``, or None if they are equal everywhere.
 
-    The spec is turned into an independent reference network
-    (:mod:`cpa.compiler.reference`) and the two are compared with :func:`equivalent`;
-    a difference found is confirmed against the spec's own exact evaluation.
+    A max tree (``MaxAffine``, ``MinAffine``, ``DC``) is first proved structurally: the tree rebuilt
+    from proved gadgets (:func:`cpa.compiler.reference.tree_reference`) is shown equal to ``net``
+    neuron by neuron (:func:`rewrite_certificate`), in milliseconds where a region enumeration
+    would take minutes.  Otherwise (or if that certificate does not apply) the spec is turned into
+    an independent reference network (:mod:`cpa.compiler.reference`) and the two are compared with
+    :func:`equivalent`; a difference found is confirmed against the spec's own exact evaluation.
     """
-    from .compiler.reference import reference_network
+    from .compiler.reference import reference_network, tree_reference
     from .pieces import Pieces
 
     if isinstance(spec, Pieces):
         return _pieces_counterexample(spec, net)
+    tree = tree_reference(spec)
+    if tree is not None and rewrite_certificate(tree, net):
+        return None          # proved on all of R^d, hence on any domain
     ref = reference_network(spec)
     res = equivalent(net, ref, domain)
     if res.equal:
@@ -177,3 +183,88 @@ def _pieces_counterexample(spec: Any, net: ReLUNetwork) -> tuple[Fraction, ...] 
         if not res.equal:
             return res.counterexample
     return None
+
+
+def _key(row: dict[int, Fraction], beta: Fraction) -> tuple[tuple[Any, Fraction], Fraction]:
+    """``(row, beta)`` divided by ``|first nonzero of row|``, hashable, and that factor."""
+    items = sorted(row.items())
+    s = abs(items[0][1])
+    if s == 1:
+        return (tuple(items), beta), s
+    return (tuple((j, v / s) for j, v in items), beta / s), s
+
+
+def rewrite_certificate(f: ReLUNetwork, g: ReLUNetwork) -> bool:
+    """Prove ``f = g`` on all of R^d by a neuron correspondence, or return False (nothing proved).
+
+    For every hidden layer, each neuron ``i`` of ``f`` that the output depends on must be, as a
+    function of the input, ``c * (neuron k of g)`` with ``c > 0``, or a constant, or always 0:
+    by induction over the layers, with ``h^f_j = c_j h^g_{k(j)}`` (or a constant ``tau_j``) on the
+    layer before, neuron ``i``'s pre-activation is ``r . h^g + beta`` with ``r, beta`` computed
+    exactly; then
+
+    * ``(r, beta)`` a positive multiple ``c`` of a neuron ``k`` of ``g``: ``relu(c z) = c relu(z)``;
+    * ``r = 0``: the constant ``relu(beta)``;
+    * after the first layer, ``r <= 0`` and ``beta <= 0``: the input ``h^g >= 0``, so always 0.
+
+    Last, the output layer of ``f`` rewritten this way must equal ``g``'s exactly.  Each step is an
+    exact identity, so True is a proof.  This is what the compiler's shrinking passes do (drop,
+    merge positively proportional and fold constant neurons); a fused layer (other depth) or any
+    other change makes it return False, and the caller falls back to region enumeration.
+    """
+    if (f.input_dim, f.output_dim, f.depth) != (g.input_dim, g.output_dim, g.depth):
+        return False
+    F, G = f.affine_layers, g.affine_layers
+    L = f.depth
+    live: list[set[int]] = [set() for _ in range(L)]      # neurons of f the output depends on
+    need = set(range(f.output_dim))
+    for l in range(L, 0, -1):
+        live[l - 1] = {j for i in need for j, _ in F[l].W.rows[i]}
+        need = live[l - 1]
+    scale_of: dict[int, tuple[int, Fraction]] | None = None    # None: the input, h^f_0 = h^g_0 = x
+    const: dict[int, Fraction] = {}
+
+    def rewrite(row: Any, beta: Fraction) -> tuple[dict[int, Fraction], Fraction] | None:
+        if scale_of is None:
+            return dict(row), beta
+        acc: dict[int, Fraction] = {}
+        for j, v in row:
+            if j in scale_of:
+                k, c = scale_of[j]
+                acc[k] = acc.get(k, _ZERO) + v * c
+            elif j in const:
+                beta += v * const[j]
+            else:
+                return None                                # cannot happen for a live neuron
+        return {k: v for k, v in acc.items() if v}, beta
+
+    for l in range(L):
+        index: dict[Any, tuple[int, Fraction]] = {}
+        for k, row in enumerate(G[l].W.rows):
+            if row:
+                key, s = _key(dict(row), G[l].b[k])
+                index.setdefault(key, (k, s))
+        new_scale: dict[int, tuple[int, Fraction]] = {}
+        new_const: dict[int, Fraction] = {}
+        for i in live[l]:
+            got = rewrite(F[l].W.rows[i], F[l].b[i])
+            if got is None:
+                return False
+            r, beta = got
+            if not r:
+                new_const[i] = beta if beta > 0 else _ZERO
+                continue
+            if l > 0 and beta <= 0 and all(v <= 0 for v in r.values()):
+                new_const[i] = _ZERO
+                continue
+            key, s = _key(r, beta)
+            hit = index.get(key)
+            if hit is None:
+                return False
+            new_scale[i] = (hit[0], s / hit[1])
+        scale_of, const = new_scale, new_const
+    for i, row in enumerate(F[L].W.rows):
+        got = rewrite(row, F[L].b[i])
+        if got is None or tuple(sorted(got[0].items())) != G[L].W.rows[i] or got[1] != G[L].b[i]:
+            return False
+    return True

@@ -12,6 +12,7 @@ import cpa
 from cpa import gadgets
 from cpa.domains import Box, Polyhedron
 from cpa.errors import ArgumentError, ArgumentTypeError, CPAError, DomainError, ShapeError
+from cpa.io import to_json
 from cpa.pieces import Pieces
 
 NET2 = cpa.ReLUNetwork([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
@@ -151,8 +152,160 @@ def test_cli_numeric_options(tmp_path, capsys, argv):
     from cpa.cli import main
 
     path = str(tmp_path / "n.json")
-    NET2.to_json(path)
+    to_json(NET2, path)
     with pytest.raises(SystemExit) as e:
         main(["regions", path, *argv])
     err = capsys.readouterr().err
     assert e.value.code == 2 and argv[0] in err and len(err.strip().splitlines()) == 1
+
+
+# --- the proof of a max tree is structural and fast --------------------------------------------
+
+def _random_maps(M, d, seed):
+    import random
+
+    rng = random.Random(seed)
+    return [[rng.randint(-1000, 1000) for _ in range(d)] for _ in range(M)], [rng.randint(-1000, 1000) for _ in range(M)]
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_check_of_a_max_of_200_maps_is_fast(d):
+    import time
+
+    A, b = _random_maps(200, d, seed=d)
+    for spec in (cpa.MaxAffine(A, b), cpa.MinAffine(A, b), cpa.DC(cpa.MaxAffine(A, b), cpa.MaxAffine(A[:37], b[:37]))):
+        t0 = time.perf_counter()
+        net, report = cpa.compile_with_report(spec, check=True)
+        assert report.checked and time.perf_counter() - t0 < 10      # over 100 s with a 199-deep chain
+
+
+def test_reference_tree_is_balanced():
+    from cpa.compiler.reference import reference_network
+
+    A, b = _random_maps(200, 2, seed=3)
+    ref = reference_network(cpa.MaxAffine(A, b))
+    assert ref.depth == 8 and ref.num_neurons < 4 * 200 + 16
+    x = (cpa.to_rational("1/3"), cpa.to_rational(-2))
+    assert ref(x)[0] == max(a0 * x[0] + a1 * x[1] + c for (a0, a1), c in zip(A, b))
+
+
+def test_rewrite_certificate_refuses_a_changed_network():
+    from cpa.calculus import affine_network, compose
+    from cpa.compiler.reference import tree_reference
+    from cpa.equivalence import rewrite_certificate
+    from cpa.network import Layer
+
+    A, b = _random_maps(9, 2, seed=5)
+    spec = cpa.MaxAffine(A, b)
+    net = cpa.compile(spec)
+    tree = tree_reference(spec)
+    assert rewrite_certificate(tree, net) and rewrite_certificate(tree, compose(affine_network([[1]]), net))
+    for l in range(net.depth + 1):            # one weight or bias off by 1/7 anywhere: not certified
+        layers = list(net.affine_layers)
+        W, bias = layers[l].W, layers[l].b
+        rows = [dict(r) for r in W.rows]
+        j, v = next(iter(rows[0].items()))
+        rows[0][j] = v + cpa.to_rational("1/7")
+        for changed in (Layer(type(W).from_dicts(rows, W.shape[1]), bias),
+                        Layer(W, (bias[0] + cpa.to_rational("1/7"),) + bias[1:])):
+            layers[l] = changed
+            assert not rewrite_certificate(tree, cpa.ReLUNetwork(layers))
+
+
+def test_check_still_catches_a_wrong_max_tree(monkeypatch):
+    import sys
+    from fractions import Fraction
+
+    pipeline = sys.modules["cpa.compiler.compile"]
+    real = pipeline.shrink
+
+    def broken(net):
+        out = real(net)
+        layers = list(out.affine_layers)
+        W, b = layers[1].W, layers[1].b
+        layers[1] = type(layers[1])(W, (b[0] + Fraction(1, 7),) + b[1:])
+        return cpa.ReLUNetwork(layers)
+
+    monkeypatch.setattr(pipeline, "shrink", broken)
+    A, b = _random_maps(6, 2, seed=7)
+    with pytest.raises(cpa.NotEquivalentError, match="differs from the spec"):
+        cpa.compile(cpa.MaxAffine(A, b), check=True)
+
+
+def test_check_when_shrinking_fuses_a_layer():
+    # max(x + y, x + y + 1): relu(-1) is folded, relu(v) - relu(-v) fused (depth 0): no neuron
+    # correspondence, so the check falls back to region enumeration, still exact
+    from cpa.compiler.reference import tree_reference
+    from cpa.equivalence import rewrite_certificate
+
+    spec = cpa.MaxAffine([[1, 1], [1, 1]], [0, 1])
+    net, report = cpa.compile_with_report(spec, check=True)
+    assert report.checked and net.depth == 0 and not rewrite_certificate(tree_reference(spec), net)
+
+
+# --- printing a wide sparse network never densifies it -------------------------------------------
+
+_MEASURE = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))    # a dense layer would need ~20 GB
+from cpa.cli import main
+t0 = time.perf_counter()
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("MEASURE", code, time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def _run_measured(tmp_path, *argv):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.txt"
+    with open(out, "w") as fh:
+        p = subprocess.run([sys.executable, "-c", _MEASURE, *argv], stdout=fh, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    line = [t for t in p.stderr.splitlines() if t.startswith("MEASURE")]
+    assert line, p.stderr[-2000:]
+    _, code, seconds, maxrss_kb = line[0].split()
+    return int(code), float(seconds), int(maxrss_kb) * 1024, out.read_text(), p.stderr
+
+
+@pytest.fixture(scope="module")
+def max16k(tmp_path_factory):
+    import json
+
+    A, b = _random_maps(16_000, 1, seed=16)
+    spec = tmp_path_factory.mktemp("wide") / "max16k.json"
+    spec.write_text(json.dumps({"type": "max_affine", "A": [[str(a) for a in r] for r in A],
+                                "b": [str(v) for v in b]}))
+    return str(spec)
+
+
+def test_compile_prints_a_max_of_16000_maps_in_little_memory(max16k, tmp_path):
+    code, seconds, peak, out, _ = _run_measured(tmp_path, "compile", max16k)
+    assert code == 0 and seconds < 120 and peak < 1 << 30          # was 19.7 GB
+    assert "nonzero of 283," in out and "--weights sparse" in out and "W1 =" not in out
+    code, seconds, peak, out, _ = _run_measured(tmp_path, "compile", max16k, "--weights", "sparse")
+    assert code == 0 and seconds < 120 and peak < 1 << 30
+    assert "W1, row by row" in out and len(out.splitlines()) > 47_000
+    code, seconds, peak, out, err = _run_measured(tmp_path, "compile", max16k, "-o", str(tmp_path / "big.json"))
+    assert code == 2 and "max_work" in err and peak < 1 << 30 and not (tmp_path / "big.json").exists()
+
+
+def test_compile_prints_small_layers_as_matrices_and_wide_ones_sparsely(capsys):
+    from cpa.cli import main
+
+    assert main(["compile", "Max(x, y, 0) - Abs(x - 1/2)", "--vars", "x,y"]) == 0
+    out = capsys.readouterr().out
+    assert "W0 =" in out and "row by row" not in out
+    A, b = _random_maps(40, 2, seed=4)
+    spec = cpa.MaxAffine(A, b)
+    from cpa.cli.compile_cmd import sparse_dict, weight_lines
+
+    net = cpa.compile(spec)
+    text = "\n".join(weight_lines(net))
+    # widths 60, 30, 15, 8, 5, 3: W0 (60 x 2) and W4.. are small matrices, W1 (30 x 60) is printed by rows
+    assert "W0 =" in text and "W1, row by row" in text and "W1 =" not in text and "W5 =" in text
+    assert "(not printed)" in "\n".join(weight_lines(net, "none"))
+    doc = sparse_dict(net)
+    assert [len(L["rows"]) for L in doc["layers"]] == list(net.widths) + [1]

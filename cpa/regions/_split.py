@@ -53,7 +53,8 @@ def _first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, targe
     layer), and ``R`` (None for a bounded domain)."""
     from .api import regions
 
-    W, b = net.layers[0]
+    first_layer = net.affine_layers[0]       # sparse: never densify the later (maybe wide) layers
+    W, b = first_layer.W.to_dense(), first_layer.b
     d = net.input_dim
     R: int | None = None
     extra_A: list[tuple[Fraction, ...]] = []
@@ -134,7 +135,7 @@ def _record(net: ReLUNetwork, back: Any, i: int, bounded: bool, certify: bool) -
     return region_record(pattern, w, (A, c), None, bounded)
 
 
-def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records: bool = False,
+def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, records: bool = False,
                  certify: bool = False) -> list[tuple[Any, ...]]:
     """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets, records)``.
 
@@ -147,16 +148,15 @@ def _count_cells(doc: dict[str, Any], cells: list[Cell], R: int | None, records:
     """
     from ._cells import VertexCells
     from ._vertex import enumerate_vertex
-    from .complex import _pieces_by_groups
 
-    net = ReLUNetwork.from_dict(doc)
+    net = ReLUNetwork(doc)
     d = net.input_dim
     out = []
     for A, c, split in cells:
         res = enumerate_vertex(net, Polyhedron(A, c, dim=d))
         back = VertexCells(res)
         n = len(back)
-        labels = _pieces_by_groups(back, n).tolist()
+        labels = back.piece_labels().tolist()
         hashes = res.out_map_hashes()
         coords, masks = res.coords, res.masks
         first_row_bit = 2 * d           # the engine's artificial box takes the first 2 d bits
@@ -214,7 +214,7 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
     """
     n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     cells, R = _first_layer_cells(net, domain, target=max(8, 4 * n_workers))
-    doc = net.to_dict()
+    doc = [(L.W, L.b) for L in net.affine_layers]      # sparse exact layers, pickled to the workers
     own_pool = None
     if executor is None and n_workers > 1 and len(cells) > 1:
         own_pool = ProcessPoolExecutor(max_workers=n_workers)
