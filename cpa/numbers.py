@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Iterator, Sequence
 
+from . import limits
 from .errors import InvalidNumberError, ShapeError
 
 __all__ = [
@@ -102,8 +103,6 @@ def int_to_str(n: int, what: str = "a number") -> str:
     """
     if n.bit_length() <= _PY_LIMIT_SAFE_BITS:
         return str(n)
-    from . import limits
-
     limits.check_int(n, what)
     with allow_int_str_digits(_approx_digits(n) + 1):
         return str(n)
@@ -121,15 +120,11 @@ def str_to_int(s: str, where: str | None = None) -> int:
     if not body or not (body.isascii() and body.isdigit()):
         _refuse_unicode_digits(s, where)
         raise InvalidNumberError(f"cannot read '{abbreviate(s)}'{_where(where)} as an integer")
-    body = body.lstrip("0") or "0"
-    digits = len(body)
-    n = int(body) if digits <= 4000 else _long_digits_to_int(body, f"the integer '{abbreviate(s)}'{_where(where)}")
+    n = _digits_to_int(body, f"the integer '{abbreviate(s)}'{_where(where)}")
     return -n if t[0] == "-" else n
 
 
 def _long_digits_to_int(digits: str, what: str) -> int:
-    from . import limits
-
     limits.check_digits(len(digits), what)
     with allow_int_str_digits(len(digits) + 1):
         return int(digits)
@@ -269,7 +264,7 @@ _NUMBER = re.compile(r"""
 
 
 def _from_string(s: str, where: str | None) -> Fraction:
-    t = s.strip().replace(" ", "")
+    t = "".join(s.split())  # "1 000", " 3 / 7 " as fractions.Fraction reads them
     if t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise InvalidNumberError(f"non-finite value '{abbreviate(s)}'{_where(where)}")
     m = _NUMBER.match(t)
@@ -293,13 +288,14 @@ def _from_string(s: str, where: str | None) -> Fraction:
 
 def _digits_to_int(digits: str, what: str) -> int:
     digits = digits.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 4000 else _long_digits_to_int(digits, what)
+    if len(digits) <= 4000:
+        limits.check_digits(len(digits), what)
+        return int(digits)
+    return _long_digits_to_int(digits, what)
 
 
 def _scaled(mantissa: str, exp_text: str | None, frac_len: int, what: str) -> Fraction:
     """``int(mantissa) * 10**(exp - frac_len)``, refused before it is computed if too large."""
-    from . import limits
-
     mantissa = mantissa.lstrip("0")
     if not mantissa:
         return ZERO  # 0e99999999 is 0: the exponent is never used
@@ -320,8 +316,6 @@ def _scaled(mantissa: str, exp_text: str | None, frac_len: int, what: str) -> Fr
 
 def _decimal_value(digits: str, shift: int, what: str) -> Fraction:
     """``int(digits) * 10**shift`` for a digit string without leading or trailing zeros."""
-    from . import limits
-
     if shift >= 0:
         limits.check_digits(len(digits) + shift, what)
         return Fraction(_digits_to_int(digits, what) * 10 ** shift)
@@ -337,8 +331,6 @@ def _from_decimal(x: Decimal, where: str | None) -> Fraction:
     text = "".join(map(str, digits)).lstrip("0")
     if not text:
         return ZERO
-    from . import limits
-
     what = f"the Decimal {abbreviate(x)}{_where(where)}"
     if abs(exp) > limits.current().max_exponent:
         raise limits.refuse(f"the exponent of {what}", "max_exponent", exp)
@@ -354,8 +346,6 @@ def power(base: Fraction, exponent: int, what: str = "a power") -> Fraction:
     (unless ``base`` is 0 or +-1) or the result would have more than ``max_digits``
     digits; ``ZeroDivisionError``-free: ``0 ** -k`` raises :class:`InvalidNumberError`.
     """
-    from . import limits
-
     base = to_rational(base)
     exponent = int(exponent)
     if exponent == 0:

@@ -17,6 +17,7 @@ naming the term as written.
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from typing import Any, Callable, Sequence
@@ -36,6 +37,22 @@ _FUNCS = {"max": "Max", "min": "Min", "abs": "Abs", "relu": "relu"}
 
 def _quote(text: str) -> str:
     return f"'{abbreviate(text)}'"
+
+
+class _Lazy:
+    """Text for an error message, made only if the message is: a chain like ``x*2*2*...*2``
+    would otherwise slice its growing source text at every step (quadratic time)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], str]):
+        self.make = make
+
+    def __str__(self) -> str:
+        return self.make()
+
+    def __format__(self, spec: str) -> str:
+        return format(self.make(), spec)
 
 
 class _Parser:
@@ -67,6 +84,7 @@ class _Parser:
         self.i = 0
         self.depth = -1  # the top-level expression is not nested
         self.max_nesting = limits.current().max_nesting
+        self.budget = _Budget(f"the constants of expression {_quote(self.text)}")
 
     def peek(self) -> tuple[str, str, int, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -81,8 +99,8 @@ class _Parser:
         self.i += 1
         return tok
 
-    def src(self, start: int, end: int) -> str:
-        return abbreviate(self.text[start:end].strip())
+    def src(self, start: int, end: int) -> _Lazy:
+        return _Lazy(lambda: abbreviate(self.text[start:end].strip()))
 
     def parse(self) -> Expr:
         if not self.tokens:
@@ -152,7 +170,7 @@ class _Parser:
             finally:
                 self.depth -= 1
             end = self.tokens[self.i - 1][3]
-            return _power(base, exp, self.src(start, end)), start
+            return _power(base, exp, self.src(start, end), self.budget), start
         return base, start
 
     def atom(self) -> tuple[Expr, int]:
@@ -202,26 +220,31 @@ def _negate(e: Expr) -> Expr:
     return Scale(Fraction(-1), e)
 
 
-def _scale(c: Fraction, e: Expr, text: str) -> Expr:
+def _scale(c: Fraction, e: Expr, text: object) -> Expr:
     return Scale(_checked(c * e.factor, text), e.arg) if isinstance(e, Scale) else Scale(c, e)
 
 
 def _const(e: Expr) -> Fraction | None:
     if isinstance(e, Lin):
         return e.const if e.is_constant else None
+    if isinstance(e, Scale):
+        c = _const(e.arg)  # scale chains are folded: e.arg is not a Scale
+        return None if c is None else e.factor * c
     if isinstance(e, (Max, Min, Abs)):
         return None
     a = affine_part(e)
     return a.const if a is not None and a.is_constant else None
 
 
-def _checked(q: Fraction, text: str) -> Fraction:
-    limits.check_int(q.numerator, f"the value of '{text}'")
-    limits.check_int(q.denominator, f"the value of '{text}'")
+def _checked(q: Fraction, text: object) -> Fraction:
+    bits = limits.current().max_digits * 3.33
+    if q.numerator.bit_length() > bits or q.denominator.bit_length() > bits:
+        limits.check_int(q.numerator, f"the value of '{text}'")
+        limits.check_int(q.denominator, f"the value of '{text}'")
     return q
 
 
-def _multiply(a: Expr, b: Expr, text: str) -> Expr:
+def _multiply(a: Expr, b: Expr, text: object) -> Expr:
     ca, cb = _const(a), _const(b)
     if ca is not None and cb is not None:
         return Lin((), _checked(ca * cb, text))
@@ -232,7 +255,7 @@ def _multiply(a: Expr, b: Expr, text: str) -> Expr:
     raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: a product needs a constant factor")
 
 
-def _divide(a: Expr, b: Expr, text: str) -> Expr:
+def _divide(a: Expr, b: Expr, text: object) -> Expr:
     cb = _const(b)
     if cb is None:
         raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: division by a non-constant")
@@ -242,19 +265,39 @@ def _divide(a: Expr, b: Expr, text: str) -> Expr:
     return Lin((), _checked(ca / cb, text)) if ca is not None else _scale(1 / cb, a, text)
 
 
-def _power(base: Expr, exp: Expr, text: str) -> Expr:
+class _Budget:
+    """The work spent on powers while reading one expression, refused past ``max_work``.
+
+    ``9**99999`` is ten characters of text but 95,000 digits of work: without a budget,
+    a few thousand of them would take minutes.  A power costs about (words of the
+    result) x (bits of the exponent) steps.
+    """
+
+    def __init__(self, what: str):
+        self.what = what
+        self.spent = 0.0
+
+    def power(self, base: Fraction, k: int, text: object) -> Fraction:
+        size = max(abs(base.numerator), base.denominator)
+        if size > 1 and 0 < abs(k) <= limits.current().max_exponent:
+            self.spent += (abs(k) * math.log10(size) / 9 + 1) * abs(k).bit_length()
+            limits.check_work(self.spent, f"computing {self.what}")
+        # the size is checked before the power is computed: 9**9**9 is refused, not evaluated
+        return power(base, k, _Lazy(lambda: f"the power '{text}'"))  # type: ignore[arg-type]
+
+
+def _power(base: Expr, exp: Expr, text: object, budget: _Budget) -> Expr:
     ce, cb = _const(exp), _const(base)
     if ce is not None and ce == 1:
         return base
     if ce is not None and cb is not None and ce.denominator == 1:
         if cb == 0 and ce < 0:
             raise SpecError(f"term '{text}' divides by zero")
-        # size checked before the power is computed: 9**9**9 is refused, not evaluated
-        return Lin((), power(cb, ce.numerator, f"the power '{text}'"))
+        return Lin((), budget.power(cb, ce.numerator, text))
     raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: powers other than ^1 of a variable expression")
 
 
-def _call(name: str, args: list[Expr], text: str) -> Expr:
+def _call(name: str, args: list[Expr], text: object) -> Expr:
     canon = _FUNCS.get(name.lower())
     if canon is None:
         raise NotPiecewiseAffineError(
@@ -288,15 +331,15 @@ def from_sympy(e: Any) -> Expr:
     :class:`~cpa.errors.LimitError`, and so is a power of a number too large to
     compute (it is never evaluated).
     """
-    return _from_sympy(e, 0)
+    return _from_sympy(e, 0, _Budget(f"the constants of the sympy expression {_quote(_sympy_text(e))}"))
 
 
-def _from_sympy(e: Any, depth: int) -> Expr:
+def _from_sympy(e: Any, depth: int, budget: _Budget) -> Expr:
     if depth > limits.current().max_nesting:
         raise limits.refuse(f"the nesting of the sympy expression {_quote(_sympy_text(e))}", "max_nesting",
                             f"more than {limits.current().max_nesting} levels")
     name = type(e).__name__
-    handler: Callable[[Any, int], Expr] | None = _SYMPY.get(name)
+    handler: Callable[[Any, int, _Budget], Expr] | None = _SYMPY.get(name)
     if handler is None:
         if getattr(e, "is_Rational", False) or getattr(e, "is_Float", False):
             return Lin((), _sympy_number(e))
@@ -304,7 +347,7 @@ def _from_sympy(e: Any, depth: int) -> Expr:
             return Lin(((str(e), Fraction(1)),))
         raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: {name} is not one of "
                                       f"+, *, Max, Min, Abs")
-    return handler(e, depth + 1)
+    return handler(e, depth + 1, budget)
 
 
 def _sympy_text(e: Any) -> str:
@@ -326,62 +369,68 @@ def _sympy_number(e: Any) -> Fraction:
                 raise limits.refuse(f"the sympy Float {_quote(_sympy_text(e))}", "max_exponent",
                                     f"binary exponent {exp}")
             q = Fraction(int(man) << exp) if exp >= 0 else Fraction(int(man), 1 << -exp)
-            return _checked(-q if sign else q, _sympy_text(e))
+            return _checked(-q if sign else q, _Lazy(lambda: _sympy_text(e)))
         raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not a finite rational number")
     if getattr(e, "is_Rational", False):
         return Fraction(int(e.p), int(e.q))
     raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not a finite rational number")
 
 
-def _from_Mul(e: Any, depth: int) -> Expr:
+def _from_Mul(e: Any, depth: int, budget: _Budget) -> Expr:
+    text = _Lazy(lambda: _sympy_text(e))
     factor = Fraction(1)
     rest = []
     for a in e.args:
         if getattr(a, "is_Number", False):
-            factor = _checked(factor * _sympy_number(a), _sympy_text(e))
+            factor = _checked(factor * _sympy_number(a), text)
+            continue
+        t = _from_sympy(a, depth, budget)  # an unevaluated constant (Pow(9, 3)) is a factor too
+        c = _const(t)
+        if c is not None:
+            factor = _checked(factor * c, text)
         else:
-            rest.append(a)
+            rest.append(t)
     if len(rest) > 1:
         raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: a product needs a "
                                       f"constant factor")
     if not rest:
         return Lin((), factor)
-    return Scale(factor, _from_sympy(rest[0], depth))
+    return _scale(factor, rest[0], text)
 
 
-def _from_Pow(e: Any, depth: int) -> Expr:
+def _from_Pow(e: Any, depth: int, budget: _Budget) -> Expr:
     base, exp = e.args
     if getattr(exp, "is_Number", False) and exp == 1:
-        return _from_sympy(base, depth)
+        return _from_sympy(base, depth, budget)
     if getattr(base, "is_Number", False) and getattr(exp, "is_Integer", False):
         b = _sympy_number(base)
         k = int(exp.p)
         if b == 0 and k < 0:
             raise SpecError(f"term '{_sympy_text(e)}' divides by zero")
-        return Lin((), power(b, k, f"the power '{_sympy_text(e)}'"))
+        return Lin((), budget.power(b, k, _Lazy(lambda: _sympy_text(e))))
     raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: powers other than ^1 of a "
                                   f"variable expression")
 
 
-def _from_nary(cls: type) -> Callable[[Any, int], Expr]:
-    def go(e: Any, depth: int) -> Expr:
+def _from_nary(cls: type) -> Callable[[Any, int, _Budget], Expr]:
+    def go(e: Any, depth: int, budget: _Budget) -> Expr:
         if not e.args:
             raise SpecError(f"{cls.__name__} needs at least one argument")
-        return cls(tuple(_from_sympy(a, depth) for a in e.args))
+        return cls(tuple(_from_sympy(a, depth, budget) for a in e.args))
     return go
 
 
-def _infinite(e: Any, depth: int) -> Expr:
+def _infinite(e: Any, depth: int, budget: _Budget) -> Expr:
     raise NotPiecewiseAffineError(f"term '{e}' is not finite (an empty sympy Max() or Min() evaluates to -oo/oo)")
 
 
-_SYMPY: dict[str, Callable[[Any, int], Expr]] = {
-    "Add": lambda e, depth: Sum(tuple(_from_sympy(a, depth) for a in e.args)),
+_SYMPY: dict[str, Callable[[Any, int, _Budget], Expr]] = {
+    "Add": lambda e, depth, budget: Sum(tuple(_from_sympy(a, depth, budget) for a in e.args)),
     "Mul": _from_Mul,
     "Pow": _from_Pow,
     "Max": _from_nary(Max),
     "Min": _from_nary(Min),
-    "Abs": lambda e, depth: Abs(_from_sympy(e.args[0], depth)),
+    "Abs": lambda e, depth, budget: Abs(_from_sympy(e.args[0], depth, budget)),
     "NegativeInfinity": _infinite,
     "Infinity": _infinite,
     "ComplexInfinity": _infinite,
@@ -396,10 +445,11 @@ def check_variables(e: Expr, variables: Sequence[str] | None) -> tuple[str, ...]
         return tuple(sorted(used))
     names = tuple(str(v) for v in variables)
     if len(set(names)) != len(names):
-        raise SpecError(f"variables repeat: {', '.join(names)}")
+        raise SpecError(f"variables repeat: {abbreviate(', '.join(names), 200)}")
     unknown = sorted(used - set(names))
     if unknown:
         raise UnknownVariableError(
-            f"unknown variable{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)} "
-            f"(declared: {', '.join(names) or 'none'})")
+            f"unknown variable{'s' if len(unknown) > 1 else ''} "
+            f"{abbreviate(', '.join(repr(u) for u in unknown), 200)} "
+            f"(declared: {abbreviate(', '.join(names), 200) or 'none'})")
     return names

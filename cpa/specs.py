@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from .errors import ShapeError, SpecError
 from .expr import Expr, evaluate, to_sympy, to_text
-from .numbers import to_matrix, to_rational, to_vector
+from .numbers import abbreviate, to_matrix, to_rational, to_vector
 from .parse import check_variables, from_sympy, parse_expr
 
 __all__ = ["Spec", "MaxAffine", "MinAffine", "DC", "Breakpoints1D", "Expression", "parse"]
@@ -141,7 +141,8 @@ class Breakpoints1D(Spec):
         for k in range(1, len(self.breakpoints)):
             if not self.breakpoints[k - 1] < self.breakpoints[k]:
                 raise SpecError(f"breakpoints must increase strictly: breakpoints[{k - 1}] = "
-                                f"{self.breakpoints[k - 1]} is not < breakpoints[{k}] = {self.breakpoints[k]}")
+                                f"{abbreviate(self.breakpoints[k - 1])} is not < breakpoints[{k}] = "
+                                f"{abbreviate(self.breakpoints[k])}")
         self.left_slope = to_rational(left_slope, "left_slope")
         self.right_slope = to_rational(right_slope, "right_slope")
         self.input_dim = 1
