@@ -358,6 +358,8 @@ def test_cli_negative_numbers_are_values(net_file, capsys):
     assert code == 0, err
     x, y = Fraction(-1, 3), Fraction(-1, 5)
     assert out.strip() == str(max(x, y, 0) - abs(x - Fraction(1, 2)))
+    code, out, err = run(capsys, "compile", "-Max(x,1)", "--vars", "x")   # an expression, not an option
+    assert code == 0 and "spec: -Max(x, 1)" in out, err
     with pytest.raises(SystemExit):
         main(["eval", net_file, "-not-a-number"])    # still an unknown option
     capsys.readouterr()

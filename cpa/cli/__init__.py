@@ -31,10 +31,11 @@ _COMMANDS = (
 
 
 # An argument that starts with '-' and then reads as numbers is a value, not an option:
-# "-2,-1" (a --box vector), "-1/3" (a cpa eval coordinate), "-1e-3", "-.5".  argparse's
-# own test accepts only "-2" and "-2.5".  (\d also matches non-ASCII digits, so that
-# "-١" reaches the number reader, which names the digit.)
-_NEGATIVE_NUMBERS = re.compile(r"^-(?:\d|\.\d)[\d.,/eE_+\-]*$")
+# "-2,-1" (a --box vector), "-1/3" (a cpa eval coordinate), "-1e-3", "-.5"; so is one
+# with a character no option name has, as in the expression "-(x)" or "-Max(x,1)".
+# argparse's own test accepts only "-2" and "-2.5".  (\d also matches non-ASCII digits,
+# so that "-١" reaches the number reader, which names the digit.)
+_NEGATIVE_NUMBERS = re.compile(r"^-(?:(?:\d|\.\d)[\d.,/eE_+\-]*|[^-].*[()*/,+^].*)$", re.DOTALL)
 _MESSAGE_LIMIT = 300  # characters of an error message: messages quote user input
 
 
