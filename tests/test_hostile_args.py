@@ -309,3 +309,111 @@ def test_compile_prints_small_layers_as_matrices_and_wide_ones_sparsely(capsys):
     assert "(not printed)" in "\n".join(weight_lines(net, "none"))
     doc = sparse_dict(net)
     assert [len(L["rows"]) for L in doc["layers"]] == list(net.widths) + [1]
+
+
+# --- an interrupted `cpa regions --workers` stops with its workers ----------------------------------
+
+def _children(pid):
+    """Live (non-zombie) child processes of ``pid`` (Linux /proc)."""
+    import os
+
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == str(pid) and fields[0] != "Z":
+                kids.append(int(entry))
+    return kids
+
+
+def _alive(pids):
+    import os
+
+    out = []
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    out.append(p)
+        except OSError:
+            pass
+    return out
+
+
+@pytest.fixture(scope="module")
+def slow_net(tmp_path_factory):
+    """A [4, 16, 16, 1] network whose regions take tens of seconds to count by cells."""
+    import random
+
+    from cpa.io import save_network
+
+    rng = random.Random(1)
+
+    def layer(m, n):
+        return [[rng.randint(-9, 9) for _ in range(n)] for _ in range(m)], [rng.randint(-9, 9) for _ in range(m)]
+
+    path = tmp_path_factory.mktemp("slow") / "n4.json"
+    save_network(cpa.ReLUNetwork([layer(16, 4), layer(16, 16), layer(1, 16)]), str(path))
+    return str(path)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGINT to the group", "SIGKILL"])
+def test_interrupted_workers_stop_and_leave_no_listing(slow_net, tmp_path, how):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    listing = tmp_path / "regions.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "cpa.cli", "regions", slow_net, "--workers", "2", "--list",
+                          str(listing), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(p.pid)) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0)                         # the workers are busy with their first cells
+        kids = _children(p.pid)
+        assert len(kids) >= 2 and p.poll() is None
+        t0 = time.monotonic()
+        if how == "SIGINT to the group":        # Ctrl-C in a terminal
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            p.send_signal(getattr(signal, how))
+        _, err = p.communicate(timeout=10)
+        while _alive(kids) and time.monotonic() - t0 < 5:
+            time.sleep(0.05)
+        stopped = time.monotonic() - t0
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert not _alive(kids) and stopped < 5, (how, stopped)
+    assert not listing.exists()                 # never a listing that looks complete
+    if how == "SIGKILL":
+        assert p.returncode == -signal.SIGKILL
+        return
+    lines = err.strip().splitlines()
+    assert p.returncode == 130 and len(lines) == 1, err
+    assert "partial count" in lines[0] and "regions.jsonl not written" in lines[0]
+    assert ("terminated (SIGTERM)" if how == "SIGTERM" else "interrupted") in lines[0]
+
+
+def test_listing_is_renamed_when_complete(tmp_path, capsys):
+    from cpa.cli import main
+
+    path = str(tmp_path / "n.json")
+    from cpa.io import save_network
+
+    save_network(NET2, path)
+    for extra in ([], ["--workers", "2"]):
+        out = tmp_path / "r.jsonl"
+        assert main(["regions", path, "--box", "-1", "1", "--list", str(out), *extra]) == 0
+        assert len(out.read_text().splitlines()) == 4
+        assert sorted(f.name for f in tmp_path.iterdir()) == ["n.json", "r.jsonl"]     # no temporary left
+        out.unlink()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from .common import emit_json, load_network
 
@@ -22,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="OUT.png", help="save a picture (regions for 2 inputs, graph for 1)")
     p.add_argument("--color-by", choices=("region", "piece"), default="piece", help="plot colouring")
     p.add_argument("--list", metavar="OUT.jsonl",
-                   help="write one region per line: pattern, witness, affine map (exact p/q strings)")
+                   help="write one region per line: pattern, witness, affine map (exact p/q strings). The "
+                        "lines go to a temporary file next to OUT.jsonl, renamed to OUT.jsonl only when every "
+                        "region is written: an interrupted run (Ctrl-C, SIGTERM; exit code 130) leaves no "
+                        "OUT.jsonl, and says where its partial listing is")
     p.add_argument("--certify", action="store_true",
                    help="re-check every region's certificate exactly (witness strictly inside, pattern and "
                         "affine map confirmed by exact evaluation) while listing; slower")
@@ -79,34 +84,114 @@ def region_record(r: Any) -> dict[str, Any]:
     return {"index": r.index, **r.to_record()}
 
 
-def write_regions(cx: Any, path: str | None, certify: bool, progress: bool) -> int:
-    """Write one JSON line per region to ``path`` as it is made (flushed line by line), checking
+class Listing:
+    """The ``--list`` file, written under a temporary name in the same directory and renamed to
+    ``path`` by :meth:`commit` once every region is in it, so that ``path`` never holds a listing
+    that looks complete and is not.  :meth:`abandon` (on an error or an interruption) closes the
+    temporary file and either keeps it as the partial listing (returning its name) or removes it.
+    With ``path`` None nothing is written."""
+
+    def __init__(self, path: str | None):
+        import tempfile
+
+        self.path = path
+        self.count = 0
+        self.fh: Any = None
+        self.tmp: str | None = None
+        if path:
+            folder, name = os.path.split(os.path.abspath(path))
+            self.fh = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{name}.",
+                                                  suffix=".partial", delete=False)
+            self.tmp = self.fh.name
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(self.tmp, 0o666 & ~mask)     # as open(path, "w") would (mkstemp makes it 0600)
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.fh is not None:
+            self.fh.write(json.dumps(record) + "\n")
+        self.count += 1
+
+    def flush(self) -> None:
+        if self.fh is not None:
+            self.fh.flush()
+
+    def commit(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            os.replace(self.tmp, self.path)     # type: ignore[arg-type]
+            self.fh = None
+
+    def abandon(self, keep: bool) -> str | None:
+        if self.fh is None:
+            return None
+        self.fh.close()
+        self.fh = None
+        if keep and self.count:
+            return self.tmp
+        with contextlib.suppress(OSError):
+            os.remove(self.tmp)                 # type: ignore[arg-type]
+        return None
+
+
+def write_regions(cx: Any, listing: Listing, certify: bool, progress: bool) -> int:
+    """Write one JSON line per region to ``listing`` as it is made (flushed line by line), checking
     each certificate first when ``certify``; returns the number of certificates checked.
 
     Raises CPAError naming the region if a certificate fails (it never should).
     """
     from ..errors import CPAError
 
-    fh = open(path, "w", encoding="utf-8") if path else None
     items: Any = cx.regions
     if progress:
         from tqdm.auto import tqdm
 
         items = tqdm(items, desc="certify" if certify else "list", unit="region")
     checked = 0
-    try:
-        for r in items:
-            if certify:
-                if not r.certify():   # pragma: no cover - would be a bug in an engine
-                    raise CPAError(f"region {r.index}: its certificate does not check; please report this network")
-                checked += 1
-            if fh is not None:
-                fh.write(json.dumps(region_record(r)) + "\n")
-                fh.flush()
-    finally:
-        if fh is not None:
-            fh.close()
+    for r in items:
+        if certify:
+            if not r.certify():   # pragma: no cover - would be a bug in an engine
+                raise CPAError(f"region {r.index}: its certificate does not check; please report this network")
+            checked += 1
+        listing.write(region_record(r))
+        listing.flush()
     return checked
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (SIGINT)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`_Terminated` (a KeyboardInterrupt) in the main thread,
+    so that it stops the run as Ctrl-C does: workers terminated, listing not renamed, exit code 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _interrupted(e: KeyboardInterrupt, listing: Listing, what: str) -> int:
+    """The one-line message of an interrupted run (exit code 130)."""
+    kept = listing.abandon(keep=True)
+    how = "terminated (SIGTERM)" if isinstance(e, _Terminated) else "interrupted"
+    parts = [f"cpa regions: {how}: {what}"]
+    if listing.path:
+        parts.append(f"{listing.path} not written" + (f" (the partial listing is in {kept})" if kept else ""))
+    print("; ".join(parts), file=sys.stderr)
+    return 130
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,20 +203,42 @@ def run(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
     if args.workers is not None:
-        return _run_split(args, net, domain, progress, t0)
+        _check_split_args(args, net)
+    listing = Listing(args.list)
     try:
-        cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
-                     max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
-    except EnumerationLimitError as e:
-        print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
-        return 3
+        with _sigterm_as_interrupt():
+            if args.workers is not None:
+                return _run_split(args, net, domain, progress, t0, listing)
+            try:
+                cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
+                             max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
+            except EnumerationLimitError as e:
+                print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
+                return 3
+            certified = write_regions(cx, listing, args.certify, progress) if args.list or args.certify else None
+            listing.commit()
+    except KeyboardInterrupt as e:
+        if getattr(e, "partial_regions", None) is not None:
+            what = (f"{e.partial_regions} regions counted in {e.cells_done} of {e.cells} "   # type: ignore[attr-defined]
+                    f"first-layer cells (partial count)")
+        elif listing.count:
+            what = f"{listing.count} regions listed (partial count)"
+        else:
+            what = "stopped during the enumeration, no partial count"
+        return _interrupted(e, listing, what)
+    finally:
+        listing.abandon(keep=False)      # after an error; a no-op once committed or kept
+    return _report(args, net, cx, progress, t0, certified)
+
+
+def _report(args: argparse.Namespace, net: Any, cx: Any, progress: bool, t0: float, certified: int | None) -> int:
     counts = cx.counts()
     seconds = time.perf_counter() - t0
     out: dict[str, Any] = {"activation_regions": counts.activation_regions, "affine_pieces": counts.affine_pieces,
                            "bounded_regions": counts.bounded_regions, "domain": str(cx.domain),
                            "method": counts.method, "seconds": round(seconds, 6)}
-    if args.list or args.certify:
-        out["certified"] = write_regions(cx, args.list, args.certify, progress)
+    if certified is not None:
+        out["certified"] = certified
     if args.plot:
         save_plot(cx, args.plot, args.color_by)
     if args.json:
@@ -143,49 +250,41 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, t0: float) -> int:
-    """``--workers N``: count by first-layer cells on N processes; with ``--list`` every region is
-    written as soon as its batch of cells is done (pieces are global, so ``piece`` is null)."""
-    import json
-
-    from ..domains import as_domain
-    from ..errors import CPAError
-    from ..regions._split import count_by_first_layer_cells
+def _check_split_args(args: argparse.Namespace, net: Any) -> None:
+    from ..errors import ArgumentError
 
     if args.plot or args.max_regions is not None:
-        raise CPAError("--workers does not take --plot or --max-regions, which need the whole complex "
-                       "in one process")
-    if args.workers < 1:
-        raise CPAError(f"--workers must be at least 1, got {args.workers}")
+        raise ArgumentError("--workers does not take --plot or --max-regions, which need the whole complex "
+                            "in one process")
     if net.input_dim < 2 or net.depth < 1:
-        raise CPAError("--workers needs a network with at least 2 inputs and a hidden layer")
+        raise ArgumentError("--workers needs a network with at least 2 inputs and a hidden layer")
+
+
+def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, t0: float,
+               listing: Listing) -> int:
+    """``--workers N``: count by first-layer cells on N processes; with ``--list`` every region is
+    written as soon as its batch of cells is done (pieces are global, so ``piece`` is null)."""
+    from ..domains import as_domain
+    from ..regions._split import count_by_first_layer_cells
+
     dom = as_domain(domain, net.input_dim)
-    fh = open(args.list, "w", encoding="utf-8") if args.list else None
-    written = [0]
 
     def emit(records: list[dict[str, Any]]) -> None:
-        if fh is None:
-            written[0] += len(records)
-            return
         for rec in records:
-            fh.write(json.dumps({"index": written[0], **rec}) + "\n")
-            written[0] += 1
-        fh.flush()
+            listing.write({"index": listing.count, **rec})
+        listing.flush()
 
     want = args.list or args.certify
-    try:
-        n, pieces, bounded = count_by_first_layer_cells(
-            net, dom, workers=args.workers, progress=progress, on_records=emit if want else None,
-            certify=args.certify)
-    finally:
-        if fh is not None:
-            fh.close()
+    n, pieces, bounded = count_by_first_layer_cells(
+        net, dom, workers=args.workers, progress=progress, on_records=emit if want else None,
+        certify=args.certify)
+    listing.commit()
     seconds = time.perf_counter() - t0
     method = "vertex, by first-layer cells"
     out: dict[str, Any] = {"activation_regions": n, "affine_pieces": pieces, "bounded_regions": bounded,
                            "domain": repr(dom), "method": method, "seconds": round(seconds, 6)}
     if args.certify:
-        out["certified"] = written[0]
+        out["certified"] = listing.count
     if args.json:
         emit_json(out)
         return 0

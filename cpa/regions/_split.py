@@ -210,14 +210,16 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
 
     See the module docstring.  ``executor`` (any :class:`concurrent.futures.Executor`)
     runs the cells; otherwise ``workers`` processes (default: the CPU count) do, or
-    this process when ``workers == 1``.
+    this process when ``workers == 1``.  Those processes are stopped at once (not after their
+    running cells) when this function is left by an exception; a ``KeyboardInterrupt`` then
+    carries ``partial_regions`` (regions of the cells done), ``cells_done`` and ``cells``.
     """
     n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     cells, R = _first_layer_cells(net, domain, target=max(8, 4 * n_workers))
     doc = [(L.W, L.b) for L in net.affine_layers]      # sparse exact layers, pickled to the workers
     own_pool = None
     if executor is None and n_workers > 1 and len(cells) > 1:
-        own_pool = ProcessPoolExecutor(max_workers=n_workers)
+        own_pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_worker_init, initargs=(os.getpid(),))
         executor = own_pool
     n_jobs = (len(cells) if on_records is not None else 1) if executor is None else \
         min(len(cells), (16 if on_records is not None else 4) * n_workers)
@@ -242,12 +244,59 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
                 results.append(cell[:5])
             if bar is not None:
                 bar.update(len(part))
+    except BaseException as e:       # KeyboardInterrupt (SIGINT, or SIGTERM in the CLI), or an error
+        if own_pool is not None:
+            _stop_pool(own_pool)
+            own_pool = None
+        if isinstance(e, KeyboardInterrupt):      # tell the caller how far it got
+            e.partial_regions = sum(r[0] for r in results)    # type: ignore[attr-defined]
+            e.cells_done, e.cells = len(results), len(cells)  # type: ignore[attr-defined]
+        raise
     finally:
         if bar is not None:
             bar.close()
         if own_pool is not None:
             own_pool.shutdown()
     return _combine(net, results)
+
+
+def _worker_init(parent: int) -> None:
+    """Start-up of a pool worker: SIGINT is left to the parent (which stops the pool: a Ctrl-C
+    reaches the whole process group), SIGTERM kills (a handler inherited through fork could
+    raise in the worker instead), and on Linux the worker is sent SIGTERM if its parent dies
+    (``PR_SET_PDEATHSIG``), so a parent killed outright does not leave workers running."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):   # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:     # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Stop ``pool`` now: cancel what has not started, terminate the workers (SIGTERM, then SIGKILL
+    after ``grace`` seconds) and do not wait for running cells."""
+    import time
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():             # pragma: no cover - SIGTERM is not caught in the workers
+            p.kill()
+            p.join(1.0)
 
 
 def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int, int]:
