@@ -23,6 +23,7 @@ Passes repeat until nothing changes.
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd
 
 from ..network import Layer, ReLUNetwork
 from ..sparse import Row, SparseMatrix
@@ -64,7 +65,7 @@ def remove_dead_neurons(layers: list[Layer]) -> bool:
         for i, row in enumerate(layer.W.rows):
             if not cols[i]:
                 continue
-            if l > 0 and layer.b[i] <= 0 and all(v <= 0 for _, v in row):
+            if l > 0 and layer.b[i].numerator <= 0 and all(v.numerator <= 0 for _, v in row):
                 continue  # input is a nonnegative vector: pre-activation <= 0, neuron always 0
             if not row:
                 c = layer.b[i] if layer.b[i] > 0 else _ZERO
@@ -84,18 +85,35 @@ def remove_dead_neurons(layers: list[Layer]) -> bool:
     return changed
 
 
-def _normal_form(row: Row, b: Fraction) -> tuple[tuple[Row, Fraction], Fraction]:
+Key = tuple[tuple[tuple[int, int, int], ...], tuple[int, int]]
+
+
+def _normal_form(row: Row, b: Fraction) -> tuple[Key, Fraction]:
+    """``(row, b) / s`` with ``s = |first entry|``, as a hashable key of reduced integer pairs
+    (``(j, numerator, denominator)``; cheaper to build and hash than Fractions), and ``s``.
+    Equal keys mean positively proportional neurons."""
     s = abs(row[0][1])
-    if s == 1:
-        return (row, b), s
-    return (tuple((j, v / s) for j, v in row), b / s), s
+    p, q = s.numerator, s.denominator
+    return (tuple((j,) + _ratio(v, p, q) for j, v in row), _ratio(b, p, q)), s
+
+
+def _ratio(v: Fraction, p: int, q: int) -> tuple[int, int]:
+    """``v / (p/q)`` as a reduced ``(numerator, denominator > 0)``."""
+    n, d = v.numerator * q, v.denominator * p
+    g = gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _negated(key: Key) -> Key:
+    return tuple((j, -n, d) for j, n, d in key[0]), (-key[1][0], key[1][1])
 
 
 def _sign_key(row: Row, b: Fraction, flip: bool = False) -> tuple:
-    """A cheap key equal for positively proportional rows (support and signs)."""
+    """A cheap key equal for positively proportional rows (support and signs; the sign of a
+    Fraction is its numerator's, read without a Fraction comparison)."""
     if flip:
-        return tuple((j, v < 0) for j, v in row), b < 0 if b else None
-    return tuple((j, v > 0) for j, v in row), b > 0 if b else None
+        return tuple((j, v.numerator < 0) for j, v in row), b.numerator < 0 if b else None
+    return tuple((j, v.numerator > 0) for j, v in row), b.numerator > 0 if b else None
 
 
 def _candidates(layer: Layer) -> dict[tuple, list[int]]:
@@ -115,7 +133,7 @@ def merge_proportional_neurons(layers: list[Layer]) -> bool:
         if not suspects:
             continue
         cols = _columns(nxt.W)
-        seen: dict[tuple[Row, Fraction], tuple[int, Fraction]] = {}
+        seen: dict[Key, tuple[int, Fraction]] = {}
         keep = []
         for i, row in enumerate(layer.W.rows):
             if i not in suspects:
@@ -153,12 +171,11 @@ def fuse_linear_layers(layers: list[Layer]) -> bool:
 
 
 def _positive_members(layer: Layer) -> list[int]:
-    keys: dict[tuple[Row, Fraction], int] = {}
+    keys: dict[Key, int] = {}
     pos = []
     for i, row in enumerate(layer.W.rows):
         key, _ = _normal_form(row, layer.b[i])
-        neg = (tuple((j, -v) for j, v in key[0]), -key[1])
-        if neg in keys:
+        if _negated(key) in keys:
             continue
         keys[key] = i
         pos.append(i)
@@ -173,14 +190,14 @@ def _is_linear_layer(layer: Layer, nxt: Layer) -> bool:
     if any(_sign_key(r, layer.b[i], flip=True) not in buckets for i, r in enumerate(rows)):
         return False
     cols = _columns(nxt.W)
-    by_key: dict[tuple[Row, Fraction], tuple[int, Fraction]] = {}
+    by_key: dict[Key, tuple[int, Fraction]] = {}
     for i, row in enumerate(rows):
         key, s = _normal_form(row, layer.b[i])
         if key in by_key:
             return False
         by_key[key] = (i, s)
     for key, (i, s) in by_key.items():
-        neg = (tuple((j, -v) for j, v in key[0]), -key[1])
+        neg = _negated(key)
         if neg not in by_key:
             return False
         k, sk = by_key[neg]

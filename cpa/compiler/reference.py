@@ -152,13 +152,17 @@ _GADGETS_OK: bool | None = None
 def _level(k: int) -> ReLUNetwork:
     """``R^k -> R^ceil(k/2)``: ``max2`` on the inputs ``(2j, 2j+1)``, ``identity_1d`` on an odd last one,
     side by side (:func:`cpa.calculus.parallel` of each gadget composed with the selection of its inputs)."""
-    from ..calculus import identity_network, select
     from ..gadgets import identity_1d, max2
 
-    ident = identity_network(k)
-    blocks = [compose(max2(), select(ident, [2 * j, 2 * j + 1])) for j in range(k // 2)]
+    one = Fraction(1)
+
+    def pick(cols: list[int]) -> ReLUNetwork:       # x -> (x_c for c in cols), a linear map
+        return ReLUNetwork([Layer(SparseMatrix((len(cols), k), [((c, one),) for c in cols]), (_ZERO,) * len(cols))])
+
+    g2, g1 = max2(), identity_1d()
+    blocks = [compose(g2, pick([2 * j, 2 * j + 1])) for j in range(k // 2)]
     if k % 2:
-        blocks.append(compose(identity_1d(), select(ident, [k - 1])))
+        blocks.append(compose(g1, pick([k - 1])))
     return parallel(blocks)
 
 
