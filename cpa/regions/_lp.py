@@ -1,0 +1,748 @@
+"""Exact, certified region enumeration by linear programming, for any input dimension.
+
+The activation regions of a ReLU network are enumerated depth first over the
+hidden neurons in order, layer by layer.  A node of the search is a *cell*
+``C``: the domain cut by one half-space per neuron that split an ancestor, held
+as exact integer rows (homogeneous, from the integer cell maps of
+:class:`~cpa.regions._exact.IntegerNetwork`), together with an exact rational
+*witness* strictly inside ``C``.  On ``C`` the next neuron's pre-activation
+``z`` is affine (the earlier neurons' signs are fixed), with an exact integer
+row.  Its sign at the witness settles one side:
+
+* ``z`` constant on ``C`` (zero linear part): no split; a neuron that is
+  identically zero is inactive;
+* ``z(w) = 0``: ``z`` is not constant and ``w`` is interior, so both sides
+  exist; their witnesses are ``w`` moved a little along ``+-grad z``
+  (:func:`~cpa.regions._exact_lp.combine`, exact);
+* otherwise the question is whether ``C`` has a point on the *other* side.
+
+The answer is decided in floating point and every claim is certified exactly:
+
+1. **cheap filter**: on a bounded domain, the exact maximum of ``z`` over the
+   domain's bounding box; if it is ``<= 0`` no LP is needed (a Farkas
+   certificate on the box rows alone);
+2. **float LP** (HiGHS, one model kept alive along the search: rows are added
+   when the search descends and deleted when it backtracks, the basis of every
+   open branch is saved and restored, so each LP is warm started);
+3. **"the other side exists"** is certified by an exact point strictly inside
+   ``C`` with ``z`` of the other strict sign: the LP's optimal vertex ``v`` is
+   rounded to a rational and combined with the witness, ``p = (1-l) w + l v``
+   with ``l`` chosen from the exact admissible interval (every row of ``C``
+   strict, ``z(p)`` of the right sign).  ``p`` becomes the child's witness;
+4. **"no cut"** (``max z <= 0`` over ``C``) is certified by a Farkas
+   certificate ``mu >= 0`` with ``sum mu_i a_i = grad z`` and
+   ``sum mu_i (-beta_i) + z_0 <= 0``: the LP's row duals (dyadic numbers, taken
+   exactly) for the rows they are given for, and exact multipliers on the
+   bounding-box rows that absorb the residual (Neumaier and Shcherbina's safe
+   bound, evaluated in integers);
+5. if neither certificate checks, the **exact basis**: HiGHS's final basis
+   names ``d`` tight constraints; the vertex and the duals of that basis are
+   solved exactly (python-flint) and checked for primal feasibility (a vertex
+   with ``z > 0`` certifies a cut) and dual feasibility (a Farkas certificate);
+6. last, an **exact simplex** (Bland's rule, rationals,
+   :func:`~cpa.regions._exact_lp.exact_max`) decides, with both certificates
+   checked exactly.
+
+``stats`` counts how often each path is taken.  The search holds only the
+open branch: the rows and witnesses along the current path, one pending
+sibling (its witness and saved basis) per level and the cell maps of the
+current path; memory is polynomial in depth, width and ``d`` and does not grow
+with the number of regions, which are yielded as they are found.
+
+Unbounded domains (``R^d``, unbounded polyhedra) need no enclosing box: an
+unbounded LP gives a ray ``y``, which is combined with the witness like a
+vertex.  Whether a region is bounded is certified at its leaf: bounded iff
+``max u . x`` is finite over it for each ``u`` of the positive basis
+``e_1, ..., e_d, -(e_1 + ... + e_d)`` (each by a Farkas certificate
+``u = sum mu_i a_i``, ``mu >= 0``, so the rows' normals positively span
+``R^d``); unbounded iff some ``u`` has an exact ray ``y`` with ``A y <= 0``,
+``u . y > 0``.
+
+The regions are those of the other engines: full-dimensional cells with one
+activation pattern (active iff the pre-activation is ``> 0``); a hyperplane
+that only touches a cell does not cut it.  The H-representation of a region
+is the domain's rows followed by one row per neuron that split one of its
+ancestors; it is exact but may be **redundant** (a split row can stop being a
+facet further down).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import math
+import os
+import sys
+from fractions import Fraction
+from typing import Any, Iterator, NamedTuple
+
+import numpy as np
+
+from ..domains import Box, Polyhedron, Reals
+from ..errors import CertificateError, DomainError, MissingExtraError
+from ..network import ReLUNetwork
+from ._exact import IntegerNetwork
+from ._exact_lp import combine, dot, exact_max, float_point, hom_point, primitive_point, rounded_point, \
+    solve_square
+from ._geometry import integer_row
+
+__all__ = ["LPRegion", "iter_lp_regions", "count_lp"]
+
+_log = logging.getLogger("cpa")
+
+_INF = math.inf
+_EAGER = True        # decide every neuron of a layer when the search enters it (see _Engine.run)
+_EAGER_SPLIT = True  # ... and again below every split
+_POOL = 16           # exact interior points kept per cell to certify cuts without an LP
+_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "threads": 1, "solver": "simplex", "log_to_console": False}
+_BIG = 1e19          # finite stand-in for bounds HiGHS would treat as infinite (>= 1e20)
+
+
+class LPRegion(NamedTuple):
+    """One activation region found by :func:`iter_lp_regions`.
+
+    Attributes
+    ----------
+    pattern
+        Per hidden layer, per neuron: pre-activation ``> 0`` on the region.
+    witness
+        An exact rational point strictly inside the region.
+    hrep
+        Exact ``(A, b)`` with the region's closure ``{x : A x <= b}``: the domain's rows,
+        then one row per neuron that split an ancestor cell (possibly redundant).
+    affine_map
+        Exact ``(A, c)``: the network's output is ``A x + c`` on the region.
+    bounded
+        Whether the region is bounded (always True on a bounded domain).
+    """
+
+    pattern: tuple[tuple[bool, ...], ...]
+    witness: tuple[Fraction, ...]
+    hrep: tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]
+    affine_map: tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]
+    bounded: bool
+
+    @property
+    def is_bounded(self) -> bool:
+        """Same as :attr:`bounded` (the name :func:`cpa.regions.certificate.certify_complex` reads)."""
+        return self.bounded
+
+
+def iter_lp_regions(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *,
+                    stats: dict | None = None) -> Iterator[LPRegion]:
+    """Yield the activation regions of ``net`` on ``domain``, exactly and certified, as they are found.
+
+    Parameters
+    ----------
+    net
+        A :class:`~cpa.network.ReLUNetwork` (any input dimension).
+    domain
+        :class:`~cpa.domains.Box`, :class:`~cpa.domains.Polyhedron` (possibly unbounded) or
+        :class:`~cpa.domains.Reals` of the network's input dimension.
+    stats
+        If given, filled (while the search runs) with counters of the decisions and of the
+        certificate paths taken (see the module docstring).
+
+    Yields
+    ------
+    LPRegion
+        In depth-first order of the activation patterns.
+
+    Examples
+    --------
+    >>> from cpa import ReLUNetwork
+    >>> absx = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> [(r.pattern, r.witness, r.affine_map) for r in iter_lp_regions(absx, Box([-1], [1]))]
+    [(((True, False),), (Fraction(1, 2),), (((Fraction(1, 1),),), (Fraction(0, 1),))), \
+(((False, True),), (Fraction(-1, 2),), (((Fraction(-1, 1),),), (Fraction(0, 1),)))]
+    >>> count_lp(absx, Reals(1))
+    (2, 0)
+    """
+    eng = _Engine(net, domain, stats)
+    return eng.run(full=True)
+
+
+def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict | None = None) -> tuple[int, int]:
+    """``(regions, bounded regions)`` of ``net`` on ``domain``, by the same search as
+    :func:`iter_lp_regions` without building the maps, H-representations and witnesses
+    as Fractions."""
+    eng = _Engine(net, domain, stats)
+    n = nb = 0
+    for bounded in eng.run(full=False):
+        n += 1
+        nb += bounded
+    return n, nb
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _quiet_highs() -> Any:
+    """A HiGHS instance with output off (its constructor prints a banner on C stdout, which is
+    sent to /dev/null here: library code never prints)."""
+    try:
+        import highspy
+    except ImportError:
+        raise MissingExtraError("the LP region engine needs HiGHS: pip install highspy") from None
+    try:
+        sys.stdout.flush()
+    except (AttributeError, ValueError):   # pragma: no cover - closed or replaced stdout
+        pass
+    try:
+        saved = os.dup(1)
+    except OSError:   # pragma: no cover - no fd 1
+        saved = -1
+    null = os.open(os.devnull, os.O_WRONLY) if saved >= 0 else -1
+    try:
+        if saved >= 0:
+            os.dup2(null, 1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):   # pragma: no cover - no libc
+            pass
+    finally:
+        if saved >= 0:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+    for k, v in _HIGHS_OPTIONS.items():
+        h.setOptionValue(k, v)
+    return h
+
+
+def _fscale(v: int, e: int) -> float:
+    """``v / 2^e`` correctly rounded to float64 (infinite beyond its range)."""
+    if v == 0:
+        return 0.0
+    if v.bit_length() <= 1000 and -900 <= e <= 1000:
+        return math.ldexp(float(v), -e)
+    try:
+        return v / (1 << e) if e >= 0 else float(v << -e)
+    except OverflowError:
+        return math.copysign(_INF, v)
+
+
+def _fscaled(vals: Any, e: int) -> list[float]:
+    """``[v / 2^e for v in vals]`` as floats (nearest, or infinite beyond range): LP input only,
+    so a double rounding in the subnormal range does not matter."""
+    try:
+        return [math.ldexp(v, -e) for v in vals]
+    except OverflowError:
+        return [_fscale(v, e) for v in vals]
+
+
+def _neg(r: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(-v for v in r)
+
+
+def _lin_exp(r: tuple[int, ...], d: int) -> int:
+    """Bit length of the largest linear coefficient (0 if all are zero)."""
+    m = 0
+    for v in r[:d]:
+        b = v.bit_length() if v >= 0 else (-v).bit_length()
+        if b > m:
+            m = b
+    return m
+
+
+class _Engine:
+    """One enumeration (see the module docstring)."""
+
+    def __init__(self, net: ReLUNetwork, domain: Box | Polyhedron | Reals, stats: dict | None):
+        if not isinstance(net, ReLUNetwork):
+            net = ReLUNetwork(net)
+        if not isinstance(domain, (Box, Polyhedron, Reals)):
+            raise DomainError(f"unsupported domain {domain!r}: use Box, Polyhedron or Reals")
+        self.inet = inet = IntegerNetwork(net)
+        self.d = d = inet.d
+        if domain.dim != d:
+            raise DomainError(f"domain has dimension {domain.dim} but the network has input dimension {d}")
+        self.domain = domain
+        self.eager = _EAGER
+        self.eager_split = _EAGER_SPLIT
+        self.pool_size = _POOL
+        self.stats = stats if stats is not None else {}
+        for k in ("decisions", "constant", "box_filter", "both_sides", "lp_calls", "cut_vertex", "nocut_dual",
+                  "cut_ray", "cut_basis", "nocut_basis", "exact_simplex", "cut_exact", "nocut_exact",
+                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_cut", "eager", "eager_lp"):
+            self.stats.setdefault(k, 0)
+        # --- domain: exact rows, bounding box, root witness ---
+        self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
+        poly_rows: list[tuple[int, ...]] = []
+        bbox: tuple[list[Fraction], list[Fraction]] | None = None
+        if isinstance(domain, Box):
+            A, b = domain.constraints()
+            self.hrep_dom = list(zip(A, b))
+            bbox = (list(domain.lo), list(domain.hi))
+            self.bounded_domain = True
+            root = hom_point(domain.interior_point())
+        elif isinstance(domain, Polyhedron):
+            domain.check()
+            for a, c in zip(domain.A, domain.b):
+                r = integer_row(list(a) + [-c])
+                if not any(r[:-1]):
+                    if r[-1] > 0:
+                        raise DomainError(f"polyhedron domain in R^{d} is empty (a constraint reads 0 <= {-c})")
+                    continue
+                poly_rows.append(r)
+                self.hrep_dom.append((tuple(a), c))
+            self.bounded_domain = domain.is_bounded
+            if self.bounded_domain:
+                vs = domain.vertices()
+                bbox = ([min(v[k] for v in vs) for k in range(d)], [max(v[k] for v in vs) for k in range(d)])
+            root = hom_point(domain.interior_point())
+        else:
+            self.bounded_domain = False
+            root = (0,) * d + (1,)
+        self.box_rows: list[tuple[int, ...]] = []
+        if bbox is not None:
+            lo, hi = bbox
+            D = 1
+            for v in lo + hi:
+                q = v.denominator
+                if D % q:
+                    D = D * q // math.gcd(D, q)
+            self.D = D
+            self.LO = [int(v * D) for v in lo]
+            self.HI = [int(v * D) for v in hi]
+            for k in range(d):
+                up = [0] * (d + 1)
+                up[k] = D
+                up[d] = -self.HI[k]
+                dn = [0] * (d + 1)
+                dn[k] = -D
+                dn[d] = self.LO[k]
+                self.box_rows.append(tuple(up))
+                self.box_rows.append(tuple(dn))
+            # u-space for the float LPs: x = c + h u, u in [-1, 1]^d
+            c = [(a + b) / 2 for a, b in zip(lo, hi)]
+            h = [(b - a) / 2 for a, b in zip(lo, hi)]
+            self.ident = all(v == 0 for v in c) and all(v == 1 for v in h)
+            self.Dc = math.lcm(*[v.denominator for v in c])
+            self.Dh = math.lcm(*[v.denominator for v in h])
+            self.Cn = [int(v * self.Dc) for v in c]
+            self.Hn = [int(v * self.Dh) for v in h]
+        else:
+            self.ident = True
+        self.has_box = bbox is not None
+        self.base_rows: list[tuple[int, ...]] = self.box_rows + poly_rows
+        self.n_base = len(self.base_rows)
+        for r in self.base_rows:
+            if dot(r, root) >= 0:
+                raise DomainError("the domain's interior point is not strictly inside it (not full-dimensional?)")
+        self.root = root
+        # --- the LP model ---
+        import highspy
+
+        self.hs = highspy
+        self.h = h = _quiet_highs()
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        if self.has_box:
+            h.addVars(d, np.full(d, -1.0), np.full(d, 1.0))
+        else:
+            h.addVars(d, np.full(d, -_INF), np.full(d, _INF))
+        self.idx = np.arange(d, dtype=np.int32)
+        self.kBasic = highspy.HighsBasisStatus.kBasic
+        self.kLower = highspy.HighsBasisStatus.kLower
+        self.kUpper = highspy.HighsBasisStatus.kUpper
+        self.kOptimal = highspy.HighsModelStatus.kOptimal
+        self.kUnbounded = highspy.HighsModelStatus.kUnbounded
+        # model rows: exact x-space row and float scaling exponent, in model order
+        self.model_rows: list[tuple[int, ...]] = []
+        self.model_exps: list[int] = []
+        for r in poly_rows:
+            self._add_model_row(r)
+        self.n_poly = len(poly_rows)
+        self.rows: list[tuple[int, ...]] = list(self.base_rows)    # exact rows of the current cell
+
+    # --- float LP model -----------------------------------------------------------------------
+    def _u_row(self, r: tuple[int, ...]) -> tuple[int, ...]:
+        """The row in u-space (``x = c + h u``), a positive multiple of ``r`` as a function."""
+        if self.ident:
+            return r
+        d = self.d
+        Dc, Dh = self.Dc, self.Dh
+        ua = [r[k] * self.Hn[k] * Dc for k in range(d)]
+        ub = Dh * sum(r[k] * self.Cn[k] for k in range(d)) + r[d] * Dc * Dh
+        return tuple(ua) + (ub,)
+
+    def _x_point(self, U: tuple[int, ...]) -> tuple[int, ...]:
+        """Homogeneous u-space point (``t > 0``) to x-space."""
+        if self.ident:
+            return U
+        d = self.d
+        T = U[d]
+        Dc, Dh = self.Dc, self.Dh
+        X = [self.Cn[k] * Dh * T + self.Hn[k] * Dc * U[k] for k in range(d)]
+        return primitive_point(X + [Dc * Dh * T])
+
+    def _add_model_row(self, r: tuple[int, ...]) -> None:
+        u = self._u_row(r)
+        d = self.d
+        e = _lin_exp(u, d)
+        vals = _fscaled(u[:d], e)
+        up = -_fscale(u[d], e)
+        if up >= 1e20:
+            up = _INF
+        elif up <= -1e20:
+            up = -_BIG
+        nz = [k for k in range(d) if vals[k] != 0.0]
+        self.h.addRow(-_INF, up, len(nz), np.array(nz, dtype=np.int32), np.array([vals[k] for k in nz]))
+        self.model_rows.append(r)
+        self.model_exps.append(e)
+
+    def _push_row(self, r: tuple[int, ...]) -> None:
+        self.rows.append(r)
+        self._add_model_row(r)
+
+    def _truncate(self, npath: int, basis: Any) -> None:
+        """Back to the cell with ``npath`` split rows; restore its saved basis."""
+        cur = len(self.rows) - self.n_base
+        if cur > npath:
+            first = self.n_poly + npath
+            last = self.n_poly + cur
+            self.h.deleteRows(last - first, np.arange(first, last, dtype=np.int32))
+            del self.rows[self.n_base + npath:]
+            del self.model_rows[first:]
+            del self.model_exps[first:]
+        if basis is not None and basis.valid:
+            self.h.setBasis(basis)
+
+    def _solve(self, lin: tuple[int, ...]) -> tuple[Any, int]:
+        """Maximise the (x-space, integer) linear form ``lin`` over the current cell; returns the
+        model status and the objective's scaling exponent."""
+        st = self.stats
+        st["lp_calls"] += 1
+        d = self.d
+        if self.ident:
+            ul = lin
+        else:
+            ul = [lin[k] * self.Hn[k] * self.Dc for k in range(d)]
+        e = _lin_exp(ul, d)
+        h = self.h
+        c = _fscaled(ul[:d], e)
+        self.cost = c
+        h.changeColsCost(d, self.idx, np.array(c))
+        h.run()
+        return h.getModelStatus(), e
+
+    # --- certificates -------------------------------------------------------------------------
+    def _cut_from_floats(self, x: Any, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
+        for conv in (rounded_point, float_point):
+            U = conv(list(x))
+            if U is None:
+                continue
+            P = combine(W, self._x_point(U), self.rows, z)
+            if P is not None:
+                return P
+        return None
+
+    def _nocut_from_duals(self, duals: Any, e_g: int, z: tuple[int, ...]) -> bool:
+        """Farkas certificate from the LP's row duals, the residual absorbed by the box rows."""
+        d = self.d
+        terms = []
+        ymax = 0.0
+        for y in duals:
+            if y > ymax:
+                ymax = y
+        if not math.isfinite(ymax):
+            return False
+        cut = ymax * 1e-13
+        smin = 0
+        for i, y in enumerate(duals):
+            if y > cut:
+                m, q = math.frexp(y)
+                s = q - 53 + e_g - self.model_exps[i]
+                terms.append((int(math.ldexp(m, 53)), s, self.model_rows[i]))
+                if s < smin:
+                    smin = s
+        E = -smin
+        R = [v << E for v in z]
+        for M, s, r in terms:
+            c = M << (s + E)
+            for k in range(d + 1):
+                R[k] -= c * r[k]
+        bound = self.D * R[d]
+        for k in range(d):
+            v = R[k]
+            bound += v * self.HI[k] if v > 0 else v * self.LO[k]
+        return bound <= 0
+
+    def _basis_rows(self) -> list[tuple[int, ...]] | None:
+        """The ``d`` tight constraints of HiGHS's final basis as exact rows, or None."""
+        basis = self.h.getBasis()
+        if not basis.valid:
+            return None
+        out = []
+        for k, s in enumerate(basis.col_status):
+            if s == self.kBasic:
+                continue
+            if s == self.kUpper:
+                out.append(self.box_rows[2 * k])
+            elif s == self.kLower:
+                out.append(self.box_rows[2 * k + 1])
+            else:
+                return None
+        for i, s in enumerate(basis.row_status):
+            if s != self.kBasic:
+                out.append(self.model_rows[i])
+        if len(out) != self.d:
+            return None
+        return out
+
+    def _decide_basis(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[bool, tuple[int, ...] | None]:
+        """Tier 2: (decided, point).  ``(True, None)`` = no cut certified, ``(True, P)`` = cut."""
+        N = self._basis_rows()
+        if N is None:
+            return False, None
+        d = self.d
+        A = [r[:d] for r in N]
+        mu = solve_square([[A[i][k] for i in range(d)] for k in range(d)], z[:d])
+        if mu is not None and all(v >= 0 for v in mu):
+            bound = sum((m * -r[d] for m, r in zip(mu, N)), Fraction(z[d]))
+            if bound <= 0:
+                self.stats["nocut_basis"] += 1
+                return True, None
+        x = solve_square(A, [-r[d] for r in N])
+        if x is not None:
+            X = hom_point(x)
+            if dot(z, X) > 0 and all(dot(r, X) <= 0 for r in self.rows):
+                P = combine(W, X, self.rows, z)
+                if P is not None:
+                    self.stats["cut_basis"] += 1
+                    return True, P
+        return False, None
+
+    def _decide_exact(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
+        """Tier 3: the exact simplex decides."""
+        st = self.stats
+        st["exact_simplex"] += 1
+        d = self.d
+        res = exact_max(self.rows, z[:d])
+        if res[0] == "optimal":
+            value, x = res[1], res[2]
+            if value + z[d] <= 0:
+                st["nocut_exact"] += 1
+                return None
+            V = hom_point(x)
+        else:
+            y = res[1]
+            L = math.lcm(*[v.denominator for v in y])
+            V = primitive_point([v.numerator * (L // v.denominator) for v in y] + [0])
+        P = combine(W, V, self.rows, z)
+        if P is None:
+            raise CertificateError("LP engine: an exact optimal vertex or ray gave no interior point")
+        st["cut_exact"] += 1
+        return P
+
+    def _other_side(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
+        """An exact point strictly inside the current cell with ``z > 0`` (``z(W) < 0``), or None
+        when ``z <= 0`` on the whole cell (certified)."""
+        st = self.stats
+        d = self.d
+        if self.has_box:
+            bound = self.D * z[d]
+            for k in range(d):
+                v = z[k]
+                bound += v * self.HI[k] if v > 0 else v * self.LO[k]
+            if bound <= 0:
+                st["box_filter"] += 1
+                return None
+        status, e_g = self._solve(z)
+        h = self.h
+        if status == self.kOptimal:
+            sol = h.getSolution()
+            x = sol.col_value
+            val = sum(map(float.__mul__, self.cost, x))
+            off = _fscale(self._u_row(z)[d], e_g) if not self.ident else _fscale(z[d], e_g)
+            est = val + off
+            order = ("cut", "nocut") if est > 0 else ("nocut", "cut")
+            for what in order:
+                if what == "cut":
+                    P = self._cut_from_floats(x, W, z)
+                    if P is not None:
+                        st["cut_vertex"] += 1
+                        return P
+                elif self.has_box and self._nocut_from_duals(sol.row_dual, e_g, z):
+                    st["nocut_dual"] += 1
+                    return None
+            done, P = self._decide_basis(W, z)
+            if done:
+                return P
+        elif status == self.kUnbounded:
+            ok, has, ray = h.getPrimalRay()
+            if has:
+                U = float_point(list(ray), t_one=False)
+                if U is not None:
+                    P = combine(W, U, self.rows, z)     # no box: u-space is x-space
+                    if P is not None:
+                        st["cut_ray"] += 1
+                        return P
+        return self._decide_exact(W, z)
+
+    def _bounded(self) -> bool:
+        """Whether the current cell is bounded (certified; see the module docstring)."""
+        if self.bounded_domain:
+            return True
+        d = self.d
+        st = self.stats
+        dirs = [tuple(1 if k == i else 0 for k in range(d)) for i in range(d)] + [(-1,) * d]
+        for u in dirs:
+            st["bounded_lp_calls"] += 1
+            status, _ = self._solve(u)
+            verdict = None
+            if status == self.kUnbounded:
+                ok, has, ray = self.h.getPrimalRay()
+                if has:
+                    Y = float_point(list(ray), t_one=False)
+                    if Y is not None and dot(u, Y[:d]) > 0 and all(dot(r[:d], Y[:d]) <= 0 for r in self.rows):
+                        verdict = False
+            elif status == self.kOptimal:
+                N = self._basis_rows()
+                if N is not None:
+                    mu = solve_square([[N[i][k] for i in range(d)] for k in range(d)], u)
+                    if mu is not None and all(v >= 0 for v in mu):
+                        verdict = True
+            if verdict is None:
+                st["bounded_exact"] += 1
+                verdict = exact_max(self.rows, u)[0] == "optimal"
+            if not verdict:
+                return False
+        return True
+
+    # --- the search ---------------------------------------------------------------------------
+    def _decide(self, row: tuple[int, ...], W: tuple[int, ...], pool: list[tuple[int, ...]]):
+        """The neuron with cell-map row ``row`` on the current cell with witness ``W``:
+        ``(sign, None, None)`` if it does not split the cell (``sign`` its activity there), else
+        ``(sign of W's side, point on the other side, None)``, or for ``z(W) = 0``
+        ``(None, point with z > 0, point with z < 0)``.  Points are exact and strictly inside."""
+        st = self.stats
+        d = self.d
+        st["decisions"] += 1
+        if not any(row[:d]):
+            st["constant"] += 1
+            return row[d] > 0, None, None
+        zw = dot(row, W)
+        if zw == 0:
+            st["both_sides"] += 1
+            g = row[:d] + (0,)
+            Pp = combine(W, g, self.rows, row)
+            Pm = combine(W, _neg(g), self.rows, _neg(row))
+            if Pp is None or Pm is None:
+                raise CertificateError("LP engine: no point beside a witness on a hyperplane")
+            return None, Pp, Pm
+        pos = zw > 0
+        for Q in pool:
+            zq = dot(row, Q)
+            if (zq < 0) if pos else (zq > 0):
+                st["pool_cut"] += 1
+                return pos, Q, None
+        P = self._other_side(W, _neg(row) if pos else row)
+        return pos, P, None
+
+    def run(self, full: bool) -> Iterator[Any]:
+        inet = self.inet
+        d = self.d
+        widths = inet.widths
+        L = len(widths)
+        N = sum(widths)
+        layer_of = [l for l, w in enumerate(widths) for _ in range(w)]
+        start = [sum(widths[:l]) for l in range(L)]
+        bits = [False] * N
+        maps: list[Any] = [None] * max(L, 1)
+        if L:
+            maps[0] = inet.first_map()
+        st = self.stats
+        h = self.h
+        eager = self.eager
+        K = self.pool_size
+        fixed: list[Any] = []
+        pool: list[tuple[int, ...]] = []
+        stack: list[Any] = [(0, None, self.root, 0, None, fixed, pool)]
+        while stack:
+            p, side, W, npath, basis, fixed, pool = stack.pop()
+            self._truncate(npath, basis)
+            if side is not None:
+                l = layer_of[p]
+                row = maps[l][p - start[l]]
+                self._push_row(_neg(row) if side else row)
+                bits[p] = side
+                p += 1
+            recheck = side is not None and self.eager_split
+            while p < N:
+                l = layer_of[p]
+                j = p - start[l]
+                if j == 0:
+                    if l > 0:
+                        s0 = start[l - 1]
+                        active = [k for k in range(widths[l - 1]) if bits[s0 + k]]
+                        maps[l] = inet.next_map(l, maps[l - 1], active)
+                    fixed = [None] * widths[l]
+                    recheck = eager
+                if recheck:
+                    # decide the undecided neurons of the layer on this cell: one that does not split it
+                    # splits no cell below it either; a split gives an interior point for the pool
+                    recheck = False
+                    M = maps[l]
+                    for k in range(j, widths[l]):
+                        if fixed[k] is not None:
+                            continue
+                        st["eager"] += 1
+                        n0 = st["lp_calls"]
+                        sgn, P, Pm = self._decide(M[k], W, pool)
+                        st["eager_lp"] += st["lp_calls"] - n0
+                        if P is None:
+                            fixed[k] = sgn
+                        else:
+                            for Q in (P, Pm):
+                                if Q is not None and Q not in pool:
+                                    pool.append(Q)
+                    if len(pool) > K:
+                        pool = pool[len(pool) - K:]
+                row = maps[l][j]
+                if fixed[j] is not None:
+                    bits[p] = fixed[j]
+                    p += 1
+                    continue
+                sgn, P, Pm = self._decide(row, W, pool)
+                if P is None:
+                    bits[p] = sgn
+                    p += 1
+                    continue
+                if sgn is None:        # z(W) = 0: both sides, new witnesses on each
+                    W, Pother, here, other = P, Pm, True, False
+                else:
+                    Pother, here, other = P, sgn, not sgn
+                # the row of this side is -z <= 0 (active) or z <= 0
+                rA = _neg(row) if here else row
+                poolA = [Q for Q in pool if dot(rA, Q) < 0]
+                poolB = [Q for Q in pool if dot(rA, Q) > 0 and Q != Pother]
+                stack.append((p, other, Pother, len(self.rows) - self.n_base, h.getBasis(), list(fixed), poolB))
+                self._push_row(rA)
+                pool = poolA
+                bits[p] = here
+                p += 1
+                recheck = self.eager_split
+            st["regions"] += 1
+            wb = max(abs(v) for v in W).bit_length()
+            if wb > st["max_witness_bits"]:
+                st["max_witness_bits"] = wb
+            bounded = self._bounded()
+            if not full:
+                yield bounded
+                continue
+            pattern = tuple(tuple(bits[start[l]:start[l] + widths[l]]) for l in range(L))
+            active = [[k for k in range(widths[l]) if bits[start[l] + k]] for l in range(L)]
+            if L:
+                out = inet.next_map(L, maps[L - 1], active[L - 1])
+            else:
+                out = inet.first_map()
+            amap = inet.map_to_fractions(out, L)
+            t = W[d]
+            witness = tuple(Fraction(v, t) for v in W[:d])
+            A = [a for a, _ in self.hrep_dom]
+            b = [c for _, c in self.hrep_dom]
+            for r in self.rows[self.n_base:]:
+                A.append(tuple(Fraction(v) for v in r[:d]))
+                b.append(Fraction(-r[d]))
+            yield LPRegion(pattern, witness, (tuple(A), tuple(b)), amap, bounded)

@@ -1,0 +1,298 @@
+"""The LP region engine (:mod:`cpa.regions._lp`) against the vertex engine, and its certificates.
+
+Every comparison is exact: the same sorted activation patterns, the same exact affine maps
+and the same number of bounded regions as ``regions(net, dom, method="vertex")``; every
+region passes :func:`cpa.regions.certificate.certify_region`, and small complexes pass the
+complete certificate (:func:`certify_complex`: no region missing).  Degenerate networks
+(duplicated and proportional neurons, dead neurons, hyperplanes through vertices, the
+sawtooth, Montufar's folding) and mixed magnitudes (weights of ``2^+-500``) are included, and
+the exact fallbacks are exercised by disabling the float certificates and by feeding the
+engine nonsense from the LP solver.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("highspy")
+
+from constructions import montufar, sawtooth  # noqa: E402
+from cpa import ReLUNetwork  # noqa: E402
+from cpa.domains import Box, Polyhedron, Reals  # noqa: E402
+from cpa.regions import regions  # noqa: E402
+from cpa.regions.certificate import certify_complex, certify_region  # noqa: E402
+from test_regions_property import small_networks  # noqa: E402
+from test_soundness import mixed_domains, mixed_networks  # noqa: E402
+
+lp = importlib.import_module("cpa.regions._lp")
+xlp = importlib.import_module("cpa.regions._exact_lp")
+
+TRIANGLE = Polyhedron([[-1, 0], [0, -1], [1, 1]], [1, 1, 1])
+CONE = Polyhedron([[-1, 0], [1, -2]], [0, 1])           # x >= 0, x - 2y <= 1: unbounded
+HALFPLANE = Polyhedron([[1, 1]], [Fraction(1, 3)])
+
+
+def check(net, dom, *, complete: bool = False, stats: dict | None = None, certify_first: int | None = None):
+    """Assert that the LP engine and the vertex engine agree exactly; return the LP regions.
+    Every region (or the first ``certify_first``) is certified; ``complete`` also runs the
+    complete certificate."""
+    got = list(lp.iter_lp_regions(net, dom, stats=stats))
+    ref = regions(net, dom, method="vertex")
+    assert sorted(r.pattern for r in got) == sorted(r.pattern for r in ref)
+    assert sorted(r.affine_map for r in got) == sorted(r.affine_map for r in ref)
+    assert sum(r.bounded for r in got) == ref.num_bounded
+    for r in got[:certify_first]:
+        fail = certify_region(net, dom, r.pattern, r.witness, r.hrep, r.affine_map, r.bounded)
+        assert fail is None, fail
+        assert r.is_bounded == r.bounded
+    if complete:
+        cert = certify_complex(net, dom, got)
+        assert cert.ok, cert.reason
+    assert lp.count_lp(net, dom) == (len(got), sum(r.bounded for r in got))
+    return got
+
+
+# --- properties against the vertex engine -----------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(small_networks(1, max_layers=3, max_width=3), st.sampled_from(["box", "reals", "ray"]))
+def test_matches_vertex_1d(net, kind):
+    dom = {"box": Box([-2], [3]), "reals": Reals(1), "ray": Polyhedron([[-1]], [Fraction(1, 2)])}[kind]
+    check(net, dom, complete=True)
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_networks(2, max_layers=2, max_width=3),
+       st.sampled_from(["box", "reals", "triangle", "cone", "halfplane"]))
+def test_matches_vertex_2d(net, kind):
+    dom = {"box": Box([-1, -1], [1, 2]), "reals": Reals(2), "triangle": TRIANGLE, "cone": CONE,
+           "halfplane": HALFPLANE}[kind]
+    check(net, dom, complete=True)
+
+
+@settings(max_examples=8, deadline=None)
+@given(small_networks(3, max_layers=2, max_width=3), st.sampled_from(["box", "reals", "cone"]))
+def test_matches_vertex_3d(net, kind):
+    dom = {"box": Box([-1, -1, -1], [1, 1, 1]), "reals": Reals(3),
+           "cone": Polyhedron([[-1, 0, 0], [0, -1, 0]], [0, 1])}[kind]
+    check(net, dom, complete=kind == "box")
+
+
+@settings(max_examples=5, deadline=None)
+@given(small_networks(4, max_layers=2, max_width=3), st.booleans())
+def test_matches_vertex_4d(net, bounded):
+    dom = Box([-1] * 4, [1, 1, 2, 1]) if bounded else Reals(4)
+    check(net, dom)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_mixed_magnitudes_2d(data):
+    net = data.draw(mixed_networks(2))
+    dom = data.draw(mixed_domains(2))
+    check(net, dom, complete=True)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data())
+def test_mixed_magnitudes_1d_and_3d(data):
+    d = data.draw(st.sampled_from([1, 3]))
+    net = data.draw(mixed_networks(d))
+    dom = data.draw(mixed_domains(d))
+    check(net, dom)
+
+
+# --- degenerate networks ----------------------------------------------------------------------------------
+def duplicated_2d() -> ReLUNetwork:
+    """Duplicated, proportional, opposite and dead neurons; hyperplanes through the box corners."""
+    return ReLUNetwork([
+        ([[1, 1], [1, 1], [2, 2], [-1, -1], [1, -1], [0, 0], [1, 0]], [0, 0, 0, 0, 0, 0, -1]),
+        ([[1, -1, 1, 1, 1, 0, 1], [1, 1, 1, 1, 1, 1, 1], [1, -1, 1, 1, 1, 0, 1], [0] * 7], [0, -1, 0, 0]),
+        ([[1, 1, -1, 2]], [0]),
+    ])
+
+
+@pytest.mark.parametrize("dom", [Box([-1, -1], [1, 1]), Reals(2), TRIANGLE, CONE, HALFPLANE],
+                         ids=["box", "reals", "triangle", "cone", "halfplane"])
+def test_duplicated_neurons(dom):
+    check(duplicated_2d(), dom, complete=True)
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_sawtooth(k):
+    got = check(sawtooth(k), Box([0], [1]), complete=k <= 3)
+    assert len(got) == 2 ** k
+    check(sawtooth(k), Reals(1))
+
+
+def test_montufar_folding():
+    net = montufar(2, (4, 4))
+    got = check(net, Box([0, 0], [1, 1]), complete=True)
+    assert len(got) == regions(net, Box([0, 0], [1, 1])).num_regions
+    check(montufar(3, (3, 3)), Box([0, 0, 0], [1, 1, 1]))
+
+
+def test_six_dimensional_small_integer_weights_with_duplicates():
+    rng = random.Random(6)
+    W1 = [[rng.randint(-2, 2) for _ in range(6)] for _ in range(5)]
+    W1 += [W1[0], [2 * v for v in W1[1]], [-v for v in W1[2]]]          # duplicated, scaled, opposite
+    b1 = [rng.randint(-1, 1) for _ in range(5)] + [0, 0, 0]
+    b1[5], b1[6], b1[7] = b1[0], 2 * b1[1], -b1[2]
+    W2 = [[rng.randint(-1, 1) for _ in range(8)] for _ in range(4)]
+    W2.append(list(W2[0]))
+    b2 = [rng.randint(-1, 1) for _ in range(4)] + [0]
+    b2[4] = b2[0]
+    net = ReLUNetwork([(W1, b1), (W2, b2), ([[1, -1, 1, 2, 1]], [0])])
+    stats: dict = {}
+    got = check(net, Box([-1] * 6, [1] * 6), stats=stats, certify_first=12)   # 6-D certificates are slow
+    assert len(got) > 20
+    assert stats["both_sides"] + stats["constant"] > 0        # degenerate decisions happened
+
+
+def test_zero_hidden_layers_and_dead_network():
+    affine = ReLUNetwork([([[1, 2]], [3])])
+    (r,) = check(affine, Box([-1, -1], [1, 1]), complete=True)
+    assert r.pattern == () and r.bounded
+    (r,) = check(affine, Reals(2))
+    assert not r.bounded and r.hrep == ((), ())
+    dead = ReLUNetwork([([[0, 0], [0, 0]], [0, -1]), ([[1, 1]], [0])])
+    (r,) = check(dead, Box([-1, -1], [1, 1]), complete=True)
+    assert r.pattern == ((False, False),)
+
+
+def test_unbounded_counts():
+    net = ReLUNetwork([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
+    assert lp.count_lp(net, Reals(2)) == (7, 1)        # the triangle x, y > 0, x + y < 1
+    net = ReLUNetwork([([[1, 0], [-1, 0], [0, 1], [0, -1]], [-1, -1, -1, -1]), ([[1, 1, 1, 1]], [0])])
+    assert lp.count_lp(net, Reals(2)) == (9, 1)        # tic-tac-toe: the middle square is bounded
+
+
+# --- the exact fallbacks ----------------------------------------------------------------------------------
+NETS = [
+    (duplicated_2d(), Box([-1, -1], [1, 1])),
+    (duplicated_2d(), Reals(2)),
+    (duplicated_2d(), CONE),
+    (ReLUNetwork([([[1, 2, -1], [2, -1, 1], [1, 1, 1], [1, 2, -1]], [0, 1, -1, 0]),
+                  ([[1, 1, -1, 1], [-1, 1, 1, 0]], [0, 1]), ([[1, 1]], [0])]), Box([-1, -1, -1], [1, 1, 2])),
+    (ReLUNetwork([([[1, 2, -1], [2, -1, 1], [1, 1, 1]], [0, 1, -1]), ([[1, 1, -1]], [0])]), Reals(3)),
+    (sawtooth(3), Box([0], [1])),
+]
+
+
+@pytest.mark.parametrize("case", range(len(NETS)))
+def test_exact_paths_alone(case, monkeypatch):
+    """With the float certificates disabled, the exact basis and the exact simplex decide alone."""
+    net, dom = NETS[case]
+    monkeypatch.setattr(lp._Engine, "_cut_from_floats", lambda self, x, W, z: None)
+    monkeypatch.setattr(lp._Engine, "_nocut_from_duals", lambda self, duals, e, z: False)
+    stats: dict = {}
+    check(net, dom, stats=stats)
+    monkeypatch.setattr(lp._Engine, "_decide_basis", lambda self, W, z: (False, None))
+    stats = {}
+    check(net, dom, stats=stats)
+    assert stats["exact_simplex"] > 0 or stats["lp_calls"] == 0
+
+
+@pytest.mark.parametrize("case", range(len(NETS)))
+def test_nonsense_from_the_lp_solver(case, monkeypatch):
+    """Whatever HiGHS answers, the exact checks decide: wrong optima, wrong duals, wrong rays."""
+    net, dom = NETS[case]
+    rng = random.Random(case)
+    orig = lp._Engine._solve
+
+    class Liar:
+        def __init__(self, h):
+            self._h = h
+
+        def __getattr__(self, name):
+            return getattr(self._h, name)
+
+        def getSolution(self):
+            sol = self._h.getSolution()
+
+            class S:
+                col_value = [rng.uniform(-3, 3) for _ in sol.col_value]
+                row_dual = [rng.uniform(-1, 2) for _ in sol.row_dual]
+            return S()
+
+        def getPrimalRay(self):
+            ok, has, ray = self._h.getPrimalRay()
+            return ok, has, [rng.uniform(-1, 1) for _ in ray]
+
+    def lying_solve(self, lin):
+        if not isinstance(self.h, Liar):
+            self.h = Liar(self.h)
+        return orig(self, lin)
+
+    monkeypatch.setattr(lp._Engine, "_solve", lying_solve)
+    check(net, dom)
+
+
+def test_engine_holds_only_the_open_branch():
+    """Regions are yielded as they are found: the first one comes before the search is done,
+    and the pending stack never holds more than one sibling per neuron."""
+    from constructions.reference_nets import random_relu_weights
+
+    net = ReLUNetwork(random_relu_weights([3, 10, 10, 1], seed=7))
+    eng = lp._Engine(net, Box([-1] * 3, [1] * 3), None)
+    gen = eng.run(full=True)
+    first = next(gen)
+    assert eng.stats["regions"] == 1 and len(first.pattern) == 2
+    gen.close()
+
+
+# --- exact helpers ----------------------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=1, max_size=7),
+       st.lists(st.integers(-3, 3), min_size=2, max_size=2))
+def test_exact_max_against_vertices(rows, g):
+    """exact_max over {x : a.x + b <= 0} in [-2, 2]^2 against the maximum over the exact vertices."""
+    box = [(1, 0, -2), (-1, 0, -2), (0, 1, -2), (0, -1, -2)]
+    A = [r[:2] for r in rows] + [r[:2] for r in box]
+    b = [-r[2] for r in rows] + [-r[2] for r in box]
+    P = Polyhedron(A, b)
+    if not P.is_full_dimensional():
+        return
+    res = xlp.exact_max([tuple(r) for r in rows] + box, g)
+    assert res[0] == "optimal"
+    best = max(sum(Fraction(a) * v for a, v in zip(g, x)) for x in P.vertices())
+    assert res[1] == best
+
+
+def test_exact_max_unbounded_and_degenerate():
+    kind, y = xlp.exact_max([(-1, 0, 0), (0, -1, 0)], (1, 1))
+    assert kind == "unbounded" and y[0] >= 0 and y[1] >= 0 and y[0] + y[1] > 0
+    # many rows through one vertex (degenerate): Bland's rule must not cycle
+    rows = [(1, 0, 0), (0, 1, 0), (1, 1, 0), (2, 1, 0), (1, 2, 0), (3, 1, 0), (-1, -1, -5)]
+    kind, value, x, mu = xlp.exact_max(rows, (1, 1))
+    assert kind == "optimal" and value == 0 and x == (0, 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.fractions(min_value=0, max_value=50, max_denominator=10**4),
+       st.fractions(min_value=Fraction(1, 500), max_value=50, max_denominator=10**4))
+def test_simplest_between(lo, width):
+    hi = lo + width
+    x = xlp.simplest_between(lo, hi)
+    assert lo < x < hi and x.denominator <= 1 / width + 1
+    for q in range(1, x.denominator):
+        n = math.floor(lo * q) + 1
+        assert not (Fraction(n, q) < hi), "a simpler rational lies in the interval"
+
+
+def test_combine_point_and_direction():
+    rows = [(1, 0, -1), (-1, 0, -1), (0, 1, -1), (0, -1, -1)]        # the square [-1, 1]^2
+    W = (0, 0, 1)
+    z = (1, 1, -1)                                                    # x + y > 1
+    P = xlp.combine(W, (1, 1, 1), rows, z)                            # towards the corner (1, 1)
+    assert P is not None and P[-1] > 0
+    assert all(xlp.dot(r, P) < 0 for r in rows) and xlp.dot(z, P) > 0
+    assert xlp.combine(W, (-1, -1, 1), rows, z) is None               # the other corner: no
+    Q = xlp.combine(W, (1, 2, 0), rows[:2], z)                        # a direction, strip |x| < 1
+    assert Q is not None and all(xlp.dot(r, Q) < 0 for r in rows[:2]) and xlp.dot(z, Q) > 0
