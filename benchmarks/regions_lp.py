@@ -1,0 +1,137 @@
+"""Benchmark: the LP region engine (cpa.regions._lp) against the vertex engine, any input dimension.
+
+Run ``python benchmarks/regions_lp.py`` (several minutes; ``--large`` adds [8, 12, 12, 1],
+``--only 8,8,8,1`` runs one network, ``--profile 8,8,8,1`` prints a cProfile breakdown).
+Networks: ``random_relu_weights(widths, seed=7)`` over ``[-1, 1]^d``.  Every run is a fresh
+process, so the peak RSS (``resource.getrusage``: the high-water mark of that process,
+interpreter and imports included) is the engine's own.  Columns: regions, seconds, peak RSS,
+LP calls, decisions settled without an LP (box filter or a known interior point), certificate
+paths (float-derived certificates, exact basis, exact simplex), and the vertex engine's time
+and peak RSS where it runs (skipped for d >= 8, where it does not finish in memory).
+
+Reference (nnenum, a float-LP tool, one core): [8,8,8,1] 8,552 regions in 2.3 s;
+[10,8,8,1] 13,432 in 3.75 s; [6,12,12,1] 89,769 in 22 s; [8,12,12,1] 588,674 in 160 s at 115 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+NETWORKS = [[2, 8, 8, 1], [2, 16, 16, 16, 1], [3, 10, 10, 1], [4, 12, 12, 1], [5, 16, 16, 1], [6, 12, 12, 1],
+            [8, 8, 8, 1], [10, 8, 8, 1]]
+LARGE = [[8, 12, 12, 1]]
+NNENUM = {(8, 8, 8, 1): (8552, 2.3), (10, 8, 8, 1): (13432, 3.75), (6, 12, 12, 1): (89769, 22.0),
+          (8, 12, 12, 1): (588674, 160.0)}
+
+_CHILD = """
+import json, resource, sys, time, importlib
+sys.path.insert(0, {root!r})
+from constructions.reference_nets import random_relu_weights
+from cpa import ReLUNetwork
+from cpa.domains import Box
+widths = {widths!r}
+net = ReLUNetwork(random_relu_weights(widths, seed=7))
+d = widths[0]
+box = Box([-1] * d, [1] * d)
+out = {{}}
+t0 = time.perf_counter()
+if {engine!r} == "lp":
+    lp = importlib.import_module("cpa.regions._lp")
+    stats = {{}}
+    n, nb = lp.count_lp(net, box, stats=stats)
+    out["stats"] = stats
+else:
+    from cpa.regions import count_regions
+    n = count_regions(net, box, method="vertex").activation_regions
+out["seconds"] = time.perf_counter() - t0
+out["regions"] = n
+try:
+    with open("/proc/self/status") as fh:
+        kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+except (OSError, StopIteration):
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out["peak_mb"] = kb / 1024
+print(json.dumps(out))
+"""
+
+
+def run_child(widths: list[int], engine: str, timeout: float | None = None) -> dict | None:
+    code = _CHILD.format(root=ROOT, widths=widths, engine=engine)
+    try:
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    if res.returncode != 0:
+        return {"error": (res.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def profile(widths: list[int]) -> None:
+    import cProfile
+    import importlib
+    import pstats
+
+    sys.path.insert(0, ROOT)
+    from constructions.reference_nets import random_relu_weights
+    from cpa import ReLUNetwork
+    from cpa.domains import Box
+
+    lp = importlib.import_module("cpa.regions._lp")
+    net = ReLUNetwork(random_relu_weights(widths, seed=7))
+    d = widths[0]
+    stats: dict = {}
+    prof = cProfile.Profile()
+    prof.enable()
+    n = lp.count_lp(net, Box([-1] * d, [1] * d), stats=stats)
+    prof.disable()
+    print(f"{widths}: {n[0]} regions; stats {stats}")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--large", action="store_true", help="also [8, 12, 12, 1] (minutes)")
+    ap.add_argument("--only", help="one network, e.g. 8,8,8,1")
+    ap.add_argument("--no-vertex", action="store_true", help="skip the vertex engine")
+    ap.add_argument("--vertex-timeout", type=float, default=600.0, help="seconds (default 600)")
+    ap.add_argument("--profile", help="cProfile the LP engine on one network, e.g. 8,8,8,1")
+    args = ap.parse_args()
+    if args.profile:
+        profile([int(v) for v in args.profile.split(",")])
+        return
+    nets = [[int(v) for v in args.only.split(",")]] if args.only else NETWORKS + (LARGE if args.large else [])
+    print(f"{'widths':18} {'regions':>8} {'LP s':>8} {'MB':>6} {'LPs':>8} {'no LP':>7} {'float':>7} "
+          f"{'basis':>5} {'exact':>5} | {'vertex s':>8} {'MB':>6} | {'nnenum':>14}")
+    for widths in nets:
+        r = run_child(widths, "lp")
+        if "error" in r:
+            print(f"{str(widths):18} LP engine failed: {r['error']}")
+            continue
+        st = r["stats"]
+        no_lp = st["decisions"] - st["lp_calls"]
+        flt = st["cut_vertex"] + st["nocut_dual"] + st["cut_ray"]
+        basis = st["cut_basis"] + st["nocut_basis"]
+        v = None
+        if widths[0] < 8 and not args.no_vertex:
+            v = run_child(widths, "vertex", timeout=args.vertex_timeout)
+        if v is None:
+            vcol = f"{'-':>8} {'-':>6}"
+        elif "regions" in v:
+            flag = "" if v["regions"] == r["regions"] else " MISMATCH"
+            vcol = f"{v['seconds']:8.2f} {v['peak_mb']:6.0f}{flag}"
+        else:
+            vcol = f"{'timeout' if 'timeout' in v else 'failed':>8} {'-':>6}"
+        ref = NNENUM.get(tuple(widths))
+        rcol = f"{ref[0]:>7} {ref[1]:5.2f}s" if ref else f"{'-':>14}"
+        print(f"{str(widths):18} {r['regions']:8d} {r['seconds']:8.2f} {r['peak_mb']:6.0f} {st['lp_calls']:8d} "
+              f"{no_lp:7d} {flt:7d} {basis:5d} {st['exact_simplex']:5d} | {vcol} | {rcol}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
