@@ -38,12 +38,7 @@ from .compiler import compile as compile, compile_with_report as compile_with_re
 from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
 from .regions import regions as regions, count_regions as count_regions, Region as Region, RegionComplex as RegionComplex
 
-try:  # the one place the version is set is pyproject.toml
-    from importlib.metadata import PackageNotFoundError, version as _version
-
-    __version__ = _version("cpa")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0+unknown"
+from ._version import __version__ as __version__
 
 # submodules loaded on first access (``cpa.bounds``, ``cpa.io``, ...), as scipy does: ``import cpa``
 # stays light (no matplotlib, torch or onnx) and ``cpa.io.load_network`` still works

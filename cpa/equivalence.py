@@ -22,7 +22,7 @@ from .calculus import linear_combination, parallel, compose
 from .errors import ArgumentTypeError, ShapeError
 from .network import ReLUNetwork
 
-__all__ = ["Equivalence", "equivalent", "spec_counterexample", "difference", "rewrite_certificate"]
+__all__ = ["Equivalence", "equivalent", "difference", "rewrite_certificate"]
 
 _ZERO = Fraction(0)
 
@@ -47,14 +47,9 @@ class Equivalence:
 def _as_network(f: Any) -> ReLUNetwork:
     if isinstance(f, ReLUNetwork):
         return f
-    from .compiler import compile as compile_spec
-    from .specs import Spec
-
-    if isinstance(f, Spec) or isinstance(f, str) or type(f).__module__.startswith("sympy"):
-        return compile_spec(f)
-    if isinstance(f, (bytes, dict)) or not hasattr(f, "__iter__"):
-        raise ArgumentTypeError(f"expected a ReLUNetwork, a spec, an expression or a sequence of (W, b) layers, "
-                                f"got {type(f).__name__}")
+    if isinstance(f, (str, bytes, dict)) or not hasattr(f, "__iter__"):
+        raise ArgumentTypeError(f"expected a ReLUNetwork or a sequence of (W, b) layers, got {type(f).__name__} "
+                                f"(to compare with a spec or an expression use verify.equivalent, which compiles it)")
     return ReLUNetwork(f)
 
 
@@ -140,49 +135,6 @@ def equivalent(f: Any, g: Any, domain: Any = None) -> Equivalence:
         if p is not None:
             return Equivalence(False, p, len(cx), cx.method)
     return Equivalence(True, None, len(cx), cx.method)
-
-
-def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tuple[Fraction, ...] | None:
-    """An exact point where ``net`` differs from ``spec``, or None if they are equal everywhere.
-
-    A max tree (``MaxAffine``, ``MinAffine``, ``DC``) is first proved structurally: the tree rebuilt
-    from proved gadgets (:func:`cpa.compiler.reference.tree_reference`) is shown equal to ``net``
-    neuron by neuron (:func:`rewrite_certificate`), in milliseconds where a region enumeration
-    would take minutes.  Otherwise (or if that certificate does not apply) the spec is turned into
-    an independent reference network (:mod:`cpa.compiler.reference`) and the two are compared with
-    :func:`equivalent`; a difference found is confirmed against the spec's own exact evaluation.
-    """
-    from .compiler.reference import reference_network, tree_reference
-    from .pieces import Pieces
-
-    if isinstance(spec, Pieces):
-        return _pieces_counterexample(spec, net)
-    tree = tree_reference(spec)
-    if tree is not None and rewrite_certificate(tree, net):
-        return None          # proved on all of R^d, hence on any domain
-    ref = reference_network(spec)
-    res = equivalent(net, ref, domain)
-    if res.equal:
-        return None
-    x = res.counterexample
-    assert x is not None
-    if net(x)[0] != spec(x):
-        return x
-    raise AssertionError(f"reference network for {spec!r} disagrees with the spec at {x}")  # a bug in cpa
-
-
-def _pieces_counterexample(spec: Any, net: ReLUNetwork) -> tuple[Fraction, ...] | None:
-    """Compare ``net`` with each piece's affine map on that piece (intersected with the spec's domain)."""
-    from .calculus import affine_network
-    from .domains import Polyhedron
-
-    dom_A, dom_b = spec.domain.constraints()
-    for A, b, c, d in spec.pieces:
-        piece = Polyhedron(list(A) + list(dom_A), list(b) + list(dom_b), dim=spec.input_dim)
-        res = equivalent(net, affine_network([c], [d]), piece)
-        if not res.equal:
-            return res.counterexample
-    return None
 
 
 def _key(row: dict[int, Fraction], beta: Fraction) -> tuple[tuple[Any, Fraction], Fraction]:

@@ -253,53 +253,7 @@ class ReLUNetwork:
         arch = ", ".join(map(str, self.architecture))
         return f"ReLUNetwork(architecture=({arch}), neurons={self.num_neurons})"
 
-    # --- formats ---------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Exact JSON-ready dict; every number is a ``"p/q"`` string (see :mod:`cpa.io.json_io`)."""
-        from .io.json_io import network_to_dict
-
-        return network_to_dict(self)
-
-    def to_json(self, path: str | None = None, indent: int | None = None) -> str:
-        """Exact JSON text (written to ``path`` too when given)."""
-        from .io.json_io import network_to_json
-
-        return network_to_json(self, path, indent)
-
-    @classmethod
-    def from_dict(cls, doc: Any) -> "ReLUNetwork":
-        """Read the exact JSON document (see :mod:`cpa.io.json_io`)."""
-        from .io.json_io import network_from_dict
-
-        return network_from_dict(doc)
-
-    @classmethod
-    def from_json(cls, text_or_path: str) -> "ReLUNetwork":
-        """Read exact JSON text, or a path to a ``.json`` file."""
-        from .io.json_io import network_from_json
-
-        return network_from_json(text_or_path)
-
-    def to_npz(self, path: str) -> bool:
-        """Write ``W0, b0, W1, b1, ...`` as float64 arrays (see :mod:`cpa.io.npz_io`).
-
-        Returns True when every weight was written exactly; otherwise weights
-        are rounded to the nearest float64 and a warning is logged.
-        """
-        from .io.npz_io import write_npz
-
-        return write_npz(self, path)
-
-    @classmethod
-    def from_npz(cls, path: str) -> "ReLUNetwork":
-        """Read ``W0, b0, W1, b1, ...`` (floats taken at their exact binary value).
-
-        Pickled (object) arrays are refused; the file is never unpickled.
-        """
-        from .io.npz_io import read_npz
-
-        return read_npz(path)
-
+    # --- formats: see cpa.io (to_json, from_json, to_dict, from_dict, write_npz, read_npz) ---
     def to_sympy(self, variables: Sequence[Any] | None = None) -> Any:
         """The network as sympy expressions with ``Max(0, .)``; a list when output_dim > 1."""
         import sympy

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cpa.cli import main
+from cpa.io import from_json, to_json
 
 
 def run(capsys, *argv):
@@ -62,7 +63,7 @@ def test_regions_json_list_and_plot(net_file, tmp_path, capsys):
 
     from cpa import ReLUNetwork
 
-    net = ReLUNetwork.from_json(net_file)
+    net = from_json(net_file)
     for line in lines:
         rec = json.loads(line)
         A, c = rec["affine_map"]["A"], rec["affine_map"]["c"]
@@ -147,7 +148,7 @@ def test_regions_workers_stream_the_same_certified_regions(tmp_path, capsys, box
     from constructions.reference_nets import reference_network
 
     path = str(tmp_path / "r4.json")
-    reference_network("R4").to_json(path)
+    to_json(reference_network("R4"), path)
     serial, split = str(tmp_path / "serial.jsonl"), str(tmp_path / "split.jsonl")
     assert run(capsys, "regions", path, *box, "--list", serial)[0] == 0
     code, out, _ = run(capsys, "regions", path, *box, "--workers", "2", "--list", split, "--certify", "--json")

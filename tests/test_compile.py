@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import cpa
-from cpa.equivalence import spec_counterexample
+from cpa.compiler.check import spec_counterexample
 from cpa.expr import Abs, Max, Min, Scale, Sum, affine_part, lin_vector
 from cpa.gadgets import max_tree_widths
 

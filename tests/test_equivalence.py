@@ -9,14 +9,17 @@ from hypothesis import given, settings
 
 import cpa
 from cpa.domains import Box
-from cpa.equivalence import equivalent
-from verify import equivalent as verify_equivalent
+from cpa.equivalence import equivalent as network_equivalent
+from verify import equivalent
 
 from strategies import breakpoints_1d, expressions, max_affine
 
 
-def test_verify_reexports_the_checker():
-    assert verify_equivalent is equivalent
+def test_core_equivalence_takes_networks_and_verify_takes_specs_too():
+    net = cpa.compile("Max(x, 0)")
+    assert network_equivalent(net, net) and equivalent(net, "Max(x, 0)")
+    with pytest.raises(cpa.CPAError, match="use verify.equivalent"):
+        network_equivalent(net, "Max(x, 0)")
 
 
 def test_equal_on_box_but_not_on_plane():

@@ -205,7 +205,7 @@ def _two_linear_no_relu():
 
 def test_state_dict_of_two_linear_without_relu_refused(tmp_path, capsys):
     torch = _torch()
-    from cpa.equivalence import equivalent
+    from verify import equivalent
     from cpa.io import from_torch
 
     model = _two_linear_no_relu()
@@ -238,7 +238,7 @@ def test_state_dict_of_two_linear_without_relu_refused(tmp_path, capsys):
 
 def test_state_dict_with_gap_of_three_refused():
     torch = _torch()
-    from cpa.equivalence import equivalent
+    from verify import equivalent
     from cpa.io import from_torch
 
     nn = torch.nn
@@ -327,7 +327,7 @@ def test_state_dict_non_linear_parameters_named():
 @pytest.mark.parametrize("prefix", ["", "net.", "model.body."])
 def test_state_dict_standard_layout_roundtrips_exactly(tmp_path, prefix):
     torch = _torch()
-    from cpa.equivalence import equivalent
+    from verify import equivalent
     from cpa.io import from_torch, load_torch, to_torch
 
     model = to_torch(DYADIC)

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import cpa
 from cpa.compiler.passes import fuse_linear_layers, merge_proportional_neurons, remove_dead_neurons, shrink
-from cpa.equivalence import equivalent
+from verify import equivalent
 
 
 def _run(pass_, net):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 import cpa
 from cpa.domains import Box
-from cpa.equivalence import equivalent
+from verify import equivalent
 
 from strategies import expressions, networks
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 import cpa
 from constructions.reference_nets import reference_domain, reference_network
 from cpa.errors import EnumerationLimitError
+from cpa.io import to_json
 from test_regions_property import small_networks
 
 vertex = importlib.import_module("cpa.regions._vertex")
@@ -26,7 +27,7 @@ def test_cli_memory_budget_exits_3(tmp_path, capsys):
     from cpa.cli import main
 
     path = tmp_path / "r4.json"
-    reference_network("R4").to_json(str(path))
+    to_json(reference_network("R4"), str(path))
     assert main(["regions", str(path), "--box", "-1", "1", "--max-memory", "0.000001"]) == 3
     err = capsys.readouterr().err
     assert "memory budget reached" in err and len(err.strip().splitlines()) == 1

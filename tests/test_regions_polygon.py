@@ -92,7 +92,7 @@ def test_degenerate_lines():
 
 def test_errors_and_limits():
     net = reference_network("R2")
-    with pytest.raises(ShapeError, match="two inputs"):
+    with pytest.raises(ShapeError, match="needs a network with 2 inputs, got 3"):
         regions(reference_network("R4"), method="polygon")
     with pytest.raises(DomainError, match="empty"):
         regions(net, Polyhedron([[1, 0], [-1, 0]], [0, -1], dim=2), method="polygon")

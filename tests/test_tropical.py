@@ -15,7 +15,7 @@ from constructions.dc_split import breakpoints_of_max_affine_1d
 from constructions.tropical import _hull_sum, upper_hull_terms
 from cpa import DC, Box, EnumerationLimitError, MaxAffine, Reals, ReLUNetwork, ShapeError, compile
 from cpa.compiler.reference import reference_network
-from cpa.equivalence import equivalent
+from verify import equivalent
 from strategies import breakpoints_1d, networks, rationals
 from verify.identities import identity_failures, index_sets_1d, max_tree_failures
 

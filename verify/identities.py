@@ -25,7 +25,7 @@ from itertools import combinations
 from typing import Any, Sequence
 
 from cpa.calculus import compose
-from cpa.equivalence import equivalent
+from verify import equivalent
 from cpa.network import ReLUNetwork
 
 __all__ = ["reference", "identity_failures", "max_tree_failures", "index_sets_1d"]

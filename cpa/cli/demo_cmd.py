@@ -11,6 +11,7 @@ import argparse
 import os
 import time
 
+from ..io import to_json
 from .common import print_weights
 
 EXAMPLE = "Max(x, y, 0) - Abs(x - 1/2)"
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     print_weights(net)
     print(f"   f(1/3, 2) = {net([Fraction(1, 3), 2])[0]}  (exact)")
     net_path = os.path.join(args.out, "net.json")
-    net.to_json(net_path, indent=1)
+    to_json(net, net_path, indent=1)
     print(f"   saved {net_path}")
 
     print("\n2. Count its linear regions exactly (each certified by an exact interior point)")

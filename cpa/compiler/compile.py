@@ -68,7 +68,7 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
                            connections=net.num_connections, route_depth=raw.depth,
                            route_neurons=raw.num_neurons, theoretical=theoretical_size(s))
     if check:
-        from ..equivalence import spec_counterexample
+        from .check import spec_counterexample
 
         point = spec_counterexample(s, net)
         if point is not None:

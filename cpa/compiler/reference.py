@@ -13,7 +13,7 @@ that agreement of the two is evidence about both:
 * a univariate CPA function as ``f(t_1) + s_0 (x - t_1) + sum_k Delta_k relu(x - t_k)``
   with the linear part passed through ``x = relu(x) - relu(-x)``.
 
-:func:`cpa.equivalence.spec_counterexample` compares a compiled network with
+:func:`cpa.compiler.check.spec_counterexample` compares a compiled network with
 the reference exactly, region by region.
 
 A max of many maps has too many regions for that in two or more dimensions (a max

@@ -2,6 +2,7 @@
 
 >>> from cpa.io import load_network, save_network       # dispatch on the extension
 >>> from cpa.io import from_torch, to_torch, read_onnx, write_onnx
+>>> from cpa.io import to_json, from_json, read_npz, write_npz    # one format each
 
 Every reader is exact (a float weight is the dyadic rational it denotes) and
 none executes code from the file.  Writers to float formats return whether
@@ -23,6 +24,13 @@ from .files import (
     load_network as load_network,
     save_network as save_network,
 )
+from .json_io import (
+    network_from_dict as from_dict,
+    network_from_json as from_json,
+    network_to_dict as to_dict,
+    network_to_json as to_json,
+)
+from .npz_io import read_npz as read_npz, write_npz as write_npz
 from .onnx_io import read_onnx as read_onnx, write_onnx as write_onnx
 from .torch_io import (
     from_torch as from_torch,
@@ -34,6 +42,12 @@ from .torch_io import (
 __all__ = [
     "load_network",
     "save_network",
+    "to_json",
+    "from_json",
+    "to_dict",
+    "from_dict",
+    "read_npz",
+    "write_npz",
     "format_of",
     "describe_format",
     "is_exact_format",

@@ -187,7 +187,7 @@ def write_onnx(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = "flo
         [helper.make_tensor_value_info("input", elem, ["batch", net.input_dim])],
         [helper.make_tensor_value_info("output", elem, ["batch", net.output_dim])],
         initializer=inits)
-    from .. import __version__
+    from .._version import __version__
 
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="cpa", producer_version=__version__)

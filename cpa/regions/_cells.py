@@ -31,16 +31,18 @@ import numpy as np
 from ..errors import DomainError
 from ._adjacency import pairs_by_facet_keys
 from ._geometry import centroid, dehom, facets, integer_row, primitive, volume
-from ._vertex import VertexResult
+from ._vertex import VertexResult, enumerate_vertex
+from .backend import BackendBase
 
-__all__ = ["VertexCells"]
+__all__ = ["VertexCells", "vertex_backend"]
 
 
-class VertexCells:
+class VertexCells(BackendBase):
     """Backend of :class:`~cpa.regions.RegionComplex` for the vertex engine."""
 
     def __init__(self, res: VertexResult):
         self.res = res
+        self.stats = res.stats
         self.d = res.d
         self.inet = res.inet
         self._facets: dict[int, list[tuple[int, int]]] = {}
@@ -208,3 +210,10 @@ class VertexCells:
     def adjacency(self, subset: Iterable[int] | None = None) -> list[tuple[int, int]]:
         """Pairs of regions sharing a facet (among ``subset`` when given)."""
         return pairs_by_facet_keys(len(self), self.interior_facet_keys, subset)
+
+
+def vertex_backend(net: Any, domain: Any, *, max_regions: int | None = None, progress: bool = False,
+                   max_memory: int | None = None) -> VertexCells:
+    """Run the vertex engine (row ``"vertex"`` of the engine table)."""
+    return VertexCells(enumerate_vertex(net, domain, max_regions=max_regions, progress=progress,
+                                        max_memory=max_memory))

@@ -27,8 +27,9 @@ import numpy as np
 from ..domains import Box, Polyhedron, Reals
 from ..errors import DomainError, EnumerationLimitError, ShapeError
 from ._exact import IntegerNetwork
+from .backend import BackendBase
 
-__all__ = ["LineResult", "enumerate_line"]
+__all__ = ["LineResult", "LineCells", "enumerate_line", "line_backend"]
 
 
 def _interval(domain: Box | Polyhedron | Reals) -> tuple[Fraction | None, Fraction | None]:
@@ -171,11 +172,12 @@ def _layer(inet: IntegerNetwork, l: int, P: np.ndarray, Zprev: np.ndarray | None
     return H @ inet.Wdense[l].T + t * bias
 
 
-class LineCells:
+class LineCells(BackendBase):
     """Backend of :class:`~cpa.regions.RegionComplex` for the 1-D engine."""
 
     def __init__(self, res: LineResult):
         self.res = res
+        self.stats = res.stats
         self.d = 1
         self.inet = res.inet
 
@@ -284,3 +286,10 @@ class LineCells:
         # slopes an / den equal for neighbours (continuity makes the maps equal then)
         eq = (an[:-1] * den[1:, None] == an[1:] * den[:-1, None]).all(axis=1)
         return np.concatenate(([0], np.cumsum(~eq))).astype(np.int64)
+
+
+def line_backend(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: int | None = None,
+                 progress: bool = False, max_memory: int | None = None) -> LineCells:
+    """Run the 1-D engine (row ``"line"`` of the engine table); ``max_memory`` does not apply
+    (memory is linear in the number of regions)."""
+    return LineCells(enumerate_line(net, domain, max_regions=max_regions, progress=progress))

@@ -43,10 +43,11 @@ import numpy as np
 from ..domains import Box, Polyhedron, Reals
 from ..errors import DomainError, EnumerationLimitError, ShapeError
 from ._exact import IntegerNetwork
+from .backend import BackendBase
 from ._adjacency import pairs_by_facet_keys
 from ._geometry import hom, integer_row, radius_bound
 
-__all__ = ["PolygonResult", "PolygonCells", "enumerate_polygon"]
+__all__ = ["PolygonResult", "PolygonCells", "enumerate_polygon", "polygon_backend"]
 
 Point = tuple[int, int, int]
 
@@ -242,11 +243,12 @@ def _edge_row(u: Point, v: Point) -> tuple[int, int, int]:
     return (-a // g, -b // g, -c // g)
 
 
-class PolygonCells:
+class PolygonCells(BackendBase):
     """Backend of :class:`~cpa.regions.RegionComplex` for the polygon engine."""
 
     def __init__(self, res: PolygonResult):
         self.res = res
+        self.stats = res.stats
         self.d = 2
         self.inet = res.inet
 
@@ -334,3 +336,10 @@ class PolygonCells:
     def adjacency(self, subset: Iterable[int] | None = None) -> list[tuple[int, int]]:
         """Pairs of regions with a common edge (among ``subset`` when given)."""
         return pairs_by_facet_keys(len(self), self._interior_edges, subset)
+
+
+def polygon_backend(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: int | None = None,
+                    progress: bool = False, max_memory: int | None = None) -> PolygonCells:
+    """Run the 2-D polygon engine (row ``"polygon"`` of the engine table); ``max_memory`` does not
+    apply (memory is linear in the number of regions)."""
+    return PolygonCells(enumerate_polygon(net, domain, max_regions=max_regions, progress=progress))

@@ -51,7 +51,7 @@ def _first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, targe
     """H-representations of the cells of the first ``k`` neurons on ``domain`` (cut to
     ``[-R, R]^d`` when unbounded; ``k`` the least giving ``target`` cells, or the whole first
     layer), and ``R`` (None for a bounded domain)."""
-    from .api import regions
+    from ._cells import vertex_backend
 
     first_layer = net.affine_layers[0]       # sparse: never densify the later (maybe wide) layers
     W, b = first_layer.W.to_dense(), first_layer.b
@@ -71,13 +71,13 @@ def _first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, targe
                 extra_b.append(Fraction(R))
     for k in range(1, len(W) + 1):
         first = ReLUNetwork([(W[:k], b[:k]), ([[1] * k], [0])])
-        cx = regions(first, domain, method="vertex")
+        cx = vertex_backend(first, domain)
         if len(cx) >= target:
             break
     splitting = {_direction(list(W[i]) + [-b[i]]) for i in range(k)}
     cells = []
-    for r in cx:
-        A, c = r.hrep
+    for i in range(len(cx)):
+        A, c = cx.hrep(i)
         split = tuple(_direction(list(a) + [v]) in splitting for a, v in zip(A, c))
         cells.append((tuple(A) + tuple(extra_A), tuple(c) + tuple(extra_b), split + (False,) * len(extra_A)))
     return cells, R

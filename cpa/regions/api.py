@@ -1,16 +1,17 @@
 """Public entry points: :func:`regions` and :func:`count_regions`.
 
-Both are exact and certified.  The engine is chosen by the input dimension:
+Both are exact and certified.  The engines are the rows of
+:data:`cpa.regions.engines.ENGINES`:
 
-* ``d = 1``: breakpoint propagation on homogeneous integer points
+* ``"line"`` (``d = 1``): breakpoint propagation on homogeneous integer points
   (:mod:`cpa.regions._line`), fast enough for 2^20 regions;
-* ``d = 2``: exact polygon splitting (:mod:`cpa.regions._polygon`), an
-  independent implementation used to cross-check the general engine;
-* any ``d``: vertex-based layer-wise refinement (:mod:`cpa.regions._vertex`)
-  with a certified float64 filter and exact fallback.
+* ``"polygon"`` (``d = 2``): exact polygon splitting (:mod:`cpa.regions._polygon`),
+  an independent implementation used to cross-check the general engine;
+* ``"vertex"`` (any ``d``): vertex-based layer-wise refinement
+  (:mod:`cpa.regions._vertex`) with a certified float64 filter and exact fallback.
 
-``method="line"``, ``"polygon"`` or ``"vertex"`` forces an engine (the vertex
-engine works for ``d = 1`` and ``d = 2`` too; tests compare them).
+``method="auto"`` takes the line engine for ``d = 1`` and the vertex engine
+otherwise; a named method forces an engine (tests compare them).
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ import time
 from typing import Any
 
 from ..domains import Box, Polyhedron, Reals, as_domain
-from ..errors import ArgumentError, ArgumentTypeError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError
 from ..network import ReLUNetwork
 from .complex import RegionComplex, RegionCount
+from .engines import engine_for, method_names
 
 __all__ = ["regions", "count_regions"]
 
 _log = logging.getLogger("cpa")
 
-_METHODS = ("auto", "line", "polygon", "vertex")
 
 
 def _as_network(net: Any) -> ReLUNetwork:
@@ -59,10 +60,10 @@ def positive_int(value: Any, name: str, unit: str = "") -> int | None:
 
 def _check_method(method: Any) -> str:
     if not isinstance(method, str):
-        raise ArgumentTypeError(f"method must be a string, one of {', '.join(_METHODS)}; "
+        raise ArgumentTypeError(f"method must be a string, one of {', '.join(method_names())}; "
                                 f"got {type(method).__name__}")
-    if method not in _METHODS:
-        raise ArgumentError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    if method not in method_names():
+        raise ArgumentError(f"method must be one of {', '.join(method_names())}, got {method!r}")
     return method
 
 
@@ -120,34 +121,11 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     max_memory = positive_int(max_memory, "max_memory", " of bytes")
     network = _as_network(net)
     dom = as_domain(domain, network.input_dim)
-    use = method
-    if use == "auto":
-        use = "line" if network.input_dim == 1 else "vertex"
+    engine = engine_for(method, network.input_dim)
     t0 = time.perf_counter()
-    if use == "line":
-        if network.input_dim != 1:
-            raise ShapeError(f"method='line' needs a network with one input, got {network.input_dim}")
-        from ._line import LineCells, enumerate_line
-
-        res = enumerate_line(network, dom, max_regions=max_regions, progress=progress)
-        backend: Any = LineCells(res)
-        stats = res.stats
-    elif use == "polygon":
-        if network.input_dim != 2:
-            raise ShapeError(f"method='polygon' needs a network with two inputs, got {network.input_dim}")
-        from ._polygon import PolygonCells, enumerate_polygon
-
-        pres = enumerate_polygon(network, dom, max_regions=max_regions, progress=progress)
-        backend = PolygonCells(pres)
-        stats = pres.stats
-    else:
-        from ._cells import VertexCells
-        from ._vertex import enumerate_vertex
-
-        vres = enumerate_vertex(network, dom, max_regions=max_regions, progress=progress, max_memory=max_memory)
-        backend = VertexCells(vres)
-        stats = vres.stats
-    stats = dict(stats, seconds=time.perf_counter() - t0)
+    backend = engine.run(network, dom, max_regions=max_regions, progress=progress, max_memory=max_memory)
+    use = engine.name
+    stats = dict(backend.stats, seconds=time.perf_counter() - t0)
     _log.debug("regions: %d regions of %r on %r by %s in %.3fs", len(backend), network, dom, use,
                stats["seconds"])
     return RegionComplex(network, dom, backend, use, stats)

@@ -32,6 +32,7 @@ import numpy as np
 from ..domains import Box, Polyhedron, Reals
 
 if TYPE_CHECKING:
+    from .backend import RegionBackend
     from .certificate import ComplexCertificate
 
 __all__ = ["Region", "RegionComplex", "RegionCount", "region_record"]
@@ -162,7 +163,7 @@ class RegionComplex:
         ``"line"`` or ``"vertex"``.
     """
 
-    def __init__(self, network: Any, domain: Box | Polyhedron | Reals, backend: Any, method: str,
+    def __init__(self, network: Any, domain: Box | Polyhedron | Reals, backend: "RegionBackend", method: str,
                  stats: dict[str, Any] | None = None):
         self.network = network
         self.domain = domain
@@ -214,11 +215,7 @@ class RegionComplex:
 
     def _piece_labels(self) -> np.ndarray:
         if self._labels is None:
-            b = self._backend
-            if hasattr(b, "piece_labels"):
-                self._labels = b.piece_labels()
-            else:
-                self._labels = _pieces_by_groups(b, len(self))
+            self._labels = self._backend.piece_labels()
         return self._labels
 
     @property
@@ -283,30 +280,3 @@ def region_record(pattern: Any, witness: Any, affine_map: Any, piece: int | None
             "witness": [str(v) for v in witness],
             "affine_map": {"A": [[str(v) for v in row] for row in A], "c": [str(v) for v in c]},
             "piece": piece, "bounded": bounded}
-
-
-def _pieces_by_groups(backend: Any, n: int) -> np.ndarray:
-    """Piece labels: union regions with equal exact maps that share a facet."""
-    if hasattr(backend, "equal_map_groups"):
-        group_list = backend.equal_map_groups()
-    else:
-        groups: dict[Any, list[int]] = {}
-        for i in range(n):
-            groups.setdefault(backend.map_key(i), []).append(i)
-        group_list = list(groups.values())
-    from ._adjacency import UnionFind
-
-    uf = UnionFind(n)
-    for members in group_list:
-        if len(members) < 2:
-            continue
-        for a, b in backend.adjacency(members):
-            uf.union(a, b)
-    roots: dict[int, int] = {}
-    lab = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        r = uf.find(i)
-        if r not in roots:
-            roots[r] = len(roots)
-        lab[i] = roots[r]
-    return lab
