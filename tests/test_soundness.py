@@ -259,3 +259,41 @@ def test_complete_certificate_rejects_a_missing_or_duplicated_region(d):
     assert not cert.ok and "volumes sum" in cert.reason
     cert = certify_complex(net, cx.domain, list(cx.regions) + [cx.regions[0]])
     assert not cert.ok and "same activation pattern" in cert.reason
+
+
+# --- the CLI's --certify checks the complete certificate ----------------------------------------
+def _issue_npz(tmp_path):
+    P = 2.0 ** 500
+    path = tmp_path / "w.npz"
+    np.savez(path, W0=np.array([[P, 0], [0, 0]]), b0=np.array([0, P]),
+             W1=np.array([[1, 0], [-2.0 ** 30, 2.0 ** -40]]), b1=np.array([0, 2.0 ** -500]),
+             W2=np.array([[2.0 ** -500, 1]]), b2=np.array([-2.0 ** -40]), W3=np.zeros((1, 1)), b3=np.zeros(1))
+    return str(path)
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"], ["--method", "polygon"]])
+def test_cli_certify_is_complete(tmp_path, capsys, extra):
+    import json
+
+    from cpa.cli import main
+
+    code = main(["regions", _issue_npz(tmp_path), "--box", "-1", "1", "--certify", "--json", *extra])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["activation_regions"] == doc["certified"] == 5
+    assert doc["certificate"] == "complete" and doc["covered_volume"] == doc["domain_volume"] == "4"
+
+
+def test_cli_certify_refuses_an_incomplete_complex(tmp_path, capsys, monkeypatch):
+    from cpa.cli import main
+
+    vertex = importlib.import_module("cpa.regions._vertex")
+
+    def shifting(P):
+        e = max(abs(v) for v in P).bit_length()
+        return [math.ldexp(float(v >> (e - 60)), -60) if e > 60 else math.ldexp(float(v), -e) for v in P]
+
+    monkeypatch.setattr(vertex, "scaled_floats", shifting)
+    code = main(["regions", _issue_npz(tmp_path), "--box", "-1", "1", "--certify", "--method", "vertex"])
+    err = capsys.readouterr().err
+    assert code != 0 and "certificate does not hold" in err and "pattern does not hold" in err
+    assert len(err.strip().splitlines()) == 1

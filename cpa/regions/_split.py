@@ -115,28 +115,29 @@ def _pack(pattern: tuple[tuple[bool, ...], ...]) -> tuple[int, ...]:
     return tuple(sum(1 << k for k, a in enumerate(layer) if a) for layer in pattern)
 
 
-def _record(net: ReLUNetwork, back: Any, i: int, bounded: bool, certify: bool) -> dict[str, Any]:
-    """One region as a JSON-ready record (exact "p/q" strings), its certificate checked if asked:
-    the witness satisfies every facet inequality strictly, and the network's exact activation
-    pattern and value there are the region's."""
-    from ..errors import CPAError
+def _record(back: Any, i: int, bounded: bool, checker: Any) -> dict[str, Any]:
+    """One region as a JSON-ready record (exact "p/q" strings).  With a ``checker``
+    (:mod:`cpa.regions.certificate`) the region is checked completely here, in the worker, and the
+    record carries its exact ``volume`` (inside the enclosing box when unbounded) for the caller's
+    volume sum."""
+    from ..errors import CertificateError
     from .complex import region_record
 
     pattern = back.pattern(i)
     w = back.witness(i)
     A, c = back.affine_map(i)
-    if certify:
-        H, h = back.hrep(i)
-        ok = all(sum((a * x for a, x in zip(row, w)), Fraction(0)) < v for row, v in zip(H, h)) \
-            and net.activation_pattern(w) == pattern \
-            and net(w) == tuple(sum((a * x for a, x in zip(row, w)), Fraction(0)) + ci for row, ci in zip(A, c))
-        if not ok:   # pragma: no cover - would be a bug in an engine
-            raise CPAError(f"the certificate of the region with pattern {pattern} does not check; please report")
-    return region_record(pattern, w, (A, c), None, bounded)
+    rec = region_record(pattern, w, (A, c), None, bounded)
+    if checker is not None:
+        fail, vol = checker.region(pattern, w, back.hrep(i), (A, c), bounded)
+        if fail is not None:   # pragma: no cover - would be a bug in an engine
+            raise CertificateError(f"the certificate of the region with pattern {rec['pattern']} does not hold: "
+                                   f"{fail}; please report", reason=fail)
+        rec["volume"] = str(vol)
+    return rec
 
 
 def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, records: bool = False,
-                 certify: bool = False) -> list[tuple[Any, ...]]:
+                 certify: Any = None) -> list[tuple[Any, ...]]:
     """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets, records)``.
 
     ``boundary facets`` lists ``(vertex set, local piece)`` for every splitting hyperplane on
@@ -151,6 +152,11 @@ def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, r
 
     net = ReLUNetwork(doc)
     d = net.input_dim
+    checker = None
+    if certify is not None:                 # the original domain: regions are checked against it
+        from .certificate import _Checker
+
+        checker = _Checker(net, certify)
     out = []
     for A, c, split in cells:
         res = enumerate_vertex(net, Polyhedron(A, c, dim=d))
@@ -171,7 +177,7 @@ def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, r
             is_bounded = R is None or not any(abs(x) == R * P[-1] for v in V for P in (coords[v],) for x in P[:-1])
             bounded += is_bounded
             if records:
-                recs.append(_record(net, back, i, is_bounded, certify))
+                recs.append(_record(back, i, is_bounded, checker))
             touched = 0
             for v in V:
                 touched |= masks[v]
@@ -206,7 +212,10 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
     With ``on_records``, every region is also passed on as a record (pattern, exact witness and
     affine map as "p/q" strings, bounded flag; ``piece`` is None, pieces being global), one
     list per cell, as soon as its batch of cells is done: a listing that streams, with memory
-    held for one batch at a time.  ``certify`` checks each record's certificate in the worker.
+    held for one batch at a time.  ``certify`` checks each region completely in the worker
+    (:mod:`cpa.regions.certificate`) and adds its exact ``volume`` to the record, so that the caller
+    can finish the complete certificate (distinct patterns, volumes summing to the domain's) with a
+    :class:`~cpa.regions.certificate.CertificateBuilder`.
 
     See the module docstring.  ``executor`` (any :class:`concurrent.futures.Executor`)
     runs the cells; otherwise ``workers`` processes (default: the CPU count) do, or
@@ -231,12 +240,13 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
         bar = tqdm(total=len(cells), desc="regions by cell", unit="cell")
     results: list[tuple[Any, ...]] = []
     want = on_records is not None
+    check = domain if certify else None
     try:
         if executor is None:
-            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R, want, certify) for b in batches)
+            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R, want, check) for b in batches)
         else:
             k = len(batches)
-            parts = executor.map(_count_cells, [doc] * k, batches, [R] * k, [want] * k, [certify] * k)
+            parts = executor.map(_count_cells, [doc] * k, batches, [R] * k, [want] * k, [check] * k)
         for part in parts:
             for cell in part:
                 if on_records is not None:

@@ -53,7 +53,7 @@ from ..domains import Box, Polyhedron, Reals
 from ._exact import IntegerNetwork
 from ._geometry import box_vrep, clip, hom, integer_row, radius_bound, volume
 
-__all__ = ["ComplexCertificate", "certify_complex", "certify_region", "enclosing_radius"]
+__all__ = ["ComplexCertificate", "CertificateBuilder", "certify_complex", "certify_region", "enclosing_radius"]
 
 
 @dataclass(frozen=True)
@@ -227,30 +227,67 @@ def certify_complex(network: Any, domain: Box | Polyhedron | Reals, regions: Seq
     by each region's inequalities and triangulating the result, so it is meant for
     checking, not for every run.
     """
-    ck = _Checker(network, domain)
-    seen: set[Any] = set()
-    total = Fraction(0)
-    n = 0
+    builder = CertificateBuilder(network, domain)
     for r in regions:
-        pat = tuple(tuple(bool(a) for a in layer) for layer in r.pattern)
-        if pat in seen:
-            return ComplexCertificate(False, n, f"two regions have the same activation pattern (region {n})",
-                                      radius=ck.radius)
-        seen.add(pat)
-        fail, vol = ck.region(pat, r.witness, r.hrep, r.affine_map, r.is_bounded)
+        if not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.is_bounded):
+            break
+        if progress is not None and builder.regions % 256 == 0:
+            progress(builder.regions)
+    return builder.result()
+
+
+class CertificateBuilder:
+    """The complete certificate built region by region, for listings that stream.
+
+    :meth:`add` checks one region completely (check 1 of the module docstring) and
+    records its pattern and exact volume; :meth:`add_checked` records a region already
+    checked elsewhere (a worker process, which sends its volume); :meth:`result` then
+    checks distinct patterns and the volume sum.  Memory: one pattern per region.
+    """
+
+    def __init__(self, network: Any, domain: Box | Polyhedron | Reals):
+        self.checker = _Checker(network, domain)
+        self._seen: set[Any] = set()
+        self._total = Fraction(0)
+        self.regions = 0
+        self.failure: str | None = None
+
+    def add(self, pattern: Any, witness: Sequence[Fraction], hrep: Any, affine_map: Any,
+            bounded: bool | None) -> bool:
+        """Check a region and record it; False (with :attr:`failure` set) if it fails."""
+        if self.failure is not None:
+            return False
+        pat = tuple(tuple(bool(a) for a in layer) for layer in pattern)
+        fail, vol = self.checker.region(pat, witness, hrep, affine_map, bounded)
         if fail is not None:
-            return ComplexCertificate(False, n, f"region {n}: {fail}", radius=ck.radius)
-        total += vol
-        n += 1
-        if progress is not None and n % 256 == 0:
-            progress(n)
-    dom = ck.domain_volume()
-    if total != dom:
-        where = " inside the enclosing box" if ck.radius is not None else ""
-        return ComplexCertificate(False, n, f"the regions' volumes sum to {_short(total)}, the domain's "
-                                  f"volume{where} is {_short(dom)}: regions are missing or overlap",
-                                  total, dom, ck.radius)
-    return ComplexCertificate(True, n, None, total, dom, ck.radius)
+            self.failure = f"region {self.regions}: {fail}"
+            return False
+        return self.add_checked(pat, vol)  # type: ignore[arg-type]
+
+    def add_checked(self, pattern_key: Any, volume: Fraction) -> bool:
+        """Record a region checked elsewhere by its (hashable) pattern and exact volume."""
+        if self.failure is not None:
+            return False
+        if pattern_key in self._seen:
+            self.failure = f"two regions have the same activation pattern (region {self.regions})"
+            return False
+        self._seen.add(pattern_key)
+        self._total += volume
+        self.regions += 1
+        return True
+
+    def result(self) -> ComplexCertificate:
+        """The certificate of the regions added so far (``ok`` iff they tile the domain)."""
+        ck = self.checker
+        if self.failure is not None:
+            return ComplexCertificate(False, self.regions, self.failure, radius=ck.radius)
+        total, dom = self._total, ck.domain_volume()
+        if total != dom:
+            where = " inside the enclosing box" if ck.radius is not None else ""
+            return ComplexCertificate(False, self.regions, f"the regions' volumes sum to {_short(total)}, the "
+                                      f"domain's volume{where} is {_short(dom)}: regions are missing or overlap",
+                                      total, dom, ck.radius)
+        return ComplexCertificate(True, self.regions, None, total, dom, ck.radius)
 
 
 def _short(q: Fraction) -> str:

@@ -260,6 +260,13 @@ class RegionComplex:
 
         return certify_complex(self.network, self.domain, self.regions, progress=progress)
 
+    def certificate_builder(self) -> Any:
+        """A :class:`~cpa.regions.certificate.CertificateBuilder` for this complex's network and domain
+        (to certify while streaming the regions somewhere)."""
+        from .certificate import CertificateBuilder
+
+        return CertificateBuilder(self.network, self.domain)
+
     def certify(self) -> bool:
         """True iff :meth:`certificate` proves the complex (every region right, none missing)."""
         return self.certificate().ok
