@@ -25,7 +25,12 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from .errors import ArgumentTypeError, CPAError, DomainError
-from .numbers import to_rational
+from .numbers import abbreviate, to_rational
+
+
+def _short(q: Fraction) -> str:
+    """A bound as text for ``repr``: exact up to 60 characters, abbreviated beyond."""
+    return abbreviate(q, 60)
 
 __all__ = ["Box", "Polyhedron", "Reals", "Domain", "as_domain"]
 
@@ -82,9 +87,9 @@ class Box:
             raise DomainError("a box needs at least one coordinate (lo and hi are empty)")
         for i, (a, b) in enumerate(zip(lo_q, hi_q)):
             if a > b:
-                raise DomainError(f"empty box: lo[{i}] = {a} > hi[{i}] = {b}")
+                raise DomainError(f"empty box: lo[{i}] = {abbreviate(a)} > hi[{i}] = {abbreviate(b)}")
             if a == b:
-                raise DomainError(f"box is not full-dimensional: lo[{i}] = hi[{i}] = {a}")
+                raise DomainError(f"box is not full-dimensional: lo[{i}] = hi[{i}] = {abbreviate(a)}")
         object.__setattr__(self, "lo", lo_q)
         object.__setattr__(self, "hi", hi_q)
 
@@ -133,7 +138,7 @@ class Box:
         return len(q) == self.dim and all(a <= v <= b for a, v, b in zip(self.lo, q, self.hi))
 
     def __repr__(self) -> str:
-        return f"Box(lo=[{', '.join(map(str, self.lo))}], hi=[{', '.join(map(str, self.hi))}])"
+        return f"Box(lo=[{', '.join(map(_short, self.lo))}], hi=[{', '.join(map(_short, self.hi))}])"
 
 
 @dataclass(frozen=True)

@@ -297,3 +297,13 @@ def test_cli_certify_refuses_an_incomplete_complex(tmp_path, capsys, monkeypatch
     err = capsys.readouterr().err
     assert code != 0 and "certificate does not hold" in err and "pattern does not hold" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_boxes_beyond_pythons_digit_limit_print_and_count():
+    big = Fraction(10) ** 5000
+    box = Box([-big, -big], [1, 1])
+    assert "5001 digits" in repr(box) and len(repr(box)) < 300
+    assert count_regions(the_issue_network(), box).activation_regions == 5
+    with pytest.raises(Exception) as e:
+        Box([big], [1])
+    assert "empty box" in str(e.value) and len(str(e.value)) < 200
