@@ -189,11 +189,12 @@ NETS = [
 def test_exact_paths_alone(case, monkeypatch):
     """With the float certificates disabled, the exact basis and the exact simplex decide alone."""
     net, dom = NETS[case]
-    monkeypatch.setattr(lp._Engine, "_cut_from_floats", lambda self, x, W, z: None)
+    monkeypatch.setattr(lp._Engine, "_cut_from_floats", lambda self, *args: None)
+    monkeypatch.setattr(lp._Engine, "_from_pool", lambda self, *args: None)
     monkeypatch.setattr(lp._Engine, "_nocut_from_duals", lambda self, duals, e, z: False)
     stats: dict = {}
     check(net, dom, stats=stats)
-    monkeypatch.setattr(lp._Engine, "_decide_basis", lambda self, W, z: (False, None))
+    monkeypatch.setattr(lp._Engine, "_decide_basis", lambda self, *args: (False, None))
     stats = {}
     check(net, dom, stats=stats)
     assert stats["exact_simplex"] > 0 or stats["lp_calls"] == 0

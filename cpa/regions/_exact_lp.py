@@ -27,7 +27,7 @@ from typing import Sequence
 
 from ..errors import CertificateError
 
-__all__ = ["dot", "primitive_point", "float_point", "rounded_point", "simplest_between", "combine",
+__all__ = ["dot", "combine_values", "primitive_point", "float_point", "rounded_point", "simplest_between", "combine",
            "exact_max", "solve_square", "hom_point"]
 
 
@@ -131,6 +131,29 @@ def combine(W: Sequence[int], V: Sequence[int], rows: Sequence[Sequence[int]], z
             return None
     alpha, beta = ab
     return primitive_point([alpha * w + beta * v for w, v in zip(W, V)])
+
+
+def combine_values(W: Sequence[int], sW: Sequence[int], V: Sequence[int], sV: Sequence[int],
+                   z: Sequence[int]) -> tuple[tuple[int, ...], list[int]] | None:
+    """:func:`combine` with the rows' values at ``W`` and ``V`` given (``sW``, ``sV``); returns the
+    point and the rows' values at it, or None."""
+    zW = dot(z, W)
+    zV = dot(z, V)
+    if zV <= 0:
+        return None
+    tW = W[-1]
+    tV = V[-1]
+    ab = _coefficients_float(zW, zV, sW, sV, tW, tV)
+    if ab is None:
+        ab = _coefficients_exact(zW, zV, sW, sV, tW, tV)
+        if ab is None:
+            return None
+    alpha, beta = ab
+    P = [alpha * w + beta * v for w, v in zip(W, V)]
+    g = math.gcd(*P)
+    if g > 1:
+        return tuple(v // g for v in P), [(alpha * a + beta * b) // g for a, b in zip(sW, sV)]
+    return tuple(P), [alpha * a + beta * b for a, b in zip(sW, sV)]
 
 
 def _admissible(alpha: int, beta: int, zW: int, zV: int, sW: Sequence[int], sV: Sequence[int]) -> bool:

@@ -74,6 +74,7 @@ import math
 import os
 import sys
 from fractions import Fraction
+from operator import mul
 from typing import Any, Iterator, NamedTuple
 
 import numpy as np
@@ -82,7 +83,7 @@ from ..domains import Box, Polyhedron, Reals
 from ..errors import CertificateError, DomainError, MissingExtraError
 from ..network import ReLUNetwork
 from ._exact import IntegerNetwork
-from ._exact_lp import combine, dot, exact_max, float_point, hom_point, primitive_point, rounded_point, \
+from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, primitive_point, rounded_point, \
     solve_square
 from ._geometry import integer_row
 
@@ -93,8 +94,11 @@ _log = logging.getLogger("cpa")
 _INF = math.inf
 _EAGER = True        # decide every neuron of a layer when the search enters it (see _Engine.run)
 _EAGER_SPLIT = True  # ... and again below every split
-_POOL = 16           # exact interior points kept per cell to certify cuts without an LP
-_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "threads": 1, "solver": "simplex", "log_to_console": False}
+_POOL: int | None = None   # LP vertices kept per cell to certify cuts without an LP (None: 2 d + 8)
+_POOL_INTERIOR = 16        # exact interior points kept per cell, for the same
+# primal simplex: after an objective change the basis stays primal feasible (measured 15% faster here)
+_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "threads": 1, "solver": "simplex", "simplex_strategy": 4,
+                                  "log_to_console": False}
 _BIG = 1e19          # finite stand-in for bounds HiGHS would treat as infinite (>= 1e20)
 
 
@@ -214,12 +218,20 @@ def _fscale(v: int, e: int) -> float:
     """``v / 2^e`` correctly rounded to float64 (infinite beyond its range)."""
     if v == 0:
         return 0.0
-    if v.bit_length() <= 1000 and -900 <= e <= 1000:
-        return math.ldexp(float(v), -e)
     try:
+        if v.bit_length() <= 1000 and -900 <= e <= 1000:
+            return math.ldexp(float(v), -e)
         return v / (1 << e) if e >= 0 else float(v << -e)
     except OverflowError:
-        return math.copysign(_INF, v)
+        return _INF if v > 0 else -_INF
+
+
+def _float_q(q: Fraction) -> float:
+    """A rational as a float (nearest), or +-inf beyond the float range."""
+    try:
+        return float(q)
+    except OverflowError:
+        return _INF if q > 0 else -_INF
 
 
 def _fscaled(vals: Any, e: int) -> list[float]:
@@ -260,11 +272,12 @@ class _Engine:
         self.domain = domain
         self.eager = _EAGER
         self.eager_split = _EAGER_SPLIT
-        self.pool_size = _POOL
+        self.pool_size = _POOL if _POOL is not None else 2 * d + 8
+        self.pool_interior = _POOL_INTERIOR
         self.stats = stats if stats is not None else {}
         for k in ("decisions", "constant", "box_filter", "both_sides", "lp_calls", "cut_vertex", "nocut_dual",
                   "cut_ray", "cut_basis", "nocut_basis", "exact_simplex", "cut_exact", "nocut_exact",
-                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_cut", "eager", "eager_lp"):
+                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex", "eager", "eager_lp"):
             self.stats.setdefault(k, 0)
         # --- domain: exact rows, bounding box, root witness ---
         self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
@@ -322,8 +335,12 @@ class _Engine:
             self.Dh = math.lcm(*[v.denominator for v in h])
             self.Cn = [int(v * self.Dc) for v in c]
             self.Hn = [int(v * self.Dh) for v in h]
+            self.cf = [_float_q(v) for v in c]
+            self.hf = [_float_q(v) for v in h]
+            self.unit = D == 1 and all(v == -1 for v in self.LO) and all(v == 1 for v in self.HI)
         else:
             self.ident = True
+            self.unit = False
         self.has_box = bbox is not None
         self.base_rows: list[tuple[int, ...]] = self.box_rows + poly_rows
         self.n_base = len(self.base_rows)
@@ -350,6 +367,7 @@ class _Engine:
         # model rows: exact x-space row and float scaling exponent, in model order
         self.model_rows: list[tuple[int, ...]] = []
         self.model_exps: list[int] = []
+        self.model_float: list[list[float]] = []
         for r in poly_rows:
             self._add_model_row(r)
         self.n_poly = len(poly_rows)
@@ -381,7 +399,8 @@ class _Engine:
         d = self.d
         e = _lin_exp(u, d)
         vals = _fscaled(u[:d], e)
-        up = -_fscale(u[d], e)
+        c0 = _fscale(u[d], e)
+        up = -c0
         if up >= 1e20:
             up = _INF
         elif up <= -1e20:
@@ -390,10 +409,13 @@ class _Engine:
         self.h.addRow(-_INF, up, len(nz), np.array(nz, dtype=np.int32), np.array([vals[k] for k in nz]))
         self.model_rows.append(r)
         self.model_exps.append(e)
+        self.model_float.append(vals + [c0 if math.isfinite(c0) else math.copysign(_BIG, c0)])
 
-    def _push_row(self, r: tuple[int, ...]) -> None:
+    def _push_row(self, r: tuple[int, ...]) -> list[float]:
+        """Add a split row to the cell and the LP; its scaled u-space float copy."""
         self.rows.append(r)
         self._add_model_row(r)
+        return self.model_float[-1]
 
     def _truncate(self, npath: int, basis: Any) -> None:
         """Back to the cell with ``npath`` split rows; restore its saved basis."""
@@ -405,63 +427,96 @@ class _Engine:
             del self.rows[self.n_base + npath:]
             del self.model_rows[first:]
             del self.model_exps[first:]
+            del self.model_float[first:]
         if basis is not None and basis.valid:
             self.h.setBasis(basis)
 
-    def _solve(self, lin: tuple[int, ...]) -> tuple[Any, int]:
-        """Maximise the (x-space, integer) linear form ``lin`` over the current cell; returns the
-        model status and the objective's scaling exponent."""
-        st = self.stats
-        st["lp_calls"] += 1
-        d = self.d
-        if self.ident:
-            ul = lin
-        else:
-            ul = [lin[k] * self.Hn[k] * self.Dc for k in range(d)]
-        e = _lin_exp(ul, d)
+    def _solve(self, c: list[float]) -> Any:
+        """Maximise ``c . u`` over the current cell (float LP); the model status."""
+        self.stats["lp_calls"] += 1
         h = self.h
-        c = _fscaled(ul[:d], e)
-        self.cost = c
-        h.changeColsCost(d, self.idx, np.array(c))
+        h.changeColsCost(self.d, self.idx, np.array(c))
         h.run()
-        return h.getModelStatus(), e
+        return h.getModelStatus()
+
+    # --- exact row values and points -------------------------------------------------------------
+    def _values(self, P: tuple[int, ...]) -> list[int]:
+        """Exact values ``r . P`` of the current cell's rows at the homogeneous point ``P``."""
+        d = self.d
+        rows = self.rows
+        if self.has_box:
+            t = P[d]
+            out = []
+            if self.unit:
+                for k in range(d):
+                    x = P[k]
+                    out.append(x - t)
+                    out.append(-x - t)
+            else:
+                D, LO, HI = self.D, self.LO, self.HI
+                for k in range(d):
+                    x = D * P[k]
+                    out.append(x - HI[k] * t)
+                    out.append(LO[k] * t - x)
+            out.extend([sum(map(mul, r, P)) for r in rows[2 * d:]])
+            return out
+        return [sum(map(mul, r, P)) for r in rows]
+
+    def _combine(self, W: tuple[int, ...], sW: list[int], V: tuple[int, ...],
+                 z: tuple[int, ...]) -> tuple[tuple[int, ...], list[int]] | None:
+        return combine_values(W, sW, V, self._values(V), z)
+
+    def _u_floats(self, P: tuple[int, ...]) -> list[float]:
+        """Float u-space coordinates of an exact point (for screening only)."""
+        d = self.d
+        t = P[d]
+        try:
+            x = [v / t for v in P[:d]]
+        except OverflowError:
+            return [0.0] * d
+        if self.ident:
+            return x
+        return [(a - c) / h for a, c, h in zip(x, self.cf, self.hf)]
 
     # --- certificates -------------------------------------------------------------------------
-    def _cut_from_floats(self, x: Any, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
+    def _cut_from_floats(self, x, W, sW, z, pool, entry):
+        """The LP's vertex ``x`` (u-space floats), rounded to a short rational and then taken at its
+        exact dyadic value, combined with the witness: ``(P, sP)`` or None."""
         for conv in (rounded_point, float_point):
-            U = conv(list(x))
+            U = conv(x)
             if U is None:
                 continue
-            P = combine(W, self._x_point(U), self.rows, z)
-            if P is not None:
-                return P
+            V = self._x_point(U)
+            if conv is rounded_point and entry is not None:
+                pool.set_exact(entry, V)
+            res = self._combine(W, sW, V, z)
+            if res is not None:
+                return res
         return None
 
     def _nocut_from_duals(self, duals: Any, e_g: int, z: tuple[int, ...]) -> bool:
         """Farkas certificate from the LP's row duals, the residual absorbed by the box rows."""
         d = self.d
         terms = []
-        ymax = 0.0
-        for y in duals:
-            if y > ymax:
-                ymax = y
+        ymax = max(duals, default=0.0)
         if not math.isfinite(ymax):
             return False
         cut = ymax * 1e-13
         smin = 0
+        exps = self.model_exps
+        rows = self.model_rows
         for i, y in enumerate(duals):
             if y > cut:
                 m, q = math.frexp(y)
-                s = q - 53 + e_g - self.model_exps[i]
-                terms.append((int(math.ldexp(m, 53)), s, self.model_rows[i]))
+                s = q - 53 + e_g - exps[i]
+                terms.append((int(math.ldexp(m, 53)), s, rows[i]))
                 if s < smin:
                     smin = s
         E = -smin
         R = [v << E for v in z]
         for M, s, r in terms:
             c = M << (s + E)
-            for k in range(d + 1):
-                R[k] -= c * r[k]
+            R = [a - c * b for a, b in zip(R, r)]
         bound = self.D * R[d]
         for k in range(d):
             v = R[k]
@@ -490,8 +545,8 @@ class _Engine:
             return None
         return out
 
-    def _decide_basis(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[bool, tuple[int, ...] | None]:
-        """Tier 2: (decided, point).  ``(True, None)`` = no cut certified, ``(True, P)`` = cut."""
+    def _decide_basis(self, W, sW, z):
+        """Tier 2: ``(decided, result)``; result None = no cut certified, else ``(P, sP)``."""
         N = self._basis_rows()
         if N is None:
             return False, None
@@ -506,15 +561,17 @@ class _Engine:
         x = solve_square(A, [-r[d] for r in N])
         if x is not None:
             X = hom_point(x)
-            if dot(z, X) > 0 and all(dot(r, X) <= 0 for r in self.rows):
-                P = combine(W, X, self.rows, z)
-                if P is not None:
-                    self.stats["cut_basis"] += 1
-                    return True, P
+            if dot(z, X) > 0:
+                sX = self._values(X)
+                if all(v <= 0 for v in sX):
+                    res = combine_values(W, sW, X, sX, z)
+                    if res is not None:
+                        self.stats["cut_basis"] += 1
+                        return True, res
         return False, None
 
-    def _decide_exact(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
-        """Tier 3: the exact simplex decides."""
+    def _decide_exact(self, W, sW, z):
+        """Tier 3: the exact simplex decides; None (no cut) or ``(P, sP)``."""
         st = self.stats
         st["exact_simplex"] += 1
         d = self.d
@@ -529,56 +586,48 @@ class _Engine:
             y = res[1]
             L = math.lcm(*[v.denominator for v in y])
             V = primitive_point([v.numerator * (L // v.denominator) for v in y] + [0])
-        P = combine(W, V, self.rows, z)
-        if P is None:
+        out = self._combine(W, sW, V, z)
+        if out is None:
             raise CertificateError("LP engine: an exact optimal vertex or ray gave no interior point")
         st["cut_exact"] += 1
-        return P
+        return out
 
-    def _other_side(self, W: tuple[int, ...], z: tuple[int, ...]) -> tuple[int, ...] | None:
-        """An exact point strictly inside the current cell with ``z > 0`` (``z(W) < 0``), or None
-        when ``z <= 0`` on the whole cell (certified)."""
+    def _other_side(self, W, sW, z, obj, pool):
+        """Tiers 1-3 for a cell where ``z(W) < 0``: None when ``z <= 0`` on the whole cell
+        (certified), else an exact point strictly inside with ``z > 0`` and its row values.
+        The LP's optimal vertex joins ``pool``."""
         st = self.stats
         d = self.d
-        if self.has_box:
-            bound = self.D * z[d]
-            for k in range(d):
-                v = z[k]
-                bound += v * self.HI[k] if v > 0 else v * self.LO[k]
-            if bound <= 0:
-                st["box_filter"] += 1
-                return None
-        status, e_g = self._solve(z)
+        c, c0, e_g = obj
+        status = self._solve(c)
         h = self.h
         if status == self.kOptimal:
             sol = h.getSolution()
-            x = sol.col_value
-            val = sum(map(float.__mul__, self.cost, x))
-            off = _fscale(self._u_row(z)[d], e_g) if not self.ident else _fscale(z[d], e_g)
-            est = val + off
-            order = ("cut", "nocut") if est > 0 else ("nocut", "cut")
-            for what in order:
+            x = list(sol.col_value)
+            est = sum(map(float.__mul__, c, x)) + c0
+            entry = pool.add_vertex(x)
+            for what in (("cut", "nocut") if est > 0 else ("nocut", "cut")):
                 if what == "cut":
-                    P = self._cut_from_floats(x, W, z)
-                    if P is not None:
+                    res = self._cut_from_floats(x, W, sW, z, pool, entry)
+                    if res is not None:
                         st["cut_vertex"] += 1
-                        return P
+                        return res
                 elif self.has_box and self._nocut_from_duals(sol.row_dual, e_g, z):
                     st["nocut_dual"] += 1
                     return None
-            done, P = self._decide_basis(W, z)
+            done, res = self._decide_basis(W, sW, z)
             if done:
-                return P
+                return res
         elif status == self.kUnbounded:
             ok, has, ray = h.getPrimalRay()
             if has:
                 U = float_point(list(ray), t_one=False)
                 if U is not None:
-                    P = combine(W, U, self.rows, z)     # no box: u-space is x-space
-                    if P is not None:
+                    res = self._combine(W, sW, U, z)      # no box: u-space is x-space
+                    if res is not None:
                         st["cut_ray"] += 1
-                        return P
-        return self._decide_exact(W, z)
+                        return res
+        return self._decide_exact(W, sW, z)
 
     def _bounded(self) -> bool:
         """Whether the current cell is bounded (certified; see the module docstring)."""
@@ -589,7 +638,7 @@ class _Engine:
         dirs = [tuple(1 if k == i else 0 for k in range(d)) for i in range(d)] + [(-1,) * d]
         for u in dirs:
             st["bounded_lp_calls"] += 1
-            status, _ = self._solve(u)
+            status = self._solve([float(v) for v in u])
             verdict = None
             if status == self.kUnbounded:
                 ok, has, ray = self.h.getPrimalRay()
@@ -611,34 +660,120 @@ class _Engine:
         return True
 
     # --- the search ---------------------------------------------------------------------------
-    def _decide(self, row: tuple[int, ...], W: tuple[int, ...], pool: list[tuple[int, ...]]):
-        """The neuron with cell-map row ``row`` on the current cell with witness ``W``:
-        ``(sign, None, None)`` if it does not split the cell (``sign`` its activity there), else
-        ``(sign of W's side, point on the other side, None)``, or for ``z(W) = 0``
-        ``(None, point with z > 0, point with z < 0)``.  Points are exact and strictly inside."""
+    def _layer_floats(self, M: list[tuple[int, ...]]) -> tuple[Any, list[int]]:
+        """Scaled u-space float copies of a layer's cell-map rows (for screening and LP objectives)
+        and their scaling exponents."""
+        d = self.d
+        F = []
+        E = []
+        for row in M:
+            u = row if self.ident else self._u_row(row)
+            e = _lin_exp(u, d)
+            f = _fscaled(u, e)
+            if not math.isfinite(f[d]):
+                f[d] = math.copysign(_BIG, f[d])
+            F.append(f)
+            E.append(e)
+        return np.array(F, dtype=float).reshape(len(M), d + 1), E
+
+    def _pass(self, ks: list[int], M: list[tuple[int, ...]], Mf: Any, Me: list[int], W: tuple[int, ...],
+              sW: list[int], pool: "_Pool", fixed: list[Any], found: dict[int, Any], entry: bool) -> None:
+        """Decide the neurons ``ks`` (rows ``M[k]``) on the current cell with witness ``W``.
+
+        Sets ``fixed[k]`` to the neuron's activity when it does not split the cell (then it splits
+        no cell below this one either), else ``found[k] = (side of W, (P, sP), None)`` with an
+        exact point strictly inside on the other side, or, when ``z(W) = 0``,
+        ``(None, (P+, sP+), (P-, sP-))``.  At a layer's entry (``entry``) the exact box bound is
+        tried first.  Points on the other side come from the pool, else from an LP.
+        """
         st = self.stats
         d = self.d
-        st["decisions"] += 1
-        if not any(row[:d]):
-            st["constant"] += 1
-            return row[d] > 0, None, None
-        zw = dot(row, W)
-        if zw == 0:
-            st["both_sides"] += 1
-            g = row[:d] + (0,)
-            Pp = combine(W, g, self.rows, row)
-            Pm = combine(W, _neg(g), self.rows, _neg(row))
-            if Pp is None or Pm is None:
-                raise CertificateError("LP engine: no point beside a witness on a hyperplane")
-            return None, Pp, Pm
-        pos = zw > 0
-        for Q in pool:
-            zq = dot(row, Q)
-            if (zq < 0) if pos else (zq > 0):
-                st["pool_cut"] += 1
-                return pos, Q, None
-        P = self._other_side(W, _neg(row) if pos else row)
-        return pos, P, None
+        todo = []
+        for k in ks:
+            row = M[k]
+            st["decisions"] += 1
+            if not any(row[:d]):
+                st["constant"] += 1
+                fixed[k] = row[d] > 0
+                continue
+            if entry and self.has_box:      # exact bounds of the row over the (bounding) box
+                hi = lo = self.D * row[d]
+                for v, a, b in zip(row, self.LO, self.HI):
+                    if v > 0:
+                        hi += v * b
+                        lo += v * a
+                    else:
+                        hi += v * a
+                        lo += v * b
+                if hi <= 0 or lo >= 0:
+                    st["box_filter"] += 1
+                    fixed[k] = lo >= 0 and hi > 0
+                    continue
+            zw = dot(row, W)
+            if zw == 0:
+                st["both_sides"] += 1
+                g = row[:d] + (0,)
+                res_p = self._combine(W, sW, g, row)
+                res_m = self._combine(W, sW, _neg(g), _neg(row))
+                if res_p is None or res_m is None:
+                    raise CertificateError("LP engine: no point beside a witness on a hyperplane")
+                found[k] = (None, res_p, res_m)
+                continue
+            todo.append((k, zw > 0))
+        if not todo:
+            return
+        npool = len(pool.uf)
+        vals = None
+        if npool:
+            sel = Mf[[k for k, _ in todo]]
+            sgn = np.array([-1.0 if pos else 1.0 for _, pos in todo])
+            vals = pool.array() @ (sel * sgn[:, None]).T          # z at the pool points, per neuron
+            hit = (vals > 1e-12).any(axis=0).tolist()
+        for t, (k, pos) in enumerate(todo):
+            row = M[k]
+            z = _neg(row) if pos else row
+            res = None
+            if vals is not None and hit[t]:
+                res = self._from_pool(pool, vals[:, t], W, sW, z)
+            if res is None and len(pool.uf) > npool:        # points added during this pass
+                f = Mf[k] * (-1.0 if pos else 1.0)
+                extra = (pool.array()[npool:] @ f).tolist()
+                col = np.full(len(pool.uf), -1.0)
+                col[npool:] = extra
+                res = self._from_pool(pool, col, W, sW, z)
+            if res is None:
+                f = Mf[k] * (-1.0 if pos else 1.0)
+                res = self._other_side(W, sW, z, (f[:d].tolist(), float(f[d]), Me[k]), pool)
+                if res is not None:
+                    pool.add_interior(res[0], res[1], self._u_floats(res[0]))
+            if res is None:
+                fixed[k] = pos
+            else:
+                found[k] = (pos, res, None)
+
+    def _from_pool(self, pool: "_Pool", vals: Any, W, sW, z):
+        """A point on the positive side of ``z`` from the pool (``vals``: float screening values), or None."""
+        st = self.stats
+        idx = np.flatnonzero(vals > 1e-12).tolist()
+        if not idx:
+            return None
+        sv = pool.sv
+        for i in sorted(idx, key=lambda i: (sv[i] is None, -vals[i]))[:3]:
+            sQ = sv[i]
+            if sQ is not None:           # an interior point: itself the other child's witness
+                Q = pool.ex[i]
+                if dot(z, Q) > 0:
+                    st["pool_point"] += 1
+                    return Q, sQ
+                continue
+            V = pool.exact(i, self)
+            if V is not None:
+                res = self._combine(W, sW, V, z)
+                if res is not None:
+                    st["pool_vertex"] += 1
+                    pool.add_interior(res[0], res[1], self._u_floats(res[0]))
+                    return res
+        return None
 
     def run(self, full: bool) -> Iterator[Any]:
         inet = self.inet
@@ -650,79 +785,82 @@ class _Engine:
         start = [sum(widths[:l]) for l in range(L)]
         bits = [False] * N
         maps: list[Any] = [None] * max(L, 1)
+        mfl: list[Any] = [None] * max(L, 1)
         if L:
             maps[0] = inet.first_map()
+            mfl[0] = self._layer_floats(maps[0])
         st = self.stats
         h = self.h
         eager = self.eager
-        K = self.pool_size
+        eager_split = self.eager and self.eager_split
         fixed: list[Any] = []
-        pool: list[tuple[int, ...]] = []
-        stack: list[Any] = [(0, None, self.root, 0, None, fixed, pool)]
+        found: dict[int, Any] = {}
+        root = self.root
+        stack: list[Any] = [(0, None, root, self._values(root), 0, None, fixed,
+                             _Pool(self.pool_size, self.pool_interior))]
         while stack:
-            p, side, W, npath, basis, fixed, pool = stack.pop()
+            p, side, W, sW, npath, basis, fixed, pool = stack.pop()
             self._truncate(npath, basis)
+            found = {}
             if side is not None:
                 l = layer_of[p]
                 row = maps[l][p - start[l]]
-                self._push_row(_neg(row) if side else row)
+                r = _neg(row) if side else row
+                self._push_row(r)
+                sW.append(dot(r, W))
                 bits[p] = side
                 p += 1
-            recheck = side is not None and self.eager_split
+            recheck = side is not None and eager_split
             while p < N:
                 l = layer_of[p]
                 j = p - start[l]
+                n = widths[l]
                 if j == 0:
                     if l > 0:
                         s0 = start[l - 1]
                         active = [k for k in range(widths[l - 1]) if bits[s0 + k]]
                         maps[l] = inet.next_map(l, maps[l - 1], active)
-                    fixed = [None] * widths[l]
-                    recheck = eager
-                if recheck:
-                    # decide the undecided neurons of the layer on this cell: one that does not split it
-                    # splits no cell below it either; a split gives an interior point for the pool
+                        mfl[l] = self._layer_floats(maps[l])
+                    fixed = [None] * n
+                    found = {}
+                    self._pass(list(range(n)) if eager else [0], maps[l], mfl[l][0], mfl[l][1], W, sW, pool,
+                               fixed, found, True)
                     recheck = False
-                    M = maps[l]
-                    for k in range(j, widths[l]):
-                        if fixed[k] is not None:
-                            continue
-                        st["eager"] += 1
-                        n0 = st["lp_calls"]
-                        sgn, P, Pm = self._decide(M[k], W, pool)
-                        st["eager_lp"] += st["lp_calls"] - n0
-                        if P is None:
-                            fixed[k] = sgn
-                        else:
-                            for Q in (P, Pm):
-                                if Q is not None and Q not in pool:
-                                    pool.append(Q)
-                    if len(pool) > K:
-                        pool = pool[len(pool) - K:]
-                row = maps[l][j]
+                elif recheck:
+                    recheck = False
+                    ks = [k for k in range(j, n) if fixed[k] is None]
+                    if ks:
+                        self._pass(ks, maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, False)
                 if fixed[j] is not None:
                     bits[p] = fixed[j]
                     p += 1
                     continue
-                sgn, P, Pm = self._decide(row, W, pool)
-                if P is None:
-                    bits[p] = sgn
-                    p += 1
-                    continue
+                got = found.get(j)
+                if got is None:
+                    self._pass([j], maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, not eager)
+                    if fixed[j] is not None:
+                        bits[p] = fixed[j]
+                        p += 1
+                        continue
+                    got = found[j]
+                sgn, res, res_m = got
+                row = maps[l][j]
                 if sgn is None:        # z(W) = 0: both sides, new witnesses on each
-                    W, Pother, here, other = P, Pm, True, False
+                    (W, sW), (Pb, sPb), here = res, res_m, True
                 else:
-                    Pother, here, other = P, sgn, not sgn
+                    (Pb, sPb), here = res, sgn
                 # the row of this side is -z <= 0 (active) or z <= 0
                 rA = _neg(row) if here else row
-                poolA = [Q for Q in pool if dot(rA, Q) < 0]
-                poolB = [Q for Q in pool if dot(rA, Q) > 0 and Q != Pother]
-                stack.append((p, other, Pother, len(self.rows) - self.n_base, h.getBasis(), list(fixed), poolB))
-                self._push_row(rA)
+                npath = len(self.rows) - self.n_base
+                basis = h.getBasis()
+                poolA, poolB = pool.split(rA, self._push_row(rA))
+                stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB))
+                sW = sW + [dot(rA, W)]
                 pool = poolA
+                found = {}
                 bits[p] = here
                 p += 1
-                recheck = self.eager_split
+                recheck = eager_split
             st["regions"] += 1
             wb = max(abs(v) for v in W).bit_length()
             if wb > st["max_witness_bits"]:
@@ -746,3 +884,101 @@ class _Engine:
                 A.append(tuple(Fraction(v) for v in r[:d]))
                 b.append(Fraction(-r[d]))
             yield LPRegion(pattern, witness, (tuple(A), tuple(b)), amap, bounded)
+
+
+class _Pool:
+    """Points met on the way, kept to find a point on the other side of a neuron without an LP.
+
+    Two kinds: *interior* points (exact, strictly inside the current cell, with the exact values
+    of the cell's rows there: a point with ``z > 0`` is at once the other child's witness) and LP
+    *vertices* (floats, near the cell's closure; rounded to an exact point on first use and
+    certified by :func:`combine_values`).  All are screened with float u-space coordinates; no
+    decision rests on the screening.
+    """
+
+    __slots__ = ("cap_v", "cap_i", "uf", "ex", "sv", "arr")
+
+    def __init__(self, cap_v: int, cap_i: int, uf: list | None = None, ex: list | None = None,
+                 sv: list | None = None):
+        self.cap_v = cap_v
+        self.cap_i = cap_i
+        self.uf: list[list[float]] = uf if uf is not None else []
+        self.ex: list[Any] = ex if ex is not None else []
+        self.sv: list[Any] = sv if sv is not None else []
+        self.arr: Any = None
+
+    def _evict(self, interior: bool) -> None:
+        cap = self.cap_i if interior else self.cap_v
+        kinds = [v is not None for v in self.sv]
+        if sum(1 for k in kinds if k == interior) > cap:
+            i = kinds.index(interior)
+            del self.uf[i], self.ex[i], self.sv[i]
+
+    def add_vertex(self, u: list[float]) -> int | None:
+        if self.cap_v <= 0 or not all(map(math.isfinite, u)):
+            return None
+        self.uf.append(u + [1.0])
+        self.ex.append(None)
+        self.sv.append(None)
+        self.arr = None
+        self._evict(False)
+        return len(self.uf) - 1
+
+    def add_interior(self, P: tuple[int, ...], sP: list[int], u: list[float]) -> None:
+        if self.cap_i <= 0 or not all(map(math.isfinite, u)):
+            return
+        self.uf.append(u + [1.0])
+        self.ex.append(P)
+        self.sv.append(sP)
+        self.arr = None
+        self._evict(True)
+
+    def set_exact(self, i: int, V: tuple[int, ...]) -> None:
+        if 0 <= i < len(self.ex) and self.sv[i] is None:
+            self.ex[i] = V
+
+    def exact(self, i: int, eng: Any) -> tuple[int, ...] | None:
+        V = self.ex[i]
+        if V is None:
+            U = rounded_point(self.uf[i][:-1])
+            if U is None:
+                return None
+            V = eng._x_point(U)
+            self.ex[i] = V
+        return V
+
+    def array(self) -> Any:
+        if self.arr is None:
+            self.arr = np.array(self.uf)
+        return self.arr
+
+    def split(self, rA: tuple[int, ...], rf: list[float]) -> tuple["_Pool", "_Pool"]:
+        """The points on each side of the row ``rA <= 0`` (float ``rf``): interior points by their
+        exact sign (their values gain the new row: ``rA`` on this side, ``-rA`` on the other),
+        vertices within a tolerance."""
+        A = _Pool(self.cap_v, self.cap_i)
+        B = _Pool(self.cap_v, self.cap_i)
+        if not self.uf:
+            return A, B
+        vals = (self.array() @ np.array(rf)).tolist()
+        for u, P, sP, v in zip(self.uf, self.ex, self.sv, vals):
+            if sP is not None:
+                e = dot(rA, P)
+                if e < 0:
+                    A.uf.append(u)
+                    A.ex.append(P)
+                    A.sv.append(sP + [e])
+                elif e > 0:
+                    B.uf.append(u)
+                    B.ex.append(P)
+                    B.sv.append(sP + [-e])
+            else:
+                if v <= 1e-9:
+                    A.uf.append(u)
+                    A.ex.append(P)
+                    A.sv.append(None)
+                if v >= -1e-9:
+                    B.uf.append(u)
+                    B.ex.append(P)
+                    B.sv.append(None)
+        return A, B
