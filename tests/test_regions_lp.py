@@ -39,6 +39,13 @@ CONE = Polyhedron([[-1, 0], [1, -2]], [0, 1])           # x >= 0, x - 2y <= 1: u
 HALFPLANE = Polyhedron([[1, 1]], [Fraction(1, 3)])
 
 
+def exact_map(m) -> tuple:
+    """An affine map as ``(A rows, c)`` tuples of Fractions, whether given as a pair or as an object
+    that unpacks to one."""
+    A, c = m
+    return tuple(tuple(Fraction(v) for v in row) for row in A), tuple(Fraction(v) for v in c)
+
+
 def check(net, dom, *, complete: bool = False, stats: dict | None = None, certify_first: int | None = None):
     """Assert that the LP engine and the vertex engine agree exactly; return the LP regions.
     Every region (or the first ``certify_first``) is certified; ``complete`` also runs the
@@ -46,7 +53,7 @@ def check(net, dom, *, complete: bool = False, stats: dict | None = None, certif
     got = list(lp.iter_lp_regions(net, dom, stats=stats))
     ref = regions(net, dom, method="vertex")
     assert sorted(r.pattern for r in got) == sorted(r.pattern for r in ref)
-    assert sorted(r.affine_map for r in got) == sorted(r.affine_map for r in ref)
+    assert sorted(exact_map(r.affine_map) for r in got) == sorted(exact_map(r.affine_map) for r in ref)
     assert sum(r.bounded for r in got) == ref.num_bounded
     for r in got[:certify_first]:
         fail = certify_region(net, dom, r.pattern, r.witness, r.hrep, r.affine_map, r.bounded)

@@ -95,6 +95,7 @@ _INF = math.inf
 _EAGER = True        # decide every neuron of a layer when the search enters it (see _Engine.run)
 _EAGER_SPLIT = True  # ... and again below every split
 _POOL: int | None = None   # LP vertices kept per cell to certify cuts without an LP (None: 2 d + 8)
+_CELL_BOX_MIN = 2          # bound the cell by 2 d LPs at a layer entry when the layer has >= this times 2 d neurons
 _POOL_INTERIOR = 16        # exact interior points kept per cell, for the same
 # primal simplex: after an objective change the basis stays primal feasible (measured 15% faster here)
 _HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "threads": 1, "solver": "simplex", "simplex_strategy": 4,
@@ -274,10 +275,11 @@ class _Engine:
         self.eager_split = _EAGER_SPLIT
         self.pool_size = _POOL if _POOL is not None else 2 * d + 8
         self.pool_interior = _POOL_INTERIOR
+        self.cell_box_min = _CELL_BOX_MIN
         self.stats = stats if stats is not None else {}
         for k in ("decisions", "constant", "box_filter", "both_sides", "lp_calls", "cut_vertex", "nocut_dual",
                   "cut_ray", "cut_basis", "nocut_basis", "exact_simplex", "cut_exact", "nocut_exact",
-                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex", "eager", "eager_lp"):
+                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex", "eager", "eager_lp", "box_lps"):
             self.stats.setdefault(k, 0)
         # --- domain: exact rows, bounding box, root witness ---
         self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
@@ -496,11 +498,19 @@ class _Engine:
 
     def _nocut_from_duals(self, duals: Any, e_g: int, z: tuple[int, ...]) -> bool:
         """Farkas certificate from the LP's row duals, the residual absorbed by the box rows."""
+        b = self._dual_bound(duals, e_g, z)
+        return b is not None and b[0] <= 0
+
+    def _dual_bound(self, duals: Any, e_g: int, z: tuple[int, ...]) -> tuple[int, int] | None:
+        """An exact upper bound ``num / den`` of ``z`` over the current cell from the LP's row
+        duals ``y >= 0`` (dyadic, taken exactly): ``2^E z = R + sum mu_i r_i`` with
+        ``mu_i = y_i 2^(e_g - e_i)`` and the residual ``R`` bounded over the (bounding) box,
+        i.e. a Farkas certificate whose box-row multipliers are ``max(+-R_k, 0)``."""
         d = self.d
         terms = []
         ymax = max(duals, default=0.0)
         if not math.isfinite(ymax):
-            return False
+            return None
         cut = ymax * 1e-13
         smin = 0
         exps = self.model_exps
@@ -521,7 +531,37 @@ class _Engine:
         for k in range(d):
             v = R[k]
             bound += v * self.HI[k] if v > 0 else v * self.LO[k]
-        return bound <= 0
+        return bound, self.D << E
+
+    def _cell_box(self) -> tuple[list[int], list[int], int]:
+        """A box containing the current cell, certified: ``2 d`` LPs, each bound from a Farkas
+        certificate (:meth:`_dual_bound`), rounded outwards to a grid of ``1 / (D 2^48)``; the
+        domain's box where an LP gives no certificate.  Returns integer ``(LO, HI, scale)``."""
+        d = self.d
+        S = self.D << 48
+        LO = [v << 48 for v in self.LO]
+        HI = [v << 48 for v in self.HI]
+        st = self.stats
+        for k in range(d):
+            for sgn in (1, -1):
+                z = tuple(sgn if i == k else 0 for i in range(d)) + (0,)
+                F, E = self._layer_floats([z])
+                st["box_lps"] += 1
+                if self._solve(F[0][:d].tolist()) != self.kOptimal:
+                    continue
+                b = self._dual_bound(self.h.getSolution().row_dual, E[0], z)
+                if b is None:
+                    continue
+                num, den = b          # sgn x_k <= num / den
+                if sgn > 0:
+                    v = -((-num * S) // den)      # ceil
+                    if v < HI[k]:
+                        HI[k] = v
+                else:
+                    v = (-num * S) // den         # floor of -num / den
+                    if v > LO[k]:
+                        LO[k] = v
+        return LO, HI, S
 
     def _basis_rows(self) -> list[tuple[int, ...]] | None:
         """The ``d`` tight constraints of HiGHS's final basis as exact rows, or None."""
@@ -677,14 +717,15 @@ class _Engine:
         return np.array(F, dtype=float).reshape(len(M), d + 1), E
 
     def _pass(self, ks: list[int], M: list[tuple[int, ...]], Mf: Any, Me: list[int], W: tuple[int, ...],
-              sW: list[int], pool: "_Pool", fixed: list[Any], found: dict[int, Any], entry: bool) -> None:
+              sW: list[int], pool: "_Pool", fixed: list[Any], found: dict[int, Any], box: Any) -> None:
         """Decide the neurons ``ks`` (rows ``M[k]``) on the current cell with witness ``W``.
 
         Sets ``fixed[k]`` to the neuron's activity when it does not split the cell (then it splits
         no cell below this one either), else ``found[k] = (side of W, (P, sP), None)`` with an
         exact point strictly inside on the other side, or, when ``z(W) = 0``,
         ``(None, (P+, sP+), (P-, sP-))``.  At a layer's entry (``entry``) the exact box bound is
-        tried first.  Points on the other side come from the pool, else from an LP.
+        tried first (``box``: integer ``(LO, HI, scale)`` of a box holding the cell, or None).
+        Points on the other side come from the pool, else from an LP.
         """
         st = self.stats
         d = self.d
@@ -696,9 +737,10 @@ class _Engine:
                 st["constant"] += 1
                 fixed[k] = row[d] > 0
                 continue
-            if entry and self.has_box:      # exact bounds of the row over the (bounding) box
-                hi = lo = self.D * row[d]
-                for v, a, b in zip(row, self.LO, self.HI):
+            if box is not None:      # exact bounds of the row over a box holding the cell
+                BL, BH, BS = box
+                hi = lo = BS * row[d]
+                for v, a, b in zip(row, BL, BH):
                     if v > 0:
                         hi += v * b
                         lo += v * a
@@ -823,21 +865,28 @@ class _Engine:
                         mfl[l] = self._layer_floats(maps[l])
                     fixed = [None] * n
                     found = {}
+                    box = None
+                    if self.has_box:
+                        if l > 0 and n >= self.cell_box_min * 2 * d:
+                            box = self._cell_box()
+                        else:
+                            box = (self.LO, self.HI, self.D)
                     self._pass(list(range(n)) if eager else [0], maps[l], mfl[l][0], mfl[l][1], W, sW, pool,
-                               fixed, found, True)
+                               fixed, found, box)
                     recheck = False
                 elif recheck:
                     recheck = False
                     ks = [k for k in range(j, n) if fixed[k] is None]
                     if ks:
-                        self._pass(ks, maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, False)
+                        self._pass(ks, maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, None)
                 if fixed[j] is not None:
                     bits[p] = fixed[j]
                     p += 1
                     continue
                 got = found.get(j)
                 if got is None:
-                    self._pass([j], maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, not eager)
+                    self._pass([j], maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found,
+                               None if eager or not self.has_box else (self.LO, self.HI, self.D))
                     if fixed[j] is not None:
                         bits[p] = fixed[j]
                         p += 1
@@ -907,12 +956,27 @@ class _Pool:
         self.sv: list[Any] = sv if sv is not None else []
         self.arr: Any = None
 
-    def _evict(self, interior: bool) -> None:
-        cap = self.cap_i if interior else self.cap_v
-        kinds = [v is not None for v in self.sv]
-        if sum(1 for k in kinds if k == interior) > cap:
-            i = kinds.index(interior)
-            del self.uf[i], self.ex[i], self.sv[i]
+    def trim(self) -> "_Pool":
+        """Keep the most recent ``cap_v`` vertices and ``cap_i`` interior points (done at splits only,
+        so that indices stay valid while a cell is being decided)."""
+        nv = sum(1 for v in self.sv if v is None)
+        ni = len(self.sv) - nv
+        if nv <= self.cap_v and ni <= self.cap_i:
+            return self
+        drop_v, drop_i = nv - self.cap_v, ni - self.cap_i
+        keep = []
+        for v in self.sv:
+            if v is None:
+                keep.append(drop_v <= 0)
+                drop_v -= 1
+            else:
+                keep.append(drop_i <= 0)
+                drop_i -= 1
+        self.uf = [u for u, k in zip(self.uf, keep) if k]
+        self.ex = [u for u, k in zip(self.ex, keep) if k]
+        self.sv = [u for u, k in zip(self.sv, keep) if k]
+        self.arr = None
+        return self
 
     def add_vertex(self, u: list[float]) -> int | None:
         if self.cap_v <= 0 or not all(map(math.isfinite, u)):
@@ -921,7 +985,6 @@ class _Pool:
         self.ex.append(None)
         self.sv.append(None)
         self.arr = None
-        self._evict(False)
         return len(self.uf) - 1
 
     def add_interior(self, P: tuple[int, ...], sP: list[int], u: list[float]) -> None:
@@ -931,7 +994,6 @@ class _Pool:
         self.ex.append(P)
         self.sv.append(sP)
         self.arr = None
-        self._evict(True)
 
     def set_exact(self, i: int, V: tuple[int, ...]) -> None:
         if 0 <= i < len(self.ex) and self.sv[i] is None:
@@ -981,4 +1043,4 @@ class _Pool:
                     B.uf.append(u)
                     B.ex.append(P)
                     B.sv.append(None)
-        return A, B
+        return A.trim(), B.trim()
