@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
-from .numbers import rational_str
+from .numbers import ZERO, rational_str
 
-__all__ = ["Expr", "Lin", "Sum", "Scale", "Max", "Min", "Abs", "evaluate", "to_sympy", "variables_of", "to_text"]
-
-_ZERO = Fraction(0)
+__all__ = ["Expr", "Lin", "Sum", "Scale", "Max", "Min", "Abs", "evaluate", "to_sympy", "variables_of", "children", "to_text"]
 
 
 class Expr:
@@ -37,10 +35,10 @@ class Lin(Expr):
     """Affine form ``sum c_i x_i + const``; ``coeffs`` is a sorted tuple of (name, coefficient)."""
 
     coeffs: tuple[tuple[str, Fraction], ...]
-    const: Fraction = _ZERO
+    const: Fraction = ZERO
 
     @staticmethod
-    def of(coeffs: Mapping[str, Fraction], const: Fraction = _ZERO) -> "Lin":
+    def of(coeffs: Mapping[str, Fraction], const: Fraction = ZERO) -> "Lin":
         return Lin(tuple(sorted((k, v) for k, v in coeffs.items() if v)), Fraction(const))
 
     @property
@@ -79,7 +77,7 @@ def evaluate(e: Expr, point: Mapping[str, Fraction]) -> Fraction:
     if isinstance(e, Lin):
         return sum((c * point[k] for k, c in e.coeffs), e.const)
     if isinstance(e, Sum):
-        return sum((evaluate(t, point) for t in e.terms), _ZERO)
+        return sum((evaluate(t, point) for t in e.terms), ZERO)
     if isinstance(e, Scale):
         return e.factor * evaluate(e.arg, point)
     if isinstance(e, Max):
@@ -95,22 +93,21 @@ def variables_of(e: Expr) -> set[str]:
     """Names of the variables that occur in ``e``."""
     if isinstance(e, Lin):
         return {k for k, _ in e.coeffs}
-    if isinstance(e, (Sum, Max, Min)):
-        out: set[str] = set()
-        for t in (e.terms if isinstance(e, Sum) else e.args):
-            out |= variables_of(t)
-        return out
-    return variables_of(e.arg)  # Scale, Abs
+    out: set[str] = set()
+    for t in children(e):
+        out |= variables_of(t)
+    return out
 
 
 def children(e: Expr) -> tuple[Expr, ...]:
-    if isinstance(e, Lin):
-        return ()
+    """The subexpressions of ``e``; ``()`` for a leaf (:class:`Lin`, or a node type of another module)."""
     if isinstance(e, Sum):
         return e.terms
     if isinstance(e, (Max, Min)):
         return e.args
-    return (e.arg,)
+    if isinstance(e, (Scale, Abs)):
+        return (e.arg,)
+    return ()
 
 
 def to_sympy(e: Expr, symbols: Mapping[str, Any] | None = None) -> Any:
@@ -185,7 +182,7 @@ def _text(e: Expr, top: bool = False) -> str:
 def lin_add(a: Lin, b: Lin, sign: int = 1) -> Lin:
     acc = dict(a.coeffs)
     for k, c in b.coeffs:
-        acc[k] = _checked(acc.get(k, _ZERO) + sign * c)
+        acc[k] = _checked(acc.get(k, ZERO) + sign * c)
     return Lin.of(acc, _checked(a.const + sign * b.const))
 
 
@@ -213,7 +210,7 @@ def affine_part(e: Expr) -> Lin | None:
         inner = affine_part(e.arg)
         return None if inner is None else lin_scale(inner, e.factor)
     if isinstance(e, Sum):
-        acc = Lin((), _ZERO)
+        acc = Lin((), ZERO)
         for t in e.terms:
             p = affine_part(t)
             if p is None:
@@ -226,7 +223,7 @@ def affine_part(e: Expr) -> Lin | None:
 def lin_vector(a: Lin, variables: Sequence[str]) -> tuple[list[Fraction], Fraction]:
     """Coefficient vector of ``a`` in the order ``variables``, and its constant."""
     pos = {v: i for i, v in enumerate(variables)}
-    vec = [_ZERO] * len(variables)
+    vec = [ZERO] * len(variables)
     for k, c in a.coeffs:
         vec[pos[k]] = c
     return vec, a.const

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from .errors import ShapeError, SpecError
 from .expr import Expr, evaluate, to_sympy, to_text
 from .numbers import abbreviate, to_matrix, to_rational, to_vector
-from .parse import check_variables, from_sympy, parse_expr
+from .expr_parser import check_variables, read_expression
 
 __all__ = ["Spec", "MaxAffine", "MinAffine", "DC", "Breakpoints1D", "Expression", "parse"]
 
@@ -230,9 +230,10 @@ def parse(expr: Any, variables: Sequence[Any] | str | None = None) -> Expression
     Raises
     ------
     NotPiecewiseAffineError
-        For a term that is not CPA (``x*y``, ``x**2``, ``sin(x)``, ``Heaviside(x)``); the message names the term.
+        For terms that are not CPA (``x*y``, ``x**2``, ``sin(x)``, ``Heaviside(x)``): one error naming
+        every such term with its reason, in one line.
     UnknownVariableError
-        For a variable not in ``variables``.
+        For variables not in ``variables``, all named in one error.
     SpecError
         For malformed text or an empty ``Max``/``Min``.
 
@@ -242,13 +243,10 @@ def parse(expr: Any, variables: Sequence[Any] | str | None = None) -> Expression
     >>> f([1, 2])
     Fraction(3, 2)
     """
-    if isinstance(expr, Expression):
-        tree = expr.expr
-    elif isinstance(expr, str):
-        tree = parse_expr(expr)
-    else:
-        tree = from_sympy(expr)
     if isinstance(variables, str):
         variables = [v.strip() for v in variables.split(",") if v.strip()]
-    names = check_variables(tree, None if variables is None else [str(v) for v in variables])
+    if isinstance(expr, Expression):
+        tree, names = expr.expr, check_variables(expr.expr, variables)
+    else:
+        tree, names = read_expression(expr, variables)
     return Expression(tree, names)

@@ -45,6 +45,59 @@ def test_non_affine_sympy_terms_are_named(make):
     assert str(term) in str(err.value)
 
 
+def test_every_non_affine_term_is_named_at_once():
+    with pytest.raises(cpa.NotPiecewiseAffineError) as err:
+        cpa.parse("x*y + x**2 + sin(z)", "x,y,z")
+    msg = str(err.value)
+    assert msg.startswith("3 terms are not piecewise affine: ") and "\n" not in msg
+    for part in ("'x*y': product of two variables", "'x**2': power of a variable",
+                 "'sin(z)': function sin is not piecewise affine"):
+        assert part in msg
+    assert msg.index("x*y") < msg.index("x**2") < msg.index("sin(z)")     # in the order written
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("x*y*y", ["x*y"]),                                   # a bad term inside a bigger one is named once
+    ("Max(x*y, 0) + Abs(sin(x) - 1)", ["x*y", "sin(x)"]),
+    ("sin(x*y)", ["x*y", "sin(x*y)"]),
+    ("x/y + 2**x + 2**(1/2) + x*y + x*y", ["x/y", "2**x", "2**(1/2)", "x*y"]),   # 'x*y' ... (2 times)
+])
+def test_nested_and_repeated_terms(text, terms):
+    with pytest.raises(cpa.NotPiecewiseAffineError) as err:
+        cpa.parse(text, "x,y")
+    msg = str(err.value)
+    assert all(f"'{t}'" in msg for t in terms)
+    assert sum(msg.count(f"'{t}'") for t in terms) == len(terms)
+
+
+def test_sympy_terms_are_named_at_once():
+    x, y, z = sympy.symbols("x y z")
+    with pytest.raises(cpa.NotPiecewiseAffineError) as err:
+        cpa.parse(x * y + sympy.Max(x ** 2, 0) + sympy.sin(z), [x, y, z])
+    msg = str(err.value)
+    assert msg.startswith("3 terms") and "product of two variables" in msg and "power of a variable" in msg
+    assert "function sin is not piecewise affine" in msg
+
+
+def test_many_problems_keep_one_short_line():
+    text = " + ".join(f"x*y{i}{'y' * 200}" for i in range(50))
+    with pytest.raises(cpa.NotPiecewiseAffineError) as err:
+        cpa.parse(text, "x,y")
+    msg = str(err.value)
+    assert msg.startswith("50 terms") and "and 45 more" in msg and "\n" not in msg and len(msg) < 1200
+
+
+def test_unknown_variables_are_all_named():
+    with pytest.raises(cpa.UnknownVariableError, match="unknown variables 'u', 'w', 'z' \\(declared: x, y\\)"):
+        cpa.parse("Max(x, z) + w - Abs(u)", "x,y")
+
+
+def test_unknown_variables_are_named_with_the_terms():
+    with pytest.raises(cpa.NotPiecewiseAffineError) as err:
+        cpa.parse("Max(x*y, w)", "x,y")
+    assert "'x*y': product of two variables" in str(err.value) and "unknown variable 'w'" in str(err.value)
+
+
 def test_unknown_variable():
     with pytest.raises(cpa.UnknownVariableError, match="unknown variable 'z' \\(declared: x, y\\)"):
         cpa.parse("Max(x, z)", "x,y")

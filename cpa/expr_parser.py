@@ -12,7 +12,10 @@ Functions: ``Max``, ``Min``, ``Abs`` (also ``max``, ``min``, ``abs``) and
 ``relu(e) = Max(e, 0)``.  A product needs a constant factor, a quotient a
 nonzero constant divisor and a power an integer exponent of a constant; any
 other term is refused with :class:`~cpa.errors.NotPiecewiseAffineError`
-naming the term as written.
+naming the term as written.  Every such term is reported at once, in one
+error: the reader records the term with its reason and goes on, and a term
+that contains one already reported is not reported again.  Unknown variables
+are all named at once too (:func:`read_expression`).
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from typing import Any, Callable, Sequence
 from . import limits
 from .errors import InvalidNumberError, LimitError, NotPiecewiseAffineError, SpecError, UnknownVariableError
 from .expr import Abs, Expr, Lin, Max, Min, Scale, Sum, affine_part, variables_of
-from .numbers import abbreviate, power, to_rational
+from .numbers import ONE, ZERO, abbreviate, power, to_rational
 
-__all__ = ["parse_expr", "from_sympy", "check_variables"]
+__all__ = ["read_expression", "parse_expr", "from_sympy", "check_variables"]
 
 # re.ASCII: \d is 0-9 only (Unicode digits such as '١' or '１' are refused by name)
 _TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
@@ -84,7 +87,7 @@ class _Parser:
         self.i = 0
         self.depth = -1  # the top-level expression is not nested
         self.max_nesting = limits.current().max_nesting
-        self.budget = _Budget(f"the constants of expression {_quote(self.text)}")
+        self.reader = _Reader(f"the constants of expression {_quote(self.text)}")
 
     def peek(self) -> tuple[str, str, int, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -103,6 +106,7 @@ class _Parser:
         return _Lazy(lambda: abbreviate(self.text[start:end].strip()))
 
     def parse(self) -> Expr:
+        """The expression tree; terms that are not piecewise affine are in ``self.reader.problems``."""
         if not self.tokens:
             raise SpecError("empty expression")
         try:
@@ -133,7 +137,9 @@ class _Parser:
                 self.take()
                 t, _ = self.term()
                 terms.append(t if tok[1] == "+" else _negate(t))
-            return (terms[0] if len(terms) == 1 else Sum(tuple(terms))), start
+            if len(terms) == 1:
+                return terms[0], start
+            return (_INVALID if _INVALID in terms else Sum(tuple(terms))), start
         finally:
             self.depth -= 1
 
@@ -145,9 +151,9 @@ class _Parser:
             end = self.tokens[self.i - 1][3]
             text = self.src(start, end)
             if tok[1] == "*":
-                e = _multiply(e, rhs, text)
+                e = _multiply(e, rhs, text, self.reader)
             else:
-                e = _divide(e, rhs, text)
+                e = _divide(e, rhs, text, self.reader)
         return e, start
 
     def unary(self) -> tuple[Expr, int]:
@@ -170,7 +176,7 @@ class _Parser:
             finally:
                 self.depth -= 1
             end = self.tokens[self.i - 1][3]
-            return _power(base, exp, self.src(start, end), self.budget), start
+            return _power(base, exp, self.src(start, end), self.reader), start
         return base, start
 
     def atom(self) -> tuple[Expr, int]:
@@ -195,8 +201,9 @@ class _Parser:
                             raise SpecError(f"cannot parse {_quote(self.text)}: expected ',' or ')' in the "
                                             f"arguments of {abbreviate(value)}")
                 end = self.tokens[self.i - 1][3]
-                return _call(value, args, self.src(start, end)), start
-            return Lin(((value, Fraction(1)),)), start
+                return _call(value, args, self.src(start, end), self.reader), start
+            self.reader.names.add(value)
+            return Lin(((value, ONE),)), start
         if value == "(":
             e, _ = self.expr()
             self.take(")")
@@ -211,8 +218,24 @@ def _number(text: str, pos: int) -> Fraction:
         raise SpecError(str(e)) from None
 
 
+class _Invalid(Expr):
+    """Stands in the tree for a term already reported as not piecewise affine.  An operation
+    on it gives it back without a second report, so each bad term is named once (``x*y*z``
+    is one problem, ``x*y``; ``Max(x*y, 0)`` too)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not piecewise affine>"
+
+
+_INVALID = _Invalid()
+
+
 def _negate(e: Expr) -> Expr:
     """``-e``, folded into ``e`` when it is a constant or already a multiple (no chains of Scale)."""
+    if e is _INVALID:
+        return e
     if isinstance(e, Lin) and e.is_constant:
         return Lin((), -e.const)
     if isinstance(e, Scale):
@@ -221,6 +244,8 @@ def _negate(e: Expr) -> Expr:
 
 
 def _scale(c: Fraction, e: Expr, text: object) -> Expr:
+    if e is _INVALID:
+        return e
     return Scale(_checked(c * e.factor, text), e.arg) if isinstance(e, Scale) else Scale(c, e)
 
 
@@ -244,7 +269,9 @@ def _checked(q: Fraction, text: object) -> Fraction:
     return q
 
 
-def _multiply(a: Expr, b: Expr, text: object) -> Expr:
+def _multiply(a: Expr, b: Expr, text: object, reader: "_Reader") -> Expr:
+    if a is _INVALID or b is _INVALID:
+        return _INVALID
     ca, cb = _const(a), _const(b)
     if ca is not None and cb is not None:
         return Lin((), _checked(ca * cb, text))
@@ -252,30 +279,72 @@ def _multiply(a: Expr, b: Expr, text: object) -> Expr:
         return _scale(ca, b, text)
     if cb is not None:
         return _scale(cb, a, text)
-    raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: a product needs a constant factor")
+    return reader.not_affine(text, _PRODUCT)
 
 
-def _divide(a: Expr, b: Expr, text: object) -> Expr:
+def _divide(a: Expr, b: Expr, text: object, reader: "_Reader") -> Expr:
+    if a is _INVALID or b is _INVALID:
+        return _INVALID
     cb = _const(b)
     if cb is None:
-        raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: division by a non-constant")
+        return reader.not_affine(text, "division by a variable")
     if cb == 0:
         raise SpecError(f"term '{text}' divides by zero")
     ca = _const(a)
     return Lin((), _checked(ca / cb, text)) if ca is not None else _scale(1 / cb, a, text)
 
 
-class _Budget:
-    """The work spent on powers while reading one expression, refused past ``max_work``.
+_PRODUCT = "product of two variables"
+_POWER = "power of a variable"
+_FUNCTION_HINT = "the functions are Max, Min, Abs and relu"
+_SHOWN = 5  # problems named in one message; the rest are counted
 
-    ``9**99999`` is ten characters of text but 95,000 digits of work: without a budget,
-    a few thousand of them would take minutes.  A power costs about (words of the
-    result) x (bits of the exponent) steps.
+
+class _Reader:
+    """What reading one expression collects: the terms that are not piecewise affine, and the
+    work spent on powers.
+
+    The terms are reported together by :meth:`check`, as one
+    :class:`~cpa.errors.NotPiecewiseAffineError`.  The work is refused past ``max_work``:
+    ``9**99999`` is ten characters of text but 95,000 digits of work, and without a budget a
+    few thousand of them would take minutes.  A power costs about (words of the result) x
+    (bits of the exponent) steps.
     """
 
     def __init__(self, what: str):
         self.what = what
         self.spent = 0.0
+        self.problems: list[tuple[object, str]] = []
+        self.names: set[str] = set()  # every variable read, in reported terms too
+
+    def not_affine(self, text: object, reason: str) -> Expr:
+        """Record the term ``text`` with its reason; the placeholder that stands for it in the tree."""
+        self.problems.append((text, reason))
+        return _INVALID
+
+    def check(self, unknown: str = "") -> None:
+        """Raise one NotPiecewiseAffineError naming every recorded term (and ``unknown``, the
+        text of the unknown variables, if any); nothing if no term was recorded."""
+        if not self.problems:
+            return
+        seen: dict[tuple[str, str], int] = {}   # each text once (with how often), in reading order
+        for t, r in self.problems:
+            key = (str(t), r)
+            seen[key] = seen.get(key, 0) + 1
+        hint = f" ({_FUNCTION_HINT})" if any(r.startswith("function ") for _, r in seen) else ""
+        n = len(self.problems)
+        if n == 1 and not unknown:
+            (text, reason), = seen
+            raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: {reason}{hint}")
+        shown = list(seen.items())[:_SHOWN]
+        items = [f"'{t}': {r}" + (f" ({k} times)" if k > 1 else "") for (t, r), k in shown]
+        rest = n - sum(k for _, k in shown)
+        if rest:
+            items.append(f"and {rest} more")
+        if unknown:
+            items.append(unknown)
+        raise NotPiecewiseAffineError(f"{n} term{'s are' if n > 1 else ' is'} not piecewise affine: "
+                                      + "; ".join(items) + hint)
 
     def power(self, base: Fraction, k: int, text: object) -> Fraction:
         size = max(abs(base.numerator), base.denominator)
@@ -286,40 +355,94 @@ class _Budget:
         return power(base, k, _Lazy(lambda: f"the power '{text}'"))  # type: ignore[arg-type]
 
 
-def _power(base: Expr, exp: Expr, text: object, budget: _Budget) -> Expr:
+def _power(base: Expr, exp: Expr, text: object, reader: _Reader) -> Expr:
+    if base is _INVALID or exp is _INVALID:
+        return _INVALID
     ce, cb = _const(exp), _const(base)
     if ce is not None and ce == 1:
         return base
     if ce is not None and cb is not None and ce.denominator == 1:
         if cb == 0 and ce < 0:
             raise SpecError(f"term '{text}' divides by zero")
-        return Lin((), budget.power(cb, ce.numerator, text))
-    raise NotPiecewiseAffineError(f"term '{text}' is not piecewise affine: powers other than ^1 of a variable expression")
+        return Lin((), reader.power(cb, ce.numerator, text))
+    return reader.not_affine(text, _power_reason(cb, ce))
 
 
-def _call(name: str, args: list[Expr], text: object) -> Expr:
+def _function_reason(name: str) -> str:
+    return f"function {abbreviate(name, 30)} is not piecewise affine"
+
+
+def _power_reason(base: Fraction | None, exponent: Fraction | None) -> str:
+    if exponent is None:
+        return "variable exponent"
+    if base is None:
+        return _POWER
+    return "non-integer power of a number"
+
+
+def _call(name: str, args: list[Expr], text: object, reader: _Reader) -> Expr:
     canon = _FUNCS.get(name.lower())
     if canon is None:
-        raise NotPiecewiseAffineError(
-            f"term '{text}' is not piecewise affine: function '{abbreviate(name)}' is not one of Max, Min, Abs, relu")
+        return reader.not_affine(text, _function_reason(name))
     if not args:
         raise SpecError(f"'{text}': {canon} needs at least one argument")
+    if len(args) != 1 and canon in ("Abs", "relu"):
+        raise SpecError(f"'{text}': {canon} takes exactly one argument, got {len(args)}")
+    if _INVALID in args:
+        return _INVALID
     if canon == "Max":
         return Max(tuple(args))
     if canon == "Min":
         return Min(tuple(args))
-    if len(args) != 1:
-        raise SpecError(f"'{text}': {canon} takes exactly one argument, got {len(args)}")
     if canon == "Abs":
         return Abs(args[0])
-    return Max((args[0], Lin((), Fraction(0))))
+    return Max((args[0], Lin((), ZERO)))
+
+
+def read_expression(expr: Any, variables: Sequence[Any] | None = None) -> tuple[Expr, tuple[str, ...]]:
+    """Read text or a sympy expression: the tree and the variable order, every problem reported at once.
+
+    Parameters
+    ----------
+    expr
+        Text (see the module docstring) or a sympy expression.
+    variables
+        The declared variable order (names or sympy symbols); None: the variables used,
+        sorted by name.
+
+    Raises
+    ------
+    NotPiecewiseAffineError
+        Naming every term that is not piecewise affine, each with its reason (and the unknown
+        variables, if there are some too), in one line.
+    UnknownVariableError
+        Naming every variable that is used but not declared, when that is the only problem.
+    SpecError, LimitError
+        For malformed text or an input beyond :mod:`cpa.limits`, at the first such problem.
+    """
+    if isinstance(expr, str):
+        parser = _Parser(expr)
+        tree, reader = parser.parse(), parser.reader
+    else:
+        reader = _Reader(f"the constants of the sympy expression {_quote(_sympy_text(expr))}")
+        tree = _from_sympy(expr, 0, reader)
+        if reader.problems:
+            reader.names.update(str(v) for v in getattr(expr, "free_symbols", ()))
+    names = None if variables is None else [str(v) for v in variables]
+    if reader.problems:
+        reader.check(_unknown_text(reader.names, names))
+    return tree, check_variables(tree, names)
 
 
 def parse_expr(text: str) -> Expr:
-    """Parse the text form (see the module docstring) into an expression tree."""
+    """Parse the text form (see the module docstring) into an expression tree.
+
+    Every term that is not piecewise affine is named in one
+    :class:`~cpa.errors.NotPiecewiseAffineError`.
+    """
     if not isinstance(text, str):
         raise SpecError(f"expected an expression string, got {type(text).__name__}")
-    return _Parser(text).parse()
+    return read_expression(text)[0]
 
 
 # --- sympy ---------------------------------------------------------------
@@ -327,27 +450,30 @@ def from_sympy(e: Any) -> Expr:
     """Translate a sympy expression built from ``+``, rational scalars, ``Max``, ``Min``, ``Abs``.
 
     Dispatch is by class name (``_from_<Class>``), so sympy is not imported here.
-    Nesting deeper than ``limits.max_nesting`` is refused with
-    :class:`~cpa.errors.LimitError`, and so is a power of a number too large to
-    compute (it is never evaluated).
+    Every term that is not piecewise affine is named in one
+    :class:`~cpa.errors.NotPiecewiseAffineError`.  Nesting deeper than
+    ``limits.max_nesting`` is refused with :class:`~cpa.errors.LimitError`, and so
+    is a power of a number too large to compute (it is never evaluated).
     """
-    return _from_sympy(e, 0, _Budget(f"the constants of the sympy expression {_quote(_sympy_text(e))}"))
+    return read_expression(e)[0]
 
 
-def _from_sympy(e: Any, depth: int, budget: _Budget) -> Expr:
+def _from_sympy(e: Any, depth: int, reader: _Reader) -> Expr:
     if depth > limits.current().max_nesting:
         raise limits.refuse(f"the nesting of the sympy expression {_quote(_sympy_text(e))}", "max_nesting",
                             f"more than {limits.current().max_nesting} levels")
     name = type(e).__name__
-    handler: Callable[[Any, int, _Budget], Expr] | None = _SYMPY.get(name)
+    handler: Callable[[Any, int, _Reader], Expr] | None = _SYMPY.get(name)
     if handler is None:
         if getattr(e, "is_Rational", False) or getattr(e, "is_Float", False):
-            return Lin((), _sympy_number(e))
+            return _sympy_number(e, reader)
         if getattr(e, "is_Symbol", False):
-            return Lin(((str(e), Fraction(1)),))
-        raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: {name} is not one of "
-                                      f"+, *, Max, Min, Abs")
-    return handler(e, depth + 1, budget)
+            return Lin(((str(e), ONE),))
+        if getattr(e, "is_Function", False):
+            return reader.not_affine(_Lazy(lambda: _sympy_text(e)), _function_reason(name))
+        return reader.not_affine(_Lazy(lambda: _sympy_text(e)), f"{abbreviate(name)} is not one of +, *, Max, "
+                                                                f"Min, Abs")
+    return handler(e, depth + 1, reader)
 
 
 def _sympy_text(e: Any) -> str:
@@ -358,7 +484,8 @@ def _sympy_text(e: Any) -> str:
         return f"<{type(e).__name__}>"
 
 
-def _sympy_number(e: Any) -> Fraction:
+def _sympy_fraction(e: Any) -> Fraction | None:
+    """The exact value of a sympy Rational or (finite) Float; None for anything else."""
     if getattr(e, "is_Float", False):
         # the exact binary value of the Float (sign, mantissa, exponent), like a Python float;
         # Float('1e400') is finite in sympy and is read exactly
@@ -370,67 +497,87 @@ def _sympy_number(e: Any) -> Fraction:
                                     f"binary exponent {exp}")
             q = Fraction(int(man) << exp) if exp >= 0 else Fraction(int(man), 1 << -exp)
             return _checked(-q if sign else q, _Lazy(lambda: _sympy_text(e)))
-        raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not a finite rational number")
+        return None
     if getattr(e, "is_Rational", False):
         return Fraction(int(e.p), int(e.q))
-    raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not a finite rational number")
+    return None
 
 
-def _from_Mul(e: Any, depth: int, budget: _Budget) -> Expr:
+def _sympy_number(e: Any, reader: _Reader) -> Expr:
+    q = _sympy_fraction(e)
+    if q is None:
+        return reader.not_affine(_Lazy(lambda: _sympy_text(e)), "not a finite rational number")
+    return Lin((), q)
+
+
+def _from_Mul(e: Any, depth: int, reader: _Reader) -> Expr:
     text = _Lazy(lambda: _sympy_text(e))
-    factor = Fraction(1)
+    factor = ONE
     rest = []
     for a in e.args:
-        if getattr(a, "is_Number", False):
-            factor = _checked(factor * _sympy_number(a), text)
-            continue
-        t = _from_sympy(a, depth, budget)  # an unevaluated constant (Pow(9, 3)) is a factor too
-        c = _const(t)
+        t = _sympy_number(a, reader) if getattr(a, "is_Number", False) else _from_sympy(a, depth, reader)
+        c = _const(t)  # an unevaluated constant (Pow(9, 3)) is a factor too
         if c is not None:
             factor = _checked(factor * c, text)
         else:
             rest.append(t)
+    if _INVALID in rest:
+        return _INVALID
     if len(rest) > 1:
-        raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: a product needs a "
-                                      f"constant factor")
+        return reader.not_affine(text, _PRODUCT)
     if not rest:
         return Lin((), factor)
     return _scale(factor, rest[0], text)
 
 
-def _from_Pow(e: Any, depth: int, budget: _Budget) -> Expr:
+def _from_Pow(e: Any, depth: int, reader: _Reader) -> Expr:
     base, exp = e.args
     if getattr(exp, "is_Number", False) and exp == 1:
-        return _from_sympy(base, depth, budget)
+        return _from_sympy(base, depth, reader)
     if getattr(base, "is_Number", False) and getattr(exp, "is_Integer", False):
-        b = _sympy_number(base)
+        b = _sympy_fraction(base)
+        if b is None:
+            return reader.not_affine(_Lazy(lambda: _sympy_text(e)), "not a finite rational number")
         k = int(exp.p)
         if b == 0 and k < 0:
             raise SpecError(f"term '{_sympy_text(e)}' divides by zero")
-        return Lin((), budget.power(b, k, _Lazy(lambda: _sympy_text(e))))
-    raise NotPiecewiseAffineError(f"term '{_sympy_text(e)}' is not piecewise affine: powers other than ^1 of a "
-                                  f"variable expression")
+        return Lin((), reader.power(b, k, _Lazy(lambda: _sympy_text(e))))
+    b = ZERO if getattr(base, "is_Number", False) else None
+    k = ONE if getattr(exp, "is_Number", False) else None
+    return reader.not_affine(_Lazy(lambda: _sympy_text(e)), _power_reason(b, k))
 
 
-def _from_nary(cls: type) -> Callable[[Any, int, _Budget], Expr]:
-    def go(e: Any, depth: int, budget: _Budget) -> Expr:
+def _from_nary(cls: type) -> Callable[[Any, int, _Reader], Expr]:
+    def go(e: Any, depth: int, reader: _Reader) -> Expr:
         if not e.args:
             raise SpecError(f"{cls.__name__} needs at least one argument")
-        return cls(tuple(_from_sympy(a, depth, budget) for a in e.args))
+        args = tuple(_from_sympy(a, depth, reader) for a in e.args)
+        return _INVALID if _INVALID in args else cls(args)
     return go
 
 
-def _infinite(e: Any, depth: int, budget: _Budget) -> Expr:
-    raise NotPiecewiseAffineError(f"term '{e}' is not finite (an empty sympy Max() or Min() evaluates to -oo/oo)")
+def _from_Add(e: Any, depth: int, reader: _Reader) -> Expr:
+    terms = tuple(_from_sympy(a, depth, reader) for a in e.args)
+    return _INVALID if _INVALID in terms else Sum(terms)
 
 
-_SYMPY: dict[str, Callable[[Any, int, _Budget], Expr]] = {
-    "Add": lambda e, depth, budget: Sum(tuple(_from_sympy(a, depth, budget) for a in e.args)),
+def _from_Abs(e: Any, depth: int, reader: _Reader) -> Expr:
+    arg = _from_sympy(e.args[0], depth, reader)
+    return _INVALID if arg is _INVALID else Abs(arg)
+
+
+def _infinite(e: Any, depth: int, reader: _Reader) -> Expr:
+    return reader.not_affine(_Lazy(lambda: _sympy_text(e)),
+                             "not finite (an empty sympy Max() or Min() evaluates to -oo/oo)")
+
+
+_SYMPY: dict[str, Callable[[Any, int, _Reader], Expr]] = {
+    "Add": _from_Add,
     "Mul": _from_Mul,
     "Pow": _from_Pow,
     "Max": _from_nary(Max),
     "Min": _from_nary(Min),
-    "Abs": lambda e, depth, budget: Abs(_from_sympy(e.args[0], depth, budget)),
+    "Abs": _from_Abs,
     "NegativeInfinity": _infinite,
     "Infinity": _infinite,
     "ComplexInfinity": _infinite,
@@ -439,17 +586,38 @@ _SYMPY: dict[str, Callable[[Any, int, _Budget], Expr]] = {
 
 
 def check_variables(e: Expr, variables: Sequence[str] | None) -> tuple[str, ...]:
-    """The variable order: ``variables`` if given (every variable of ``e`` must be in it), else sorted names."""
-    used = variables_of(e)
+    """The variable order: ``variables`` if given (every variable of ``e`` must be in it), else sorted names.
+
+    Raises
+    ------
+    UnknownVariableError
+        Naming every variable of ``e`` that is not in ``variables``.
+    """
     if variables is None:
-        return tuple(sorted(used))
+        return tuple(sorted(variables_of(e)))
+    names = _declared(variables)
+    unknown = _unknown_text(variables_of(e), names)
+    if unknown:
+        raise UnknownVariableError(unknown)
+    return names
+
+
+def _declared(variables: Sequence[str]) -> tuple[str, ...]:
     names = tuple(str(v) for v in variables)
     if len(set(names)) != len(names):
         raise SpecError(f"variables repeat: {abbreviate(', '.join(names), 200)}")
+    return names
+
+
+def _unknown_text(used: set[str], variables: Sequence[str] | None) -> str:
+    """``"unknown variables 'u', 'w' (declared: x, y)"`` for the ``used`` variables not declared; ``""`` if none
+    (or if nothing is declared: then every variable is taken)."""
+    if variables is None:
+        return ""
+    names = _declared(variables)
     unknown = sorted(used - set(names))
-    if unknown:
-        raise UnknownVariableError(
-            f"unknown variable{'s' if len(unknown) > 1 else ''} "
+    if not unknown:
+        return ""
+    return (f"unknown variable{'s' if len(unknown) > 1 else ''} "
             f"{abbreviate(', '.join(repr(u) for u in unknown), 200)} "
             f"(declared: {abbreviate(', '.join(names), 200) or 'none'})")
-    return names
