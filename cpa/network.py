@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import ShapeError
 from .numbers import to_matrix, to_rational, to_vector
+from .affine import Affine
 from .sparse import SparseMatrix, float_or_inf
 
 __all__ = ["ReLUNetwork", "Layer"]
@@ -26,34 +27,12 @@ JSON_FORMAT = "cpa.relu_network"
 _ZERO = Fraction(0)
 
 
-class Layer:
-    """One affine layer ``x -> W x + b`` with exact sparse ``W``."""
-
-    __slots__ = ("W", "b")
-
-    def __init__(self, W: SparseMatrix, b: tuple[Fraction, ...]):
-        self.W = W
-        self.b = tuple(b)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.W.shape
-
-    def apply(self, x: Sequence[Fraction]) -> list[Fraction]:
-        return [s + c for s, c in zip(self.W.apply(x), self.b)]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Layer) and self.W == other.W and self.b == other.b
-
-    def __hash__(self) -> int:
-        return hash((self.W, self.b))
-
-    def __repr__(self) -> str:
-        return f"Layer({self.W.shape[1]} -> {self.W.shape[0]}, nnz={self.W.nnz})"
+Layer = Affine
+"""A network layer ``x -> W x + b`` before its ReLU: an :class:`~cpa.affine.Affine` (sparse ``W``)."""
 
 
-def _read_layer(i: int, pair: Any) -> Layer:
-    if isinstance(pair, Layer):
+def _read_layer(i: int, pair: Any) -> Affine:
+    if isinstance(pair, Affine):
         return pair
     try:
         W, b = pair
@@ -66,7 +45,9 @@ def _read_layer(i: int, pair: Any) -> Layer:
     bv = to_vector(b, f"layer {i} b")
     if len(bv) != Ws.shape[0]:
         raise ShapeError(f"layer {i}: W has {Ws.shape[0]} rows but b has {len(bv)} entries")
-    return Layer(Ws, bv)
+    if Ws.shape[0] == 0:
+        raise ShapeError(f"layer {i}: W has no rows; a layer needs at least one output")
+    return Affine(Ws, bv)
 
 
 def _ncols(W: Any, i: int) -> int:
@@ -117,15 +98,15 @@ class ReLUNetwork:
                 raise ShapeError(
                     f"layer {i}: W has {ls[i].W.shape[1]} columns but layer {i - 1} has "
                     f"{ls[i - 1].W.shape[0]} outputs")
-        self._layers: tuple[Layer, ...] = tuple(ls)
+        self._layers: tuple[Affine, ...] = tuple(ls)
         self._dense: Any = None
         self._float: Any = None
         self._hash: int | None = None
 
     # --- structure -------------------------------------------------------
     @property
-    def affine_layers(self) -> tuple[Layer, ...]:
-        """The layers as :class:`Layer` objects (sparse exact weights)."""
+    def affine_layers(self) -> tuple[Affine, ...]:
+        """The layers as :class:`~cpa.affine.Affine` maps (sparse exact weights)."""
         return self._layers
 
     @property
@@ -172,6 +153,40 @@ class ReLUNetwork:
         return {"input_dim": self.input_dim, "output_dim": self.output_dim, "depth": self.depth,
                 "widths": list(self.widths), "neurons": self.num_neurons,
                 "connections": self.num_connections}
+
+    # --- composition with affine maps -------------------------------------
+    def __matmul__(self, other: Any) -> "ReLUNetwork":
+        """``net @ f``: the network applied after the affine map ``f`` (``x -> net(f(x))``).
+
+        ``f`` is folded into the first layer, exactly; the depth and widths are unchanged.
+        This is how a plane, a segment or any affine slice of input space becomes a network
+        on the slice's own coordinates.
+
+        Examples
+        --------
+        >>> absx = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+        >>> line = Affine([[2], [1]], [0, 1])              # t -> (2t, t + 1)
+        >>> absx_of_first = ReLUNetwork([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])])
+        >>> (absx_of_first @ line)([Fraction(-3)])
+        (Fraction(6, 1),)
+        """
+        if not isinstance(other, Affine):
+            return NotImplemented
+        first = self._layers[0]
+        if other.output_dim != first.input_dim:
+            raise ShapeError(f"cannot compose: the network takes R^{first.input_dim}, the affine map gives "
+                             f"R^{other.output_dim}")
+        return ReLUNetwork([first @ other, *self._layers[1:]])
+
+    def __rmatmul__(self, other: Any) -> "ReLUNetwork":
+        """``f @ net``: the affine map ``f`` applied to the network's output, folded into the last layer."""
+        if not isinstance(other, Affine):
+            return NotImplemented
+        last = self._layers[-1]
+        if other.input_dim != last.output_dim:
+            raise ShapeError(f"cannot compose: the network gives R^{last.output_dim}, the affine map takes "
+                             f"R^{other.input_dim}")
+        return ReLUNetwork([*self._layers[:-1], other @ last])
 
     # --- evaluation ------------------------------------------------------
     def __call__(self, x: Sequence[Any]) -> tuple[Fraction, ...]:

@@ -165,6 +165,14 @@ class SparseMatrix:
         return SparseMatrix(self.shape, [tuple((j, f * v) for j, v in r) if f != 1 else r
                                          for f, r in zip(factors, self.rows)])
 
+    def __add__(self, other: "SparseMatrix") -> "SparseMatrix":
+        """Exact sum of two matrices of the same shape."""
+        if not isinstance(other, SparseMatrix):
+            return NotImplemented
+        if self.shape != other.shape:
+            raise ShapeError(f"add: shapes {self.shape} and {other.shape} differ")
+        return SparseMatrix(self.shape, [_merge(x, y) for x, y in zip(self.rows, other.rows)])
+
     def __neg__(self) -> "SparseMatrix":
         return SparseMatrix(self.shape, [tuple((j, -v) for j, v in r) for r in self.rows])
 

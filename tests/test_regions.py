@@ -10,6 +10,7 @@ import pytest
 
 from constructions.reference_nets import REFERENCE_SPECS, reference_domain, reference_network
 from constructions.sawtooth import sawtooth
+import cpa
 from cpa import EnumerationLimitError, ReLUNetwork
 from cpa.domains import Box, Polyhedron, Reals
 from cpa.regions import Region, RegionComplex, RegionCount, count_regions, regions
@@ -239,7 +240,8 @@ def test_affine_network_single_region():
         assert (c.activation_regions, c.affine_pieces) == (1, 1)
     cx = regions(net, Box([0, 0], [1, 1]))
     assert cx[0].pattern == ()
-    assert cx[0].affine_map == (((Fraction(1), Fraction(2)),), (Fraction(3),))
+    assert tuple(cx[0].affine_map) == (((Fraction(1), Fraction(2)),), (Fraction(3),))
+    assert cx[0].affine_map == cpa.Affine([[1, 2]], [3])
 
 
 def test_multi_output_pieces_compare_whole_map():

@@ -183,7 +183,7 @@ def test_mixed_magnitudes_2d_vertex_equals_polygon_and_certified(data):
     a = regions(net, dom, method="vertex")
     b = regions(net, dom, method="polygon")
     assert sorted(r.pattern for r in a) == sorted(r.pattern for r in b)
-    assert sorted(r.affine_map for r in a) == sorted(r.affine_map for r in b)
+    assert sorted(tuple(r.affine_map) for r in a) == sorted(tuple(r.affine_map) for r in b)
     assert (a.num_bounded, a.num_pieces) == (b.num_bounded, b.num_pieces)
     for cx in (a, b):
         cert = cx.certificate()
@@ -307,3 +307,25 @@ def test_boxes_beyond_pythons_digit_limit_print_and_count():
     with pytest.raises(Exception) as e:
         Box([big], [1])
     assert "empty box" in str(e.value) and len(str(e.value)) < 200
+
+
+# --- one affine type: layers, region maps, composition with networks ----------------------------
+def test_affine_is_the_layer_and_region_map_type():
+    from cpa import Affine
+
+    net = ReLUNetwork([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])])      # |x_0|
+    assert all(isinstance(L, Affine) for L in net.affine_layers)
+    cx = regions(net, Box([-1, -1], [1, 1]))
+    maps = {r.affine_map for r in cx}
+    assert maps == {Affine([[1, 0]], [0]), Affine([[-1, 0]], [0])}
+    A, c = cx[0].affine_map                                   # unpacks as (A, c)
+    assert len(A) == 1 and len(c) == 1
+    line = Affine([[2], [1]], [0, 1])                         # t -> (2t, t + 1)
+    sliced = net @ line
+    assert sliced.input_dim == 1 and sliced.depth == net.depth
+    assert all(sliced([t]) == net(line([t])) for t in (-3, Fraction(1, 3), 0, 5))
+    scaled = Affine([[3]], [1]) @ net
+    assert scaled([Fraction(-2), 7]) == (Fraction(7),)
+    assert count_regions(sliced, Box([-1], [1])).activation_regions == 2
+    with pytest.raises(Exception, match="cannot compose"):
+        net @ Affine([[1, 2, 3]])

@@ -81,6 +81,7 @@ import numpy as np
 
 from .. import limits
 from ..errors import FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
+from ..affine import Affine
 from ..network import ReLUNetwork
 from ..sparse import SparseMatrix
 from ._deps import require
@@ -93,7 +94,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["from_torch", "to_torch", "load_torch", "save_torch"]
 
 _log = logging.getLogger("cpa")
-_Affine = tuple[SparseMatrix, tuple[Fraction, ...]]
 
 
 def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwork:
@@ -357,7 +357,7 @@ def _uninitialized(p: Any) -> bool:
     return type(p).__name__.startswith("Uninitialized")
 
 
-def _linear_affine(where: str, weight: Any, bias: Any) -> _Affine:
+def _linear_affine(where: str, weight: Any, bias: Any) -> Affine:
     W = _exact_array(where + ".weight", weight)
     if W.ndim != 2:
         raise FormatError(f"{where}.weight has shape {tuple(W.shape)}, expected a 2-D Linear weight")
@@ -370,7 +370,9 @@ def _linear_affine(where: str, weight: Any, bias: Any) -> _Affine:
         if bv.shape != (m,):
             raise FormatError(f"{where}.bias has shape {tuple(bv.shape)}, expected ({m},) to match the weight")
         b = tuple(bv.tolist())
-    return Ws, b
+    if not m:
+        raise FormatError(f"{where}.weight has no rows: a Linear layer needs at least one output")
+    return Affine(Ws, b)
 
 
 def _exact_array(where: str, t: Any) -> np.ndarray:
@@ -397,40 +399,26 @@ def _exact_array(where: str, t: Any) -> np.ndarray:
     return fractions_of(arr, where)
 
 
-def _compose(outer: _Affine, inner: _Affine) -> _Affine:
-    """Exact ``outer o inner``: ``(W2 W1, W2 b1 + b2)``."""
-    W2, b2 = outer
-    W1, b1 = inner
-    W = W2.matmul(W1)
-    b = tuple(s + c for s, c in zip(W2.apply(b1), b2))
-    return W, b
-
-
-def _identity(n: int) -> _Affine:
-    return SparseMatrix.identity(n), (Fraction(0),) * n
-
-
 def _chain(ops: list[tuple[str, str, Any]]) -> ReLUNetwork:
     """Turn a list of ("linear", name, (W, b)) / ("relu", name, None) into a network."""
     linear = [a for kind, _, a in ops if kind == "linear"]
     if not linear:
         raise FormatError("the model has no Linear layer, so its input dimension is unknown")
-    dim = linear[0][0].shape[1]
-    layers: list[_Affine] = []
-    pending: _Affine | None = None      # affine map since the last ReLU (None = identity)
+    dim = linear[0].input_dim
+    layers: list[Affine] = []
+    pending: Affine | None = None      # affine map since the last ReLU (None = identity)
     for kind, name, aff in ops:
         if kind == "linear":
-            W, _ = aff
-            if W.shape[1] != dim:
-                raise FormatError(f"layer {name} (Linear) takes {W.shape[1]} inputs but receives {dim}")
-            pending = aff if pending is None else _compose(aff, pending)
-            dim = W.shape[0]
+            if aff.input_dim != dim:
+                raise FormatError(f"layer {name} (Linear) takes {aff.input_dim} inputs but receives {dim}")
+            pending = aff if pending is None else aff @ pending
+            dim = aff.output_dim
         elif pending is None and layers:
             continue                    # relu(relu(z)) = relu(z)
         else:
-            layers.append(pending if pending is not None else _identity(dim))
+            layers.append(pending if pending is not None else Affine.identity(dim))
             pending = None
-    layers.append(pending if pending is not None else _identity(dim))
+    layers.append(pending if pending is not None else Affine.identity(dim))
     try:
         net = ReLUNetwork(layers)
     except (ShapeError, InvalidNumberError) as e:

@@ -162,8 +162,8 @@ class _Checker:
             return "witness is not in the domain", None
         active = [[j for j, on in enumerate(layer) if on] for layer in pattern]
         maps = inet.cell_maps(active)
-        if inet.map_to_fractions(maps[-1], len(inet.widths)) != (tuple(map(tuple, affine_map[0])),
-                                                                    tuple(affine_map[1])):
+        Am, cm = affine_map
+        if inet.map_to_fractions(maps[-1], len(inet.widths)) != (tuple(map(tuple, Am)), tuple(cm)):
             return "affine map differs from the exact map of the region's pattern", None
         poly = _clip_rows(_box_polytope(self.lo, self.hi), rows, self.box_bits, d)
         if poly is None:

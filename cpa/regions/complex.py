@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
+from ..affine import Affine
+from ..sparse import SparseMatrix
 from ..domains import Box, Polyhedron, Reals
 
 if TYPE_CHECKING:
@@ -92,9 +94,14 @@ class Region:
         return self._get("pattern", self._cx._backend.pattern)
 
     @property
-    def affine_map(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
-        """Exact ``(A, c)``: the network's output is ``A x + c`` on the region."""
-        return self._get("affine", self._cx._backend.affine_map)
+    def affine_map(self) -> Affine:
+        """The exact :class:`~cpa.affine.Affine` map ``x -> A x + c`` of the network's output on the
+        region (it unpacks as ``A, c = region.affine_map``)."""
+        return self._get("affine", self._affine)
+
+    def _affine(self, i: int) -> Affine:
+        A, c = self._cx._backend.affine_map(i)
+        return Affine(SparseMatrix.from_dense(A, len(A[0])), tuple(c))
 
     @property
     def hrep(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
