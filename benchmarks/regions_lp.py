@@ -41,6 +41,7 @@ d = widths[0]
 box = Box([-1] * d, [1] * d)
 out = {{}}
 t0 = time.perf_counter()
+c0 = time.process_time()
 if {engine!r} == "lp":
     lp = importlib.import_module("cpa.regions._lp")
     stats = {{}}
@@ -50,6 +51,7 @@ else:
     from cpa.regions import count_regions
     n = count_regions(net, box, method="vertex").activation_regions
 out["seconds"] = time.perf_counter() - t0
+out["cpu"] = time.process_time() - c0
 out["regions"] = n
 try:
     with open("/proc/self/status") as fh:
@@ -70,6 +72,13 @@ def run_child(widths: list[int], engine: str, timeout: float | None = None) -> d
     if res.returncode != 0:
         return {"error": (res.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _secs(r: dict) -> str:
+    cpu, wall = r["cpu"], r["seconds"]
+    if wall > 1.1 * cpu:
+        return f"{cpu:.2f} ({wall:.1f})"
+    return f"{cpu:.2f}"
 
 
 def profile(widths: list[int]) -> None:
@@ -106,8 +115,10 @@ def main() -> None:
         profile([int(v) for v in args.profile.split(",")])
         return
     nets = [[int(v) for v in args.only.split(",")]] if args.only else NETWORKS + (LARGE if args.large else [])
-    print(f"{'widths':18} {'regions':>8} {'LP s':>8} {'MB':>6} {'LPs':>8} {'no LP':>7} {'float':>7} "
-          f"{'basis':>5} {'exact':>5} | {'vertex s':>8} {'MB':>6} | {'nnenum':>14}")
+    print("seconds are CPU seconds of the process (time.process_time), wall seconds in brackets when"
+          " they differ by more than 10% (another process shared the cores)")
+    print(f"{'widths':18} {'regions':>8} {'LP s':>14} {'MB':>6} {'LPs':>8} {'no LP':>7} {'float':>7} "
+          f"{'basis':>5} {'exact':>5} | {'vertex s':>14} {'MB':>6} | {'nnenum':>14}")
     for widths in nets:
         r = run_child(widths, "lp")
         if "error" in r:
@@ -121,15 +132,15 @@ def main() -> None:
         if widths[0] < 8 and not args.no_vertex:
             v = run_child(widths, "vertex", timeout=args.vertex_timeout)
         if v is None:
-            vcol = f"{'-':>8} {'-':>6}"
+            vcol = f"{'-':>14} {'-':>6}"
         elif "regions" in v:
             flag = "" if v["regions"] == r["regions"] else " MISMATCH"
-            vcol = f"{v['seconds']:8.2f} {v['peak_mb']:6.0f}{flag}"
+            vcol = f"{_secs(v):>14} {v['peak_mb']:6.0f}{flag}"
         else:
-            vcol = f"{'timeout' if 'timeout' in v else 'failed':>8} {'-':>6}"
+            vcol = f"{'timeout' if 'timeout' in v else 'failed':>14} {'-':>6}"
         ref = NNENUM.get(tuple(widths))
         rcol = f"{ref[0]:>7} {ref[1]:5.2f}s" if ref else f"{'-':>14}"
-        print(f"{str(widths):18} {r['regions']:8d} {r['seconds']:8.2f} {r['peak_mb']:6.0f} {st['lp_calls']:8d} "
+        print(f"{str(widths):18} {r['regions']:8d} {_secs(r):>14} {r['peak_mb']:6.0f} {st['lp_calls']:8d} "
               f"{no_lp:7d} {flt:7d} {basis:5d} {st['exact_simplex']:5d} | {vcol} | {rcol}", flush=True)
 
 

@@ -43,7 +43,27 @@ The answer is decided in floating point and every claim is certified exactly:
    :func:`~cpa.regions._exact_lp.exact_max`) decides, with both certificates
    checked exactly.
 
-``stats`` counts how often each path is taken.  The search holds only the
+Two things keep the number of LPs down.  When the search enters a layer, and
+again below every split, it decides every still undecided neuron of that layer
+on the current cell: a neuron that does not split a cell splits no cell below
+it, so it is never looked at again in that subtree.  And a *pool* of points
+met on the way (LP vertices, and exact interior points with the exact values
+of the cell's rows there) certifies most cuts without an LP: a pool point
+where ``z`` has the other sign is screened in floats and then certified
+exactly (an interior point is itself the other child's witness; a vertex is
+combined with the witness).  At the entry of a layer with at least ``4 d``
+neurons the cell's bounding box is certified by ``2 d`` LPs (each bound from a
+Farkas certificate as in 4.), which settles most neurons of narrow deep
+networks by the exact box bound.
+
+``stats`` counts how often each path is taken: ``decisions`` (cell, neuron
+questions), ``constant``, ``box_filter``, ``both_sides``, ``pool_point`` and
+``pool_vertex`` (cuts certified from the pool), ``lp_calls`` (float LPs for
+decisions; ``box_lps`` and ``bounded_lp_calls`` count the others),
+``cut_vertex``, ``cut_ray`` and ``nocut_dual`` (certificates from the float
+LP), ``cut_basis`` and ``nocut_basis`` (exact basis), ``exact_simplex`` with
+its outcomes ``cut_exact`` and ``nocut_exact``, ``bounded_exact`` (exact
+simplex for boundedness), ``regions`` and ``max_witness_bits``.  The search holds only the
 open branch: the rows and witnesses along the current path, one pending
 sibling (its witness and saved basis) per level and the cell maps of the
 current path; memory is polynomial in depth, width and ``d`` and does not grow
@@ -179,6 +199,11 @@ def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict 
     return n, nb
 
 
+def _log_done(stats: dict) -> None:
+    _log.debug("LP engine: %d regions, %d LPs, %d exact simplex calls; %s", stats.get("regions", 0),
+               stats.get("lp_calls", 0), stats.get("exact_simplex", 0), stats)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 def _quiet_highs() -> Any:
     """A HiGHS instance with output off (its constructor prints a banner on C stdout, which is
@@ -216,12 +241,8 @@ def _quiet_highs() -> Any:
 
 
 def _fscale(v: int, e: int) -> float:
-    """``v / 2^e`` correctly rounded to float64 (infinite beyond its range)."""
-    if v == 0:
-        return 0.0
+    """``v / 2^e`` correctly rounded to float64 (Python's int / int is; infinite beyond range)."""
     try:
-        if v.bit_length() <= 1000 and -900 <= e <= 1000:
-            return math.ldexp(float(v), -e)
         return v / (1 << e) if e >= 0 else float(v << -e)
     except OverflowError:
         return _INF if v > 0 else -_INF
@@ -236,10 +257,10 @@ def _float_q(q: Fraction) -> float:
 
 
 def _fscaled(vals: Any, e: int) -> list[float]:
-    """``[v / 2^e for v in vals]`` as floats (nearest, or infinite beyond range): LP input only,
-    so a double rounding in the subnormal range does not matter."""
+    """``[v / 2^e for v in vals]``, each correctly rounded (infinite beyond the float range)."""
+    D = 1 << e
     try:
-        return [math.ldexp(v, -e) for v in vals]
+        return [v / D for v in vals]
     except OverflowError:
         return [_fscale(v, e) for v in vals]
 
@@ -279,7 +300,8 @@ class _Engine:
         self.stats = stats if stats is not None else {}
         for k in ("decisions", "constant", "box_filter", "both_sides", "lp_calls", "cut_vertex", "nocut_dual",
                   "cut_ray", "cut_basis", "nocut_basis", "exact_simplex", "cut_exact", "nocut_exact",
-                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex", "eager", "eager_lp", "box_lps"):
+                  "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex",
+                  "box_lps"):
             self.stats.setdefault(k, 0)
         # --- domain: exact rows, bounding box, root witness ---
         self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
@@ -714,9 +736,9 @@ class _Engine:
                 f[d] = math.copysign(_BIG, f[d])
             F.append(f)
             E.append(e)
-        return np.array(F, dtype=float).reshape(len(M), d + 1), E
+        return np.array(F, dtype=float).reshape(len(M), d + 1), E, F
 
-    def _pass(self, ks: list[int], M: list[tuple[int, ...]], Mf: Any, Me: list[int], W: tuple[int, ...],
+    def _pass(self, ks: list[int], M: list[tuple[int, ...]], lf: Any, W: tuple[int, ...],
               sW: list[int], pool: "_Pool", fixed: list[Any], found: dict[int, Any], box: Any) -> None:
         """Decide the neurons ``ks`` (rows ``M[k]``) on the current cell with witness ``W``.
 
@@ -729,6 +751,7 @@ class _Engine:
         """
         st = self.stats
         d = self.d
+        Mf, Me, Mfl = lf
         todo = []
         for k in ks:
             row = M[k]
@@ -765,27 +788,35 @@ class _Engine:
         if not todo:
             return
         npool = len(pool.uf)
-        vals = None
+        cols = None
         if npool:
             sel = Mf[[k for k, _ in todo]]
             sgn = np.array([-1.0 if pos else 1.0 for _, pos in todo])
             vals = pool.array() @ (sel * sgn[:, None]).T          # z at the pool points, per neuron
-            hit = (vals > 1e-12).any(axis=0).tolist()
+            hit = vals > 1e-12
+            cols = [np.flatnonzero(c).tolist() if any_ else None
+                    for c, any_ in zip(hit.T, hit.any(axis=0).tolist())]
         for t, (k, pos) in enumerate(todo):
             row = M[k]
             z = _neg(row) if pos else row
+            f = Mfl[k] if not pos else [-v for v in Mfl[k]]
             res = None
-            if vals is not None and hit[t]:
-                res = self._from_pool(pool, vals[:, t], W, sW, z)
-            if res is None and len(pool.uf) > npool:        # points added during this pass
-                f = Mf[k] * (-1.0 if pos else 1.0)
-                extra = (pool.array()[npool:] @ f).tolist()
-                col = np.full(len(pool.uf), -1.0)
-                col[npool:] = extra
-                res = self._from_pool(pool, col, W, sW, z)
+            if cols is not None and cols[t] is not None:
+                idx = cols[t]
+                res = self._from_pool(pool, idx, [float(vals[i, t]) for i in idx], W, sW, z)
+            n_now = len(pool.uf)
+            if res is None and n_now > npool:        # points added during this pass
+                idx = []
+                vs = []
+                for i in range(npool, n_now):
+                    v = sum(map(float.__mul__, pool.uf[i], f))
+                    if v > 1e-12:
+                        idx.append(i)
+                        vs.append(v)
+                if idx:
+                    res = self._from_pool(pool, idx, vs, W, sW, z)
             if res is None:
-                f = Mf[k] * (-1.0 if pos else 1.0)
-                res = self._other_side(W, sW, z, (f[:d].tolist(), float(f[d]), Me[k]), pool)
+                res = self._other_side(W, sW, z, (f[:d], f[d], Me[k]), pool)
                 if res is not None:
                     pool.add_interior(res[0], res[1], self._u_floats(res[0]))
             if res is None:
@@ -793,14 +824,15 @@ class _Engine:
             else:
                 found[k] = (pos, res, None)
 
-    def _from_pool(self, pool: "_Pool", vals: Any, W, sW, z):
-        """A point on the positive side of ``z`` from the pool (``vals``: float screening values), or None."""
+    def _from_pool(self, pool: "_Pool", idx: list[int], vals: list[float], W, sW, z):
+        """A point on the positive side of ``z`` from the pool entries ``idx`` (float screening
+        values ``vals`` > 0), or None.  Interior points first (one exact product), then vertices
+        (an exact combination with the witness)."""
         st = self.stats
-        idx = np.flatnonzero(vals > 1e-12).tolist()
-        if not idx:
-            return None
         sv = pool.sv
-        for i in sorted(idx, key=lambda i: (sv[i] is None, -vals[i]))[:3]:
+        order = sorted(range(len(idx)), key=lambda t: (sv[idx[t]] is None, -vals[t]))[:3]
+        for t in order:
+            i = idx[t]
             sQ = sv[i]
             if sQ is not None:           # an interior point: itself the other child's witness
                 Q = pool.ex[i]
@@ -871,21 +903,21 @@ class _Engine:
                             box = self._cell_box()
                         else:
                             box = (self.LO, self.HI, self.D)
-                    self._pass(list(range(n)) if eager else [0], maps[l], mfl[l][0], mfl[l][1], W, sW, pool,
+                    self._pass(list(range(n)) if eager else [0], maps[l], mfl[l], W, sW, pool,
                                fixed, found, box)
                     recheck = False
                 elif recheck:
                     recheck = False
                     ks = [k for k in range(j, n) if fixed[k] is None]
                     if ks:
-                        self._pass(ks, maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found, None)
+                        self._pass(ks, maps[l], mfl[l], W, sW, pool, fixed, found, None)
                 if fixed[j] is not None:
                     bits[p] = fixed[j]
                     p += 1
                     continue
                 got = found.get(j)
                 if got is None:
-                    self._pass([j], maps[l], mfl[l][0], mfl[l][1], W, sW, pool, fixed, found,
+                    self._pass([j], maps[l], mfl[l], W, sW, pool, fixed, found,
                                None if eager or not self.has_box else (self.LO, self.HI, self.D))
                     if fixed[j] is not None:
                         bits[p] = fixed[j]
@@ -933,6 +965,7 @@ class _Engine:
                 A.append(tuple(Fraction(v) for v in r[:d]))
                 b.append(Fraction(-r[d]))
             yield LPRegion(pattern, witness, (tuple(A), tuple(b)), amap, bounded)
+        _log_done(st)
 
 
 class _Pool:
