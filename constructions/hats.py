@@ -1,6 +1,7 @@
 r"""Finite-element hat functions as exact ReLU networks.
 
-* :func:`hat_1d` -- the 1-D nodal hat, one hidden layer of 3 units.
+* :func:`cpa.gadgets.hat_1d` (re-exported as ``constructions.hat_1d``) -- the
+  1-D nodal hat, one hidden layer of 3 units.
 * :func:`courant_hat_2d` -- the Courant hat of the Freudenthal (type-1)
   triangulation of ``Z^2``, two hidden layers (6 and 1 units), 7 affine pieces.
 * :func:`fem_hat_2d` -- the nodal basis function of an interior vertex of any
@@ -31,36 +32,9 @@ from cpa.gadgets import max_of, min_of
 from cpa.network import ReLUNetwork
 from cpa.numbers import to_rational
 
-__all__ = ["hat_1d", "courant_hat_2d", "fem_hat_2d"]
+__all__ = ["courant_hat_2d", "fem_hat_2d"]
 
 Point = tuple[Fraction, Fraction]
-
-
-def hat_1d(a: Any, b: Any, c: Any) -> ReLUNetwork:
-    r"""The 1-D nodal hat with nodes ``a < b < c``: 1 at ``b``, 0 outside ``(a, c)``, 3 neurons.
-
-    Notes
-    -----
-    :math:`\varphi(x) = \frac{\mathrm{relu}(x-a)}{b-a}
-    - \big(\frac{1}{b-a} + \frac{1}{c-b}\big)\mathrm{relu}(x-b)
-    + \frac{\mathrm{relu}(x-c)}{c-b}` (THEORY.md 7.3; He et al. 2020: one
-    hidden layer suffices in 1-D).
-
-    Raises
-    ------
-    SpecError
-        Unless ``a < b < c``.
-
-    Examples
-    --------
-    >>> hat_1d(0, Fraction(1, 2), 2)([Fraction(5, 4)])
-    (Fraction(1, 2),)
-    """
-    a, b, c = (to_rational(t, n) for t, n in ((a, "a"), (b, "b"), (c, "c")))
-    if not a < b < c:
-        raise SpecError(f"hat_1d needs nodes a < b < c, got {a}, {b}, {c}")
-    return ReLUNetwork([([[1], [1], [1]], [-a, -b, -c]),
-                        ([[1 / (b - a), -(1 / (b - a) + 1 / (c - b)), 1 / (c - b)]], [0])])
 
 
 def courant_hat_2d() -> ReLUNetwork:

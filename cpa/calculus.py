@@ -9,34 +9,29 @@ Every operation here is an exact identity of functions:
   unequal depth are padded first; then the first layers are stacked and the
   later ones placed block-diagonally.
 * ``pad_to_depth(f, L)``: appends identity layers through ReLU,
-  ``y = relu(y) - relu(-y)`` (2 neurons per output channel per added layer).
+  ``y = relu(y) - relu(-y)`` (:func:`cpa.gadgets.relu_identity`, 2 neurons per
+  output channel per added layer).
 * ``linear_combination``: ``sum_i c_i f_i + c_0``.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any, Sequence
 
 from .errors import ShapeError
+from .gadgets import relu_identity
 from .network import Layer, ReLUNetwork
-from .numbers import to_matrix, to_rational, to_vector
+from .numbers import ZERO, to_matrix, to_rational, to_vector
 from .sparse import SparseMatrix
 
 __all__ = [
     "affine_network",
-    "identity_network",
-    "relu_identity_network",
     "compose",
     "parallel",
     "pad_to_depth",
     "linear_combination",
     "scale",
-    "select",
 ]
-
-_ZERO = Fraction(0)
-_ONE = Fraction(1)
 
 
 def affine_network(A: Any, b: Any | None = None) -> ReLUNetwork:
@@ -45,20 +40,8 @@ def affine_network(A: Any, b: Any | None = None) -> ReLUNetwork:
         W = A
     else:
         W = SparseMatrix.from_dense(to_matrix(A, "A"))
-    bb = to_vector(b, "b", W.shape[0]) if b is not None else (_ZERO,) * W.shape[0]
+    bb = to_vector(b, "b", W.shape[0]) if b is not None else (ZERO,) * W.shape[0]
     return ReLUNetwork([Layer(W, bb)])
-
-
-def identity_network(d: int) -> ReLUNetwork:
-    """The depth-0 identity on R^d."""
-    return ReLUNetwork([Layer(SparseMatrix.identity(d), (_ZERO,) * d)])
-
-
-def relu_identity_network(d: int) -> ReLUNetwork:
-    """Identity on R^d with one hidden layer: ``y = relu(y) - relu(-y)`` (2d neurons)."""
-    first = SparseMatrix((2 * d, d), [((i, _ONE),) for i in range(d)] + [((i, -_ONE),) for i in range(d)])
-    second = SparseMatrix((d, 2 * d), [((i, _ONE), (i + d, -_ONE)) for i in range(d)])
-    return ReLUNetwork([Layer(first, (_ZERO,) * (2 * d)), Layer(second, (_ZERO,) * d)])
 
 
 def compose(g: ReLUNetwork, f: ReLUNetwork) -> ReLUNetwork:
@@ -77,7 +60,7 @@ def pad_to_depth(f: ReLUNetwork, depth: int) -> ReLUNetwork:
     if depth < f.depth:
         raise ShapeError(f"pad_to_depth: network already has depth {f.depth} > {depth}")
     out = f
-    ident = relu_identity_network(f.output_dim)
+    ident = relu_identity(f.output_dim)
     for _ in range(depth - f.depth):
         out = compose(ident, out)
     return out
@@ -123,11 +106,5 @@ def scale(f: ReLUNetwork, c: Any) -> ReLUNetwork:
     q = to_rational(c, "scale")
     m = f.output_dim
     return compose(ReLUNetwork([Layer(SparseMatrix((m, m), [((i, q),) if q else () for i in range(m)]),
-                                      (_ZERO,) * m)]), f)
+                                      (ZERO,) * m)]), f)
 
-
-def select(f: ReLUNetwork, indices: Sequence[int]) -> ReLUNetwork:
-    """The outputs ``indices`` of ``f``."""
-    m = f.output_dim
-    return compose(ReLUNetwork([Layer(SparseMatrix((len(indices), m), [((i, _ONE),) for i in indices]),
-                                      (_ZERO,) * len(indices))]), f)

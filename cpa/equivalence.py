@@ -21,10 +21,9 @@ from typing import Any
 from .calculus import linear_combination, parallel, compose
 from .errors import ArgumentTypeError, ShapeError
 from .network import ReLUNetwork
+from .numbers import ONE, ZERO
 
 __all__ = ["Equivalence", "equivalent", "difference", "rewrite_certificate"]
-
-_ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def difference(f: ReLUNetwork, g: ReLUNetwork) -> ReLUNetwork:
 
 def _screen(f: Any, g: Any, d: int, domain: Any, trials: int = 8) -> tuple[Fraction, ...] | None:
     rng = random.Random(12345)
-    base = domain.interior_point() if domain is not None and hasattr(domain, "interior_point") else (_ZERO,) * d
+    base = domain.interior_point() if domain is not None and hasattr(domain, "interior_point") else (ZERO,) * d
     for _ in range(trials):
         if domain is not None and hasattr(domain, "lo") and hasattr(domain, "hi"):
             x = tuple(lo + (hi - lo) * Fraction(rng.randint(1, 99), 100) for lo, hi in zip(domain.lo, domain.hi))
@@ -94,11 +93,11 @@ def _nonzero_point(region: Any) -> tuple[Fraction, ...] | None:
         return None
     direction = M[k]  # the map is zero at w and grows along its gradient
     A, b = region.hrep
-    step = Fraction(1)
+    step = ONE
     for row, bi in zip(A, b):
-        rate = sum((a * t for a, t in zip(row, direction)), _ZERO)
+        rate = sum((a * t for a, t in zip(row, direction)), ZERO)
         if rate > 0:
-            slack = bi - sum((a * x for a, x in zip(row, w)), _ZERO)
+            slack = bi - sum((a * x for a, x in zip(row, w)), ZERO)
             step = min(step, slack / (2 * rate))
     return tuple(x + step * t for x, t in zip(w, direction))
 
@@ -183,7 +182,7 @@ def rewrite_certificate(f: ReLUNetwork, g: ReLUNetwork) -> bool:
         for j, v in row:
             if j in scale_of:
                 k, c = scale_of[j]
-                acc[k] = acc.get(k, _ZERO) + v * c
+                acc[k] = acc.get(k, ZERO) + v * c
             elif j in const:
                 beta += v * const[j]
             else:
@@ -204,10 +203,10 @@ def rewrite_certificate(f: ReLUNetwork, g: ReLUNetwork) -> bool:
                 return False
             r, beta = got
             if not r:
-                new_const[i] = beta if beta > 0 else _ZERO
+                new_const[i] = beta if beta > 0 else ZERO
                 continue
             if l > 0 and beta <= 0 and all(v <= 0 for v in r.values()):
-                new_const[i] = _ZERO
+                new_const[i] = ZERO
                 continue
             key, s = _key(r, beta)
             hit = index.get(key)

@@ -32,16 +32,15 @@ from typing import Any, Sequence
 
 from .errors import ArgumentTypeError, DiscontinuousSpecError, ShapeError, SpecError
 from .expr import Lin, Max, Min
-from .numbers import to_matrix, to_rational, to_vector
+from .numbers import ZERO, to_matrix, to_rational, to_vector
 from .specs import Expression, Spec
 
 __all__ = ["Pieces", "lattice_expression"]
 
-_ZERO = Fraction(0)
 
 
 def _dot(a: Sequence[Fraction], x: Sequence[Fraction]) -> Fraction:
-    return sum((p * q for p, q in zip(a, x)), _ZERO)
+    return sum((p * q for p, q in zip(a, x)), ZERO)
 
 
 def _normalize(a: Sequence[Fraction], beta: Fraction) -> tuple[tuple[Fraction, ...], Fraction] | None:
@@ -122,10 +121,7 @@ class Pieces(Spec):
 
     # --- evaluation -----------------------------------------------------------
     def _contains(self, k: int, x: Sequence[Fraction], strict: bool = False) -> bool:
-        A, b, _, _ = self.pieces[k]
-        if strict:
-            return all(_dot(r, x) < c for r, c in zip(A, b))
-        return all(_dot(r, x) <= c for r, c in zip(A, b))
+        return _in_piece(self.pieces[k], x, strict)
 
     def value_of_piece(self, k: int, x: Sequence[Fraction]) -> Fraction:
         _, _, c, d = self.pieces[k]
@@ -197,7 +193,7 @@ class Pieces(Spec):
             lam = dc[k] / a[k]
             if all(x == lam * y for x, y in zip(dc, a)) and dd == -lam * beta:
                 continue
-            p = _facet_point(cx[u], a, beta, self.pieces[i], self.pieces[j], self)
+            p = _facet_point(cx[u], a, beta, self.pieces[i], self.pieces[j])
             where = f" at x = ({', '.join(map(str, p))})" if p is not None else ""
             vals = (f": piece {i} gives {self.value_of_piece(i, p)}, piece {j} gives {self.value_of_piece(j, p)}"
                     if p is not None else "")
@@ -218,25 +214,26 @@ def _plane_text(a: Sequence[Fraction], beta: Fraction) -> str:
     return f"{{{terms} = {beta}}}"
 
 
-def _facet_point(region: Any, a: Sequence[Fraction], beta: Fraction, Pi: Any, Pj: Any,
-                 spec: Pieces) -> tuple[Fraction, ...] | None:
+def _in_piece(piece: Any, x: Sequence[Fraction], strict: bool = False) -> bool:
+    """Whether ``x`` is in the piece ``(A, b, c, d)``: ``A x <= b`` (``A x < b`` if ``strict``)."""
+    A, b = piece[0], piece[1]
+    if strict:
+        return all(_dot(r, x) < c for r, c in zip(A, b))
+    return all(_dot(r, x) <= c for r, c in zip(A, b))
+
+
+def _facet_point(region: Any, a: Sequence[Fraction], beta: Fraction, Pi: Any,
+                 Pj: Any) -> tuple[Fraction, ...] | None:
     """A point on the shared facet (in hyperplane a.x = beta) where the two maps differ."""
     on = [v for v in region.vertices if _dot(a, v) == beta]
     candidates = list(on)
     if on:
         n = len(on)
-        candidates.insert(0, tuple(sum((v[t] for v in on), _ZERO) / n for t in range(len(a))))
+        candidates.insert(0, tuple(sum((v[t] for v in on), ZERO) / n for t in range(len(a))))
     for p in candidates:
-        if spec._contains_closed_both(p, Pi, Pj) and _dot(Pi[2], p) + Pi[3] != _dot(Pj[2], p) + Pj[3]:
+        if _in_piece(Pi, p) and _in_piece(Pj, p) and _dot(Pi[2], p) + Pi[3] != _dot(Pj[2], p) + Pj[3]:
             return p
     return None
-
-
-def _contains_closed_both(self: Pieces, p: Sequence[Fraction], Pi: Any, Pj: Any) -> bool:
-    return all(_dot(r, p) <= c for r, c in zip(Pi[0], Pi[1])) and all(_dot(r, p) <= c for r, c in zip(Pj[0], Pj[1]))
-
-
-Pieces._contains_closed_both = _contains_closed_both  # type: ignore[attr-defined]
 
 
 def _arrangement(planes: list[tuple[tuple[Fraction, ...], Fraction]], domain: Any) -> Any:

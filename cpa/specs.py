@@ -24,7 +24,6 @@ from .expr_parser import check_variables, read_expression
 
 __all__ = ["Spec", "MaxAffine", "MinAffine", "DC", "Breakpoints1D", "Expression", "parse"]
 
-_ZERO = Fraction(0)
 
 
 class Spec:

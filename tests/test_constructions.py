@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import constructions as C
 from constructions._arrangement import cyclic_arrangement
 from constructions.serra import zigzag_layer
-from cpa import ReLUNetwork, SpecError
+from cpa import ReLUNetwork, SpecError, gadgets
+from cpa.errors import ArgumentError, ArgumentTypeError
 
 rationals = st.fractions(min_value=-5, max_value=5, max_denominator=60)
 
@@ -69,9 +70,26 @@ def test_max_tree_identity(xs):
     assert C.max_tree(len(xs))(xs) == (max(xs),)
 
 
-def test_gadget_errors():
-    for bad in (lambda: C.soft_threshold(-1), lambda: C.max_tree(0), lambda: C.identity_net(0),
-                lambda: C.hat_1d(0, 2, 1), lambda: C.sawtooth(0), lambda: C.sawtooth_telgarsky(0)):
+def test_gadgets_are_the_ones_of_cpa_gadgets():
+    # one definition each, in cpa.gadgets; constructions re-exports it
+    assert (C.identity_net, C.abs_net, C.max_tree) == (gadgets.relu_identity, gadgets.abs_1d, gadgets.max_of)
+    assert (C.hat_1d, C.soft_threshold, C.clipped_ramp) == (gadgets.hat_1d, gadgets.soft_threshold,
+                                                            gadgets.clipped_ramp)
+
+
+@pytest.mark.parametrize("bad, err", [
+    (lambda: C.soft_threshold(-1), ArgumentError), (lambda: C.max_tree(0), ArgumentError),
+    (lambda: C.identity_net(0), ArgumentError), (lambda: C.hat_1d(0, 2, 1), ArgumentError),
+    (lambda: C.max_tree(2.0), ArgumentTypeError), (lambda: C.identity_net("2"), ArgumentTypeError),
+])
+def test_gadget_errors(bad, err):
+    with pytest.raises(err) as e:
+        bad()
+    assert "\n" not in str(e.value)
+
+
+def test_construction_errors():
+    for bad in (lambda: C.sawtooth(0), lambda: C.sawtooth_telgarsky(0)):
         with pytest.raises(SpecError):
             bad()
 

@@ -11,7 +11,8 @@ import sympy
 from hypothesis import given, strategies as st
 
 import cpa
-from cpa.calculus import compose, linear_combination, pad_to_depth, parallel, relu_identity_network
+from cpa.calculus import compose, linear_combination, pad_to_depth, parallel
+from cpa.gadgets import relu_identity
 from cpa.io import from_json, read_npz, to_json, write_npz
 from cpa.numbers import to_matrix, to_rational
 
@@ -103,7 +104,7 @@ def test_composition_preserves_function_and_fuses(f, g, pts):
 
 
 def test_identity_through_relu():
-    ident = relu_identity_network(3)
+    ident = relu_identity(3)
     for p in ([1, -2, Fraction(1, 3)], [0, 0, 0], [-5, 7, -1]):
         assert ident(p) == tuple(Fraction(t) for t in p)
 
@@ -181,7 +182,7 @@ def test_affine_algebra_exact():
     assert Affine.constant([5], 2)([7, 8]) == (5,)
     assert hash(f) == hash(Affine([["1", 2.0], [0, 0.5]], [3, 0]))
     assert f.input_dim == 2 and f.output_dim == 2
-    net = f.to_network()
+    net = cpa.ReLUNetwork([f])
     assert net(x) == f(x) and net.depth == 0
     with pytest.raises(AttributeError):
         f.A = ((1,),)

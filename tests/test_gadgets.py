@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from cpa import gadgets
+from cpa.errors import ArgumentError, ArgumentTypeError, InvalidNumberError
 
 GRID = [Fraction(i, 4) for i in range(-12, 13)]
 
@@ -16,8 +17,10 @@ def relu(t):
 
 
 def test_identity_is_relu_x_minus_relu_minus_x():
-    net = gadgets.identity_1d()
-    assert all(net([x])[0] == relu(x) - relu(-x) == x for x in GRID)
+    net = gadgets.relu_identity()
+    assert all(net([x])[0] == relu(x) - relu(-x) == x for x in GRID) and net.num_neurons == 2
+    net3 = gadgets.relu_identity(3)
+    assert net3.widths == (6,) and net3([1, Fraction(-2, 3), 0]) == (1, Fraction(-2, 3), 0)
 
 
 def test_abs():
@@ -75,5 +78,18 @@ def test_clipped_ramp():
 
 
 def test_bad_hat_nodes():
-    with pytest.raises(ValueError, match="a < b < c"):
+    with pytest.raises(ArgumentError, match="a < b < c"):
         gadgets.hat_1d(1, 0, 2)
+
+
+@pytest.mark.parametrize("make, err, word", [
+    (lambda: gadgets.soft_threshold(-1), ArgumentError, "lam >= 0"),
+    (lambda: gadgets.soft_threshold(float("nan")), InvalidNumberError, "lam"),
+    (lambda: gadgets.relu_identity(0), ArgumentError, "d must be >= 1"),
+    (lambda: gadgets.relu_identity(True), ArgumentTypeError, "integer"),
+    (lambda: gadgets.max_of(0), ArgumentError, "M must be >= 1"),
+    (lambda: gadgets.min_of(1.5), ArgumentTypeError, "integer"),
+])
+def test_bad_arguments(make, err, word):
+    with pytest.raises(err, match=word):
+        make()

@@ -341,7 +341,6 @@ def _compact_support(t: _Table) -> None:
 
 
 def _gadgets(t: _Table) -> None:
-    import constructions as C
     from cpa import gadgets as G
 
     from .identities import identity_failures, reference
@@ -354,35 +353,30 @@ def _gadgets(t: _Table) -> None:
 
     # (name, what, [(label, network builder, reference builder)], input dimension); built inside the row
     rows: list[tuple[str, str, list[tuple[str, Callable[[], Any], Callable[[], Any]]], int]] = [
-        ("identity x = relu(x) - relu(-x)", "constructions.identity_net(1), cpa.gadgets.identity_1d vs x",
-         [("identity_net", lambda: C.identity_net(1), ref("x")), ("identity_1d", G.identity_1d, ref("x"))], 1),
-        ("identity on R^2, 4 neurons", "constructions.identity_net(2) vs (x, y)",
-         [("identity_net(2)", lambda: C.identity_net(2), lambda: _affine_identity(2))], 2),
-        ("|x| = relu(x) + relu(-x)", "constructions.abs_net, cpa.gadgets.abs_1d vs max(x, -x)",
-         [("abs_net", C.abs_net, ref("Max(x, -x)")), ("abs_1d", G.abs_1d, ref("Max(x, -x)"))], 1),
-        ("max2: max(u,v) = relu(u-v) + relu(v) - relu(-v)", "cpa.gadgets.max2, max_tree(2) vs max(u, v)",
-         [("max2", G.max2, ref("Max(u, v)", "u,v")), ("max_tree(2)", lambda: C.max_tree(2), ref("Max(u, v)", "u,v"))],
+        ("identity x = relu(x) - relu(-x)", "cpa.gadgets.relu_identity (constructions.identity_net) vs x",
+         [("relu_identity(1)", lambda: G.relu_identity(1), ref("x"))], 1),
+        ("identity on R^2, 4 neurons", "cpa.gadgets.relu_identity(2) vs (x, y)",
+         [("relu_identity(2)", lambda: G.relu_identity(2), lambda: _affine_identity(2))], 2),
+        ("|x| = relu(x) + relu(-x)", "cpa.gadgets.abs_1d (constructions.abs_net) vs max(x, -x)",
+         [("abs_1d", G.abs_1d, ref("Max(x, -x)"))], 1),
+        ("max2: max(u,v) = relu(u-v) + relu(v) - relu(-v)", "cpa.gadgets.max2, max_of(2) vs max(u, v)",
+         [("max2", G.max2, ref("Max(u, v)", "u,v")), ("max_of(2)", lambda: G.max_of(2), ref("Max(u, v)", "u,v"))],
          2),
         ("min2: min(u,v) = relu(v) - relu(-v) - relu(v-u)", "cpa.gadgets.min2, min_of(2) vs min(u, v)",
          [("min2", G.min2, ref("Min(u, v)", "u,v")), ("min_of(2)", lambda: G.min_of(2), ref("Min(u, v)", "u,v"))],
          2),
         ("min of 3 (negated max tree)", "cpa.gadgets.min_of(3) vs min(x, y, z)",
          [("min_of(3)", lambda: G.min_of(3), ref("Min(x, y, z)", "x,y,z"))], 3),
-        ("soft threshold S_lam = relu(x-lam) - relu(-x-lam)", "constructions.soft_threshold and "
-         "cpa.gadgets.soft_threshold for lam = 0, 1/2, 3 vs max(x - lam, 0) + min(x + lam, 0)",
-         [(f"{n}({lam})", lambda f=f, lam=lam: f(lam), ref(f"Max(x - {lam}, 0) + Min(x + {lam}, 0)"))
-          for lam in (Fraction(0), half, Fraction(3)) for n, f in (("soft_threshold", C.soft_threshold),
-                                                                    ("gadgets.soft_threshold", G.soft_threshold))],
-         1),
-        ("clipped ramp clip(x,0,1) = relu(x) - relu(x-1)", "constructions.clipped_ramp, cpa.gadgets.clipped_ramp "
-         "vs min(max(x, 0), 1)",
-         [("clipped_ramp", C.clipped_ramp, ref("Min(Max(x, 0), 1)")),
-          ("gadgets.clipped_ramp", G.clipped_ramp, ref("Min(Max(x, 0), 1)"))], 1),
-        ("1-D hat, 3 neurons", "constructions.hat_1d and cpa.gadgets.hat_1d for nodes (0, 1/2, 2) and (-1, 1/3, 1) "
+        ("soft threshold S_lam = relu(x-lam) - relu(-x-lam)", "cpa.gadgets.soft_threshold for lam = 0, 1/2, 3 "
+         "vs max(x - lam, 0) + min(x + lam, 0)",
+         [(f"soft_threshold({lam})", lambda lam=lam: G.soft_threshold(lam),
+           ref(f"Max(x - {lam}, 0) + Min(x + {lam}, 0)")) for lam in (Fraction(0), half, Fraction(3))], 1),
+        ("clipped ramp clip(x,0,1) = relu(x) - relu(x-1)", "cpa.gadgets.clipped_ramp vs min(max(x, 0), 1)",
+         [("clipped_ramp", G.clipped_ramp, ref("Min(Max(x, 0), 1)"))], 1),
+        ("1-D hat, 3 neurons", "cpa.gadgets.hat_1d for nodes (0, 1/2, 2) and (-1, 1/3, 1) "
          "vs max(0, min((x-a)/(b-a), (c-x)/(c-b)))",
-         [(f"{n}{abc}", lambda f=f, abc=abc: f(*abc), ref(_hat_text(*abc)))
-          for abc in ((Fraction(0), half, Fraction(2)), (Fraction(-1), Fraction(1, 3), Fraction(1)))
-          for n, f in (("hat_1d", C.hat_1d), ("gadgets.hat_1d", G.hat_1d))], 1),
+         [(f"hat_1d{abc}", lambda abc=abc: G.hat_1d(*abc), ref(_hat_text(*abc)))
+          for abc in ((Fraction(0), half, Fraction(2)), (Fraction(-1), Fraction(1, 3), Fraction(1)))], 1),
     ]
     for name, what, builders, d in rows:
         t.add(f"{name} on {_reals(d)}", f"exact identity: {what}; proved by exact region-wise equivalence", src, 0,
@@ -390,7 +384,7 @@ def _gadgets(t: _Table) -> None:
                   [(label, f(), g()) for label, f, g in builders], _domain(_reals(d), d)))
     t.add("1-D hat: hidden widths [3]", "hat_1d(0, 1/2, 2) has one hidden layer of 3 neurons: number of layers "
           "whose width differs (or is missing/extra)", src, 0, "violations",
-          lambda: _list_mismatch(list(C.hat_1d(0, half, 2).widths), [3]))
+          lambda: _list_mismatch(list(G.hat_1d(0, half, 2).widths), [3]))
 
 
 _MAX_TREE_WIDTHS = {2: [3], 3: [5, 3], 4: [6, 3], 5: [8, 5, 3], 6: [9, 5, 3], 7: [11, 6, 3], 8: [12, 6, 3],

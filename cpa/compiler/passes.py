@@ -26,11 +26,11 @@ from fractions import Fraction
 from math import gcd
 
 from ..network import Layer, ReLUNetwork
+from ..numbers import ZERO
 from ..sparse import Row, SparseMatrix
 
 __all__ = ["shrink", "remove_dead_neurons", "merge_proportional_neurons", "fuse_linear_layers"]
 
-_ZERO = Fraction(0)
 
 
 def _columns(W: SparseMatrix) -> list[dict[int, Fraction]]:
@@ -68,7 +68,7 @@ def remove_dead_neurons(layers: list[Layer]) -> bool:
             if l > 0 and layer.b[i].numerator <= 0 and all(v.numerator <= 0 for _, v in row):
                 continue  # input is a nonnegative vector: pre-activation <= 0, neuron always 0
             if not row:
-                c = layer.b[i] if layer.b[i] > 0 else _ZERO
+                c = layer.b[i] if layer.b[i] > 0 else ZERO
                 if c:
                     for k, v in cols[i].items():
                         bias[k] += c * v
@@ -79,7 +79,7 @@ def remove_dead_neurons(layers: list[Layer]) -> bool:
             changed = True
         elif not keep and layer.W.shape[0]:
             # whole layer constant: the network is constant from here on; keep one zero neuron
-            layers[l] = Layer(SparseMatrix((1, layer.W.shape[1]), [()]), (_ZERO,))
+            layers[l] = Layer(SparseMatrix((1, layer.W.shape[1]), [()]), (ZERO,))
             layers[l + 1] = Layer(SparseMatrix((nxt.W.shape[0], 1), [()] * nxt.W.shape[0]), tuple(bias))
             changed = changed or layer.W.shape[0] > 1 or bool(layer.W.rows[0])
     return changed
@@ -144,7 +144,7 @@ def merge_proportional_neurons(layers: list[Layer]) -> bool:
                 k, sk = seen[key]
                 c = s / sk
                 for r, v in cols[i].items():
-                    cols[k][r] = cols[k].get(r, _ZERO) + c * v
+                    cols[k][r] = cols[k].get(r, ZERO) + c * v
                 continue
             seen[key] = (i, s)
             keep.append(i)

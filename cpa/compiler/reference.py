@@ -19,7 +19,7 @@ the reference exactly, region by region.
 A max of many maps has too many regions for that in two or more dimensions (a max
 of 200 maps in R^2 did not finish in minutes), so max trees are proved
 structurally instead, by :func:`tree_reference`: the tree is rebuilt level by
-level from the gadgets ``max2`` and ``identity_1d`` with the network calculus,
+level from the gadgets ``max2`` and ``relu_identity`` with the network calculus,
 each gadget proved once, exactly, against the identities above; then
 :func:`cpa.equivalence.rewrite_certificate` proves the compiled network equal to
 that tree neuron by neuron (the shrinking passes only drop, merge and fold
@@ -34,21 +34,20 @@ from ..calculus import affine_network, compose, linear_combination, parallel, sc
 from ..errors import SpecError
 from ..expr import Abs, Expr, Max, Min, Scale, Sum, affine_part, lin_vector
 from ..network import Layer, ReLUNetwork
+from ..numbers import ONE, ZERO
 from ..sparse import SparseMatrix
 from ..specs import DC, Breakpoints1D, Expression, MaxAffine, MinAffine, Spec
 
 __all__ = ["reference_network", "tree_reference"]
 
 _HALF = Fraction(1, 2)
-_ZERO = Fraction(0)
 
 
 def _tree(M: int, sign: int) -> ReLUNetwork:
     """``R^M -> max_i x_i`` (``sign = +1``) or ``min_i x_i`` (``sign = -1``): a balanced tree of
     ``(u + v)/2 + sign |u - v|/2``, every level's linear output fused into the next level."""
-    one = Fraction(1)
     # values: each a sparse row over the current layer's outputs, as {column: coefficient}
-    values: list[dict[int, Fraction]] = [{i: one} for i in range(M)]
+    values: list[dict[int, Fraction]] = [{i: ONE} for i in range(M)]
     ncols = M
     layers: list[Layer] = []
     while len(values) > 1:
@@ -65,18 +64,18 @@ def _tree(M: int, sign: int) -> ReLUNetwork:
             a = values[-1]
             k = len(rows)
             rows += [a, _neg(a)]
-            new_values.append({k: one, k + 1: -one})
-        layers.append(Layer(SparseMatrix.from_dicts(rows, ncols), (_ZERO,) * len(rows)))
+            new_values.append({k: ONE, k + 1: -ONE})
+        layers.append(Layer(SparseMatrix.from_dicts(rows, ncols), (ZERO,) * len(rows)))
         ncols = len(rows)
         values = new_values
-    layers.append(Layer(SparseMatrix.from_dicts(values, ncols), (_ZERO,)))
+    layers.append(Layer(SparseMatrix.from_dicts(values, ncols), (ZERO,)))
     return ReLUNetwork(layers)
 
 
 def _add(u: dict[int, Fraction], v: dict[int, Fraction], c: int) -> dict[int, Fraction]:
     out = dict(u)
     for j, x in v.items():
-        out[j] = out.get(j, _ZERO) + c * x
+        out[j] = out.get(j, ZERO) + c * x
     return {j: x for j, x in out.items() if x}
 
 
@@ -134,15 +133,15 @@ def reference_network(spec: Spec) -> ReLUNetwork:
 
 
 def _gadgets_proved() -> bool:
-    """``max2(u, v) = max(u, v)`` on R^2 and ``identity_1d(a) = a`` on R, proved exactly (region by
+    """``max2(u, v) = max(u, v)`` on R^2 and ``relu_identity(a) = a`` on R, proved exactly (region by
     region) against the networks of this module; cached for the process."""
     global _GADGETS_OK
     if _GADGETS_OK is None:
         from ..equivalence import equivalent
-        from ..gadgets import identity_1d, max2
+        from ..gadgets import max2, relu_identity
 
         _GADGETS_OK = bool(equivalent(max2(), compose(_tree(2, +1), affine_network([[1, 0], [0, 1]])))) \
-            and bool(equivalent(identity_1d(), affine_network([[1]])))
+            and bool(equivalent(relu_identity(), affine_network([[1]])))
     return _GADGETS_OK
 
 
@@ -150,16 +149,14 @@ _GADGETS_OK: bool | None = None
 
 
 def _level(k: int) -> ReLUNetwork:
-    """``R^k -> R^ceil(k/2)``: ``max2`` on the inputs ``(2j, 2j+1)``, ``identity_1d`` on an odd last one,
+    """``R^k -> R^ceil(k/2)``: ``max2`` on the inputs ``(2j, 2j+1)``, ``relu_identity`` on an odd last one,
     side by side (:func:`cpa.calculus.parallel` of each gadget composed with the selection of its inputs)."""
-    from ..gadgets import identity_1d, max2
-
-    one = Fraction(1)
+    from ..gadgets import max2, relu_identity
 
     def pick(cols: list[int]) -> ReLUNetwork:       # x -> (x_c for c in cols), a linear map
-        return ReLUNetwork([Layer(SparseMatrix((len(cols), k), [((c, one),) for c in cols]), (_ZERO,) * len(cols))])
+        return ReLUNetwork([Layer(SparseMatrix((len(cols), k), [((c, ONE),) for c in cols]), (ZERO,) * len(cols))])
 
-    g2, g1 = max2(), identity_1d()
+    g2, g1 = max2(), relu_identity()
     blocks = [compose(g2, pick([2 * j, 2 * j + 1])) for j in range(k // 2)]
     if k % 2:
         blocks.append(compose(g1, pick([k - 1])))

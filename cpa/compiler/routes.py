@@ -26,11 +26,11 @@ from ..errors import SpecError
 from ..expr import Abs, Expr, Lin, Max, Min, Scale, Sum, affine_part, lin_vector
 from ..gadgets import abs_1d, max_of, max_tree_widths, min_of
 from ..network import ReLUNetwork
+from ..numbers import ONE, ZERO
 from ..specs import DC, Breakpoints1D, Expression, MaxAffine, MinAffine, Spec
 
 __all__ = ["route_for", "theoretical_size"]
 
-_ZERO = Fraction(0)
 
 
 def maxaffine_to_network(spec: MaxAffine) -> ReLUNetwork:
@@ -53,11 +53,11 @@ def breakpoints_to_network(spec: Breakpoints1D) -> ReLUNetwork:
         return affine_network([[s0]], [spec.values[0] - s0 * t1])
     t = [spec.breakpoints[k] for k in kinks]
     s = [slopes[0]] + [slopes[k + 1] for k in kinks]  # slopes of the p true pieces
-    rows: list[list[Fraction]] = [[Fraction(-1)], [Fraction(1)]]
+    rows: list[list[Fraction]] = [[-ONE], [ONE]]
     bias: list[Fraction] = [t[0], -t[0]]
     out: list[Fraction] = [-s[0], s[1]]
     for k in range(1, len(t)):
-        rows.append([Fraction(1)])
+        rows.append([ONE])
         bias.append(-t[k])
         out.append(s[k + 1] - s[k])
     return ReLUNetwork([(rows, bias), ([out], [spec(t[0])])])
@@ -82,7 +82,7 @@ def _expr_net(e: Expr, variables: tuple[str, ...]) -> ReLUNetwork:
     if isinstance(e, Scale):
         return scale(_expr_net(e.arg, variables), e.factor)
     if isinstance(e, Sum):
-        affine = Lin((), _ZERO)
+        affine = Lin((), ZERO)
         nets = []
         from ..expr import lin_add
         for term in e.terms:

@@ -52,14 +52,13 @@ import numpy as np
 from .. import limits
 from ..errors import CPAError, FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
 from ..network import ReLUNetwork
+from ..numbers import ONE, ZERO
 from ..sparse import SparseMatrix
 from ._floats import fractions_of
 from ._guard import check_layers, listing, short
 
 __all__ = ["graph_to_network", "SUPPORTED_OPS"]
 
-_ZERO = Fraction(0)
-_ONE = Fraction(1)
 Row = dict[int, Fraction]
 
 #: largest number of entries of an input-dependent tensor (a guard against absurd declared shapes)
@@ -136,7 +135,7 @@ class _Reader:
     # --- the one place where layers are made ---------------------------------
     def relu(self, s: _Sym) -> _Sym:
         if s.is_constant:
-            return _Sym(self.current, s.shape, s.rows, tuple(v if v > 0 else _ZERO for v in s.b))
+            return _Sym(self.current, s.shape, s.rows, tuple(v if v > 0 else ZERO for v in s.b))
         if s.base != self.current:
             raise self.unsupported(
                 f"Relu of a value computed before the Relu {self.relu_nodes[s.base]}: "
@@ -191,7 +190,7 @@ def _frac(a: np.ndarray) -> np.ndarray:
 def _identity(base: int, shape: tuple[int, ...]) -> _Sym:
     n = _size(shape)
     _check_size(n, shape)
-    return _Sym(base, tuple(shape), tuple({i: _ONE} for i in range(n)), (_ZERO,) * n)
+    return _Sym(base, tuple(shape), tuple({i: ONE} for i in range(n)), (ZERO,) * n)
 
 
 class _TooLarge(Exception):
@@ -279,7 +278,7 @@ def _lincomb(terms: Sequence[tuple[Row, Fraction]]) -> Row:
     for row, c in terms:
         if c:
             for j, v in row.items():
-                acc[j] = acc.get(j, _ZERO) + c * v
+                acc[j] = acc.get(j, ZERO) + c * v
     return {j: v for j, v in acc.items() if v}
 
 
@@ -295,14 +294,14 @@ def _binary(rd: _Reader, a: Value, b: Value, op: str) -> Value:
         return _const_binary(rd, a, b, op)
     a, b = _broadcast(rd, a, shape), _broadcast(rd, b, shape)
     if op in ("Add", "Sub"):
-        sign = _ONE if op == "Add" else -_ONE
+        sign = ONE if op == "Add" else -ONE
         if not isinstance(b, _Sym):
             cb = _frac(b).ravel().tolist()
             return _Sym(a.base, shape, a.rows, tuple(x + sign * y for x, y in zip(a.b, cb)))
         if not isinstance(a, _Sym):
             a = _to_sym(b.base, a)
         base = _common_base(rd, [a, b])
-        rows = tuple(_lincomb([(r, _ONE), (s, sign)]) if s else r for r, s in zip(a.rows, b.rows))
+        rows = tuple(_lincomb([(r, ONE), (s, sign)]) if s else r for r, s in zip(a.rows, b.rows))
         return _Sym(base, shape, rows, tuple(x + sign * y for x, y in zip(a.b, b.b)))
     # Mul, Div: one side must be constant
     if isinstance(a, _Sym) and isinstance(b, _Sym):
@@ -399,7 +398,7 @@ def _sym_times_const(rd: _Reader, s: _Sym, B: np.ndarray) -> _Sym:
         off = p * k
         for i in range(m):
             rows.append(_lincomb([(s.rows[off + j], c) for j, c in cols[i]]))
-            bs.append(sum((s.b[off + j] * c for j, c in cols[i]), _ZERO))
+            bs.append(sum((s.b[off + j] * c for j, c in cols[i]), ZERO))
     shape = prefix if vec else prefix + (m,)
     return _Sym(s.base, tuple(shape), tuple(rows), tuple(bs))
 
@@ -425,7 +424,7 @@ def _const_times_sym(rd: _Reader, A: np.ndarray, s: _Sym) -> _Sym:
             for j in range(n):
                 terms = [(off + l * n + j, c) for l, c in arows[i]]
                 rows.append(_lincomb([(s.rows[t], c) for t, c in terms]))
-                bs.append(sum((s.b[t] * c for t, c in terms), _ZERO))
+                bs.append(sum((s.b[t] * c for t, c in terms), ZERO))
     out = prefix + (m, n)
     if svec:
         out = out[:-1]
@@ -481,7 +480,7 @@ def _elementwise(op: str) -> Callable[[_Reader, Any, list[Value | None]], list[V
 def _op_neg(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     x = ins[0]
     if isinstance(x, _Sym):
-        return [_binary(rd, x, np.array(-_ONE, dtype=object), "Mul")]
+        return [_binary(rd, x, np.array(-ONE, dtype=object), "Mul")]
     if _is_int(x):
         return [_int_result(rd, -x.astype(object), x.dtype, f"{x.dtype} Neg")]
     return [-x]
