@@ -68,12 +68,69 @@ class DomainError(CPAError, ValueError):
 
 
 class EnumerationLimitError(CPAError, RuntimeError):
-    """Region enumeration stopped at the user's limit; ``partial`` holds what was found."""
+    """Region enumeration stopped at the user's limit; ``partial`` holds what was found.
+
+    ``count`` is the count reached when it stopped (a lower bound on the final count, or the
+    final count itself), and ``partial`` a dict with at least ``"lower_bound"`` (the same
+    number) and, when known, ``"layer"`` and ``"neuron"`` (where it stopped).  Build it with
+    :meth:`partial_count`, which words the message the same way everywhere.
+    """
 
     def __init__(self, message: str, partial: object = None, count: int | None = None):
         super().__init__(message)
         self.partial = partial
         self.count = count
+
+    @classmethod
+    def partial_count(cls, why: str, count: int, *, unit: str = "cells", layer: int | None = None,
+                      neuron: int | None = None, final: bool = False, detail: str = "", hint: str = "",
+                      **partial: object) -> "EnumerationLimitError":
+        """The error for an enumeration stopped at ``count`` (one way of wording it, everywhere).
+
+        Parameters
+        ----------
+        why
+            What stopped it: ``"more than max_regions=100 regions"``, ``"out of memory"``, ...
+        count
+            The count reached: ``count`` and ``partial["lower_bound"]``.
+        unit
+            What was counted (``"cells"``, ``"intervals"``, ``"regions"``).
+        layer, neuron
+            Where it stopped (hidden layer and neuron, from 0), if it stopped inside the network;
+            also put in ``partial``.
+        final
+            ``count`` is the final count (it stopped after counting), not a lower bound.
+        detail, hint
+            Text after the count (``"with 12,000 cell-vertex incidences"``) and after the whole
+            statement (``"Use a smaller domain"``).
+        **partial
+            More entries of ``partial`` (``resident_bytes=...``).
+
+        Examples
+        --------
+        >>> e = EnumerationLimitError.partial_count("more than max_regions=5 regions", 7, layer=1, neuron=2)
+        >>> str(e)
+        'more than max_regions=5 regions: 7 cells after neuron 2 of hidden layer 1 (the final count can only be larger)'
+        >>> e.count, e.partial
+        (7, {'lower_bound': 7, 'layer': 1, 'neuron': 2})
+        """
+        where = ""
+        if neuron is not None and layer is not None:
+            where = f" after neuron {neuron} of hidden layer {layer}"
+        elif layer is not None:
+            where = f" after hidden layer {layer}"
+        text = f"{why}: {count} {unit}{where}" + (f" {detail}" if detail else "")
+        if not final:
+            text += " (the final count can only be larger)"
+        if hint:
+            text += f". {hint}"
+        found: dict[str, object] = {"lower_bound": count}
+        if layer is not None:
+            found["layer"] = layer
+        if neuron is not None:
+            found["neuron"] = neuron
+        found.update(partial)
+        return cls(text, partial=found, count=count)
 
 
 class NotEquivalentError(CPAError, AssertionError):

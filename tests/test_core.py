@@ -201,3 +201,17 @@ def test_affine_errors_name_the_problem():
         Affine([[1, 2]])([1, 2, 3])
     with pytest.raises(InvalidNumberError, match="nan"):
         Affine([[float("nan")]])
+
+
+# --- errors ------------------------------------------------------------------
+def test_enumeration_limit_error_partial_count():
+    from cpa.errors import EnumerationLimitError
+
+    e = EnumerationLimitError.partial_count("memory budget reached", 12, layer=0, neuron=3,
+                                            detail="with 40 vertices", hint="Use a smaller domain", resident_bytes=9)
+    assert str(e) == ("memory budget reached: 12 cells after neuron 3 of hidden layer 0 with 40 vertices "
+                      "(the final count can only be larger). Use a smaller domain")
+    assert e.count == 12 and e.partial == {"lower_bound": 12, "layer": 0, "neuron": 3, "resident_bytes": 9}
+    f = EnumerationLimitError.partial_count("more than max_regions=5 regions", 7, unit="regions", final=True)
+    assert str(f) == "more than max_regions=5 regions: 7 regions" and f.partial == {"lower_bound": 7}
+    assert isinstance(f, RuntimeError) and isinstance(f, cpa.CPAError)
