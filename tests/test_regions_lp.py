@@ -162,6 +162,21 @@ def test_six_dimensional_small_integer_weights_with_duplicates():
     assert stats["both_sides"] + stats["constant"] > 0        # degenerate decisions happened
 
 
+@pytest.mark.parametrize("dom", [Box([Fraction(-1, 3), -2], [Fraction(2, 5), Fraction(7, 3)]), TRIANGLE],
+                         ids=["box", "triangle"])
+def test_wide_layers_use_certified_cell_boxes(dom):
+    """Layers of at least 4 d neurons: the cell's bounding box is certified by LPs at layer entries."""
+    rng = random.Random(3)
+    layers = []
+    for a, b in ((2, 9), (9, 8), (8, 1)):
+        layers.append(([[rng.randint(-3, 3) for _ in range(a)] for _ in range(b)],
+                       [Fraction(rng.randint(-2, 2), rng.randint(1, 2)) for _ in range(b)]))
+    net = ReLUNetwork(layers)
+    stats: dict = {}
+    check(net, dom, stats=stats, complete=True)
+    assert stats["box_lps"] > 0
+
+
 def test_zero_hidden_layers_and_dead_network():
     affine = ReLUNetwork([([[1, 2]], [3])])
     (r,) = check(affine, Box([-1, -1], [1, 1]), complete=True)

@@ -567,7 +567,7 @@ class _Engine:
         for k in range(d):
             for sgn in (1, -1):
                 z = tuple(sgn if i == k else 0 for i in range(d)) + (0,)
-                F, E = self._layer_floats([z])
+                F, E, _ = self._layer_floats([z])
                 st["box_lps"] += 1
                 if self._solve(F[0][:d].tolist()) != self.kOptimal:
                     continue
