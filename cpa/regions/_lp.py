@@ -418,27 +418,37 @@ class _Engine:
         X = [self.Cn[k] * Dh * T + self.Hn[k] * Dc * U[k] for k in range(d)]
         return primitive_point(X + [Dc * Dh * T])
 
-    def _add_model_row(self, r: tuple[int, ...]) -> None:
-        u = self._u_row(r)
+    def _add_model_row(self, r: tuple[int, ...], fl: tuple[list[float], float, int] | None = None) -> None:
+        """Add the exact row ``r`` to the LP as a scaled u-space float row (``fl``: its floats, if
+        already known: coefficients, constant, exponent)."""
         d = self.d
-        e = _lin_exp(u, d)
-        vals = _fscaled(u[:d], e)
-        c0 = _fscale(u[d], e)
+        if fl is None:
+            u = self._u_row(r)
+            e = _lin_exp(u, d)
+            vals = _fscaled(u[:d], e)
+            c0 = _fscale(u[d], e)
+            if not math.isfinite(c0):
+                c0 = math.copysign(_BIG, c0)
+        else:
+            vals, c0, e = fl
         up = -c0
-        if up >= 1e20:
-            up = _INF
-        elif up <= -1e20:
-            up = -_BIG
+        if up >= 1e19:
+            up = _INF          # far away: HiGHS would take it as infinite anyway
+        elif up <= -1e19:
+            up = -_BIG         # keep it finite (the LP is a hint; exact checks decide)
         nz = [k for k in range(d) if vals[k] != 0.0]
-        self.h.addRow(-_INF, up, len(nz), np.array(nz, dtype=np.int32), np.array([vals[k] for k in nz]))
+        if len(nz) == d:
+            self.h.addRow(-_INF, up, d, self.idx, np.array(vals))
+        else:
+            self.h.addRow(-_INF, up, len(nz), np.array(nz, dtype=np.int32), np.array([vals[k] for k in nz]))
         self.model_rows.append(r)
         self.model_exps.append(e)
-        self.model_float.append(vals + [c0 if math.isfinite(c0) else math.copysign(_BIG, c0)])
+        self.model_float.append(vals + [c0])
 
-    def _push_row(self, r: tuple[int, ...]) -> list[float]:
+    def _push_row(self, r: tuple[int, ...], fl: tuple[list[float], float, int] | None = None) -> list[float]:
         """Add a split row to the cell and the LP; its scaled u-space float copy."""
         self.rows.append(r)
-        self._add_model_row(r)
+        self._add_model_row(r, fl)
         return self.model_float[-1]
 
     def _truncate(self, npath: int, basis: Any) -> None:
@@ -871,16 +881,16 @@ class _Engine:
         found: dict[int, Any] = {}
         root = self.root
         stack: list[Any] = [(0, None, root, self._values(root), 0, None, fixed,
-                             _Pool(self.pool_size, self.pool_interior))]
+                             _Pool(self.pool_size, self.pool_interior), None)]
         while stack:
-            p, side, W, sW, npath, basis, fixed, pool = stack.pop()
+            p, side, W, sW, npath, basis, fixed, pool, flB = stack.pop()
             self._truncate(npath, basis)
             found = {}
             if side is not None:
                 l = layer_of[p]
                 row = maps[l][p - start[l]]
                 r = _neg(row) if side else row
-                self._push_row(r)
+                self._push_row(r, flB)
                 sW.append(dot(r, W))
                 bits[p] = side
                 p += 1
@@ -934,8 +944,10 @@ class _Engine:
                 rA = _neg(row) if here else row
                 npath = len(self.rows) - self.n_base
                 basis = h.getBasis()
-                poolA, poolB = pool.split(rA, self._push_row(rA))
-                stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB))
+                fA = self._push_row(rA)
+                poolA, poolB = pool.split(rA, fA)
+                flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
+                stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB))
                 sW = sW + [dot(rA, W)]
                 pool = poolA
                 found = {}
