@@ -44,7 +44,7 @@ from ._version import __version__ as __version__
 # stays light (no matplotlib, torch or onnx) and ``cpa.io.load_network`` still works
 _LAZY_SUBMODULES = frozenset({"bounds", "io", "plotting", "gadgets", "calculus", "limits", "equivalence",
                               "spec_io", "compiler", "numbers", "sparse", "network", "domains", "affine",
-                              "errors", "specs", "pieces", "expr", "cli"})
+                              "errors", "specs", "pieces", "expr", "geometry2d", "cli"})
 
 __all__ = [
     "CPAError", "DiscontinuousSpecError", "DomainError", "EnumerationLimitError", "FormatError",

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, ShapeError
+from .geometry2d import region_polygon
+from .numbers import ONE
 
 __all__ = ["plot_function_1d", "plot_surface", "plot_regions", "region_polygon"]
 
@@ -113,9 +115,11 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
         A :class:`~cpa.regions.RegionComplex` with 2 inputs, or a network (then
         ``domain`` is enumerated).
     color_by
-        ``"region"`` (one colour per activation region) or ``"piece"`` (one per affine piece).
+        ``"region"`` (one colour per activation region) or ``"piece"`` (one per affine piece;
+        the outline of each piece, the union of its regions by :func:`cpa.geometry2d.pieces_to_shapely`,
+        is drawn over the regions in ``edgecolor``, three times as thick).
     """
-    from matplotlib.collections import PolyCollection
+    from matplotlib.collections import LineCollection, PolyCollection
 
     if color_by not in ("region", "piece"):
         raise ArgumentError(f"color_by must be 'region' or 'piece', got {color_by!r}")
@@ -133,6 +137,8 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
     colors = _map_colors(cx, color_by, colormap)
     coll = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
     ax.add_collection(coll)
+    if color_by == "piece":
+        ax.add_collection(LineCollection(_piece_outlines(cx, window), colors=edgecolor, linewidths=3 * linewidth))
     xs = [p[0] for poly in polys for p in poly]
     ys = [p[1] for poly in polys for p in poly]
     if xs:
@@ -142,6 +148,21 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
     ax.locator_params(nbins=6)
     ax.set_title(f"{len(polys)} regions" + (f", {len(cx.pieces)} pieces" if color_by == "piece" else ""))
     return ax
+
+
+def _piece_outlines(cx: Any, window: tuple[Fraction, Fraction, Fraction, Fraction]) -> list[np.ndarray]:
+    """The boundary rings (exteriors and holes) of the affine pieces, cut to the window, as float arrays."""
+    import shapely
+
+    from .domains import Box
+    from .geometry2d import pieces_to_shapely
+
+    x0, x1, y0, y1 = window
+    rings = []
+    for piece in pieces_to_shapely(cx, clip=Box([x0, y0], [x1, y1])):
+        for line in shapely.get_parts(piece.boundary):
+            rings.append(np.asarray(line.coords))
+    return rings
 
 
 def _map_colors(cx: Any, color_by: str, colormap: Any, palette_size: int = 20) -> list[Any]:
@@ -186,33 +207,7 @@ def _window(cx: Any, domain: Any) -> tuple[Fraction, Fraction, Fraction, Fractio
     if hasattr(dom, "vertices"):
         pts += list(dom.vertices())
     if not pts:
-        return Fraction(-1), Fraction(1), Fraction(-1), Fraction(1)
+        return -ONE, ONE, -ONE, ONE
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    pad = max(max(xs) - min(xs), max(ys) - min(ys), Fraction(1)) / 4
+    pad = max(max(xs) - min(xs), max(ys) - min(ys), ONE) / 4
     return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
-
-
-def region_polygon(hrep: Any, window: tuple[Any, Any, Any, Any]) -> list[tuple[Fraction, Fraction]]:
-    """Vertices (counter-clockwise, exact) of ``{x : A x <= b}`` clipped to the window rectangle.
-
-    Sutherland-Hodgman clipping of the rectangle by each half-plane, in exact rationals.
-    """
-    x0, x1, y0, y1 = (Fraction(t) for t in window)
-    poly = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    A, b = hrep
-    for (a1, a2), c in zip(A, b):
-        if not poly:
-            break
-        out = []
-        n = len(poly)
-        for i in range(n):
-            p, q = poly[i], poly[(i + 1) % n]
-            fp = a1 * p[0] + a2 * p[1] - c
-            fq = a1 * q[0] + a2 * q[1] - c
-            if fp <= 0:
-                out.append(p)
-            if (fp < 0 < fq) or (fq < 0 < fp):
-                t = fp / (fp - fq)
-                out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
-        poly = out
-    return poly
