@@ -30,7 +30,7 @@ from .errors import InvalidNumberError, LimitError, NotPiecewiseAffineError, Spe
 from .expr import Abs, Expr, Lin, Max, Min, Scale, Sum, affine_part, variables_of
 from .numbers import ONE, ZERO, abbreviate, power, to_rational
 
-__all__ = ["read_expression", "parse_expr", "from_sympy", "check_variables"]
+__all__ = ["read_expression", "check_variables"]
 
 # re.ASCII: \d is 0-9 only (Unicode digits such as '١' or '１' are refused by name)
 _TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
@@ -434,29 +434,10 @@ def read_expression(expr: Any, variables: Sequence[Any] | None = None) -> tuple[
     return tree, check_variables(tree, names)
 
 
-def parse_expr(text: str) -> Expr:
-    """Parse the text form (see the module docstring) into an expression tree.
-
-    Every term that is not piecewise affine is named in one
-    :class:`~cpa.errors.NotPiecewiseAffineError`.
-    """
-    if not isinstance(text, str):
-        raise SpecError(f"expected an expression string, got {type(text).__name__}")
-    return read_expression(text)[0]
-
-
 # --- sympy ---------------------------------------------------------------
-def from_sympy(e: Any) -> Expr:
-    """Translate a sympy expression built from ``+``, rational scalars, ``Max``, ``Min``, ``Abs``.
-
-    Dispatch is by class name (``_from_<Class>``), so sympy is not imported here.
-    Every term that is not piecewise affine is named in one
-    :class:`~cpa.errors.NotPiecewiseAffineError`.  Nesting deeper than
-    ``limits.max_nesting`` is refused with :class:`~cpa.errors.LimitError`, and so
-    is a power of a number too large to compute (it is never evaluated).
-    """
-    return read_expression(e)[0]
-
+# A sympy tree is translated by class name (``_from_<Class>``, the table _SYMPY), so sympy is
+# not imported here.  Nesting deeper than ``limits.max_nesting`` is refused with LimitError,
+# and so is a power of a number too large to compute (it is never evaluated).
 
 def _from_sympy(e: Any, depth: int, reader: _Reader) -> Expr:
     if depth > limits.current().max_nesting:
