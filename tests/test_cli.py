@@ -112,7 +112,6 @@ def test_plot_surface(net_file, tmp_path, capsys):
     (["compile", "x*y"], "term 'x*y' is not piecewise affine"),
     (["compile", "Max(x, z)", "--vars", "x,y"], "unknown variable 'z'"),
     (["compile", "Max()"], "at least one argument"),
-    (["info", "no-such-file.json"], "no-such-file.json"),
     (["eval", "NET", "nan", "1"], "non-finite"),
     (["eval", "NET", "1"], "input has 1 entries, the network expects 2"),
     (["regions", "NET", "--box", "1", "-1"], "lo"),
@@ -122,6 +121,19 @@ def test_bad_input_exit_2_one_line(net_file, capsys, argv, word):
     argv = [net_file if a == "NET" else a for a in argv]
     code, _, err = run(capsys, *argv)
     assert code == 2
+    assert len(err.strip().splitlines()) == 1 and word in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["info", "no-such-file.json"], "no-such-file.json: no such network file"),
+    (["compile", "no-such-spec.json"], "no-such-spec.json: no such spec file"),
+    (["info", "TMP"], "is a folder"),
+])
+def test_file_errors_exit_1_one_line(tmp_path, capsys, argv, word):
+    (tmp_path / "folder.json").mkdir()
+    argv = [str(tmp_path / "folder.json") if a == "TMP" else a for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 1
     assert len(err.strip().splitlines()) == 1 and word in err and "Traceback" not in err
 
 

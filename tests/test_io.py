@@ -711,9 +711,9 @@ def test_cli_convert_inexact_and_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot hold the weights exactly" in err
     assert not (tmp_path / "b.onnx").exists()
-    for argv in (["convert", str(src), str(tmp_path / "c.xyz")],
-                 ["convert", str(tmp_path / "missing.onnx"), str(tmp_path / "d.json")]):
-        assert main(argv) == 2
+    for argv, code in ((["convert", str(src), str(tmp_path / "c.xyz")], 2),       # a bad argument
+                       (["convert", str(tmp_path / "missing.onnx"), str(tmp_path / "d.json")], 1)):  # file
+        assert main(argv) == code
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("cpa convert: error:")
 

@@ -10,7 +10,6 @@ nonzero entries only, and a network with many weights as a size summary (``--wei
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any, Iterator
 
 from ..io import to_dict
@@ -28,8 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compile", help="compile a CPA expression or spec file into exact ReLU weights",
                        description="Compile a CPA spec into an exact ReLU network. SPEC is an expression such as "
                                    f"'{EXAMPLE}' or a spec JSON file (see cpa.spec_io).")
-    p.add_argument("spec", help="expression text, or a path to a spec .json file")
-    p.add_argument("--vars", help="comma-separated input variables, in order (default: alphabetical)")
+    p.add_argument("spec", help="expression text, or a path to a spec .json file (a name ending in .json is "
+                                "always read as a file)")
+    p.add_argument("--vars", metavar="X,Y,...",
+                   help="comma-separated input variables, in order (default: alphabetical)")
     p.add_argument("-o", "--output", help="write the network to this file (.json exact, .npz, .onnx, .pt)")
     p.add_argument("--check", action="store_true", help="prove the network equal to the spec exactly")
     p.add_argument("--no-simplify", action="store_true", help="skip the shrinking passes")
@@ -50,8 +51,10 @@ def read_spec(text: str, variables: str | None):
     from ..compiler.compile import as_spec
     from ..spec_io import load_spec
 
-    if text.endswith(".json") and os.path.exists(text):
-        spec = load_spec(text)
+    if text.endswith(".json"):
+        from .common import input_file
+
+        spec = load_spec(input_file(text, "spec file"))
         return as_spec(spec, variables) if variables else spec
     return as_spec(text, variables)
 
@@ -131,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
     from .. import limits
     from ..compiler import compile_with_report
 
+    if args.output:
+        from ..io import format_of
+        from .common import output_file
+
+        format_of(args.output)          # a bad extension or folder fails before the compilation
+        output_file(args.output, "network file")
     spec = read_spec(args.spec, args.vars)
     net, report = compile_with_report(spec, check=args.check, simplify=not args.no_simplify)
     if args.output:

@@ -22,7 +22,8 @@ def register(subparsers: Any) -> None:
         description="Convert a network file; formats come from the extensions "
                     "(.json exact, .npz, .onnx, .pt/.pth torch state_dict). Reading is exact; "
                     "the summary says whether the output is exact.")
-    p.add_argument("input", metavar="IN", help="network file to read")
+    p.add_argument("input", metavar="IN", help="network file to read (.json, .npz, .onnx, .pt, .pth), or "
+                                               "sample:NAME for a shipped sample (cpa samples)")
     p.add_argument("output", metavar="OUT", help="network file to write")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help="float type of .onnx/.pt output (default float64)")
@@ -34,10 +35,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; return the exit code."""
     from ..errors import FormatError
-    from ..io import describe_format, is_exact_format, load_network, save_network
+    from ..io import load_network
+    from ..io import describe_format, is_exact_format, save_network
+    from .common import network_path, output_file
 
     out_desc = describe_format(args.output)   # unknown extensions fail before reading
-    net = load_network(args.input)
+    in_path = network_path(args.input)
+    output_file(args.output, "network file")
+    net = load_network(in_path)
     exact = is_exact_format(net, args.output, args.dtype)
     kind = args.dtype or "float64"
     if args.exact and not exact:
@@ -53,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
     arch = ", ".join(map(str, net.architecture))
     fmt_out = out_desc if out_desc.startswith("exact") or out_desc.startswith("npz") else f"{out_desc} {kind}"
     verdict = "exact" if written_exact else f"NOT exact: some weights were rounded to {kind if not out_desc.startswith('npz') else 'float64'}"
-    print(f"{args.input} ({describe_format(args.input)}) -> {args.output} ({fmt_out}): "
+    print(f"{args.input} ({describe_format(in_path)}) -> {args.output} ({fmt_out}): "
           f"architecture ({arch}), {net.num_neurons} hidden neurons; {verdict}")
     return 0

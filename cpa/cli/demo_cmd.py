@@ -18,8 +18,14 @@ EXAMPLE = "Max(x, y, 0) - Abs(x - 1/2)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="compile, count and check on a built-in example")
-    p.add_argument("--out", default="cpa-demo", help="folder for the demo's files (default: ./cpa-demo)")
+    p = sub.add_parser("demo", help="compile, count and check on a built-in example",
+                       description=f"The whole toolkit in about a second: compile f(x, y) = {EXAMPLE} into exact "
+                                   "ReLU weights and prove them equal to f, count its linear regions exactly and "
+                                   "save a region plot, and check a few theorem rows (cpa theorems has them all). "
+                                   "Writes net.json and regions.png into the --out folder.")
+    p.add_argument("--out", default="cpa-demo", metavar="DIR",
+                   help="folder for the demo's files net.json and regions.png, created if missing "
+                        "(default: ./cpa-demo)")
     p.set_defaults(func=run)
 
 
@@ -31,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from ..regions import count_regions, regions
     from .regions_cmd import save_plot
 
+    from .common import output_folder
+
     t0 = time.perf_counter()
-    os.makedirs(args.out, exist_ok=True)
+    output_folder(args.out)
     print(f"1. Compile  f(x, y) = {EXAMPLE}  into an exact ReLU network")
     net, report = compile_with_report(EXAMPLE, variables="x,y", check=True)
     print("   " + str(report).replace("\n", "\n   "))

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 
-from .common import emit_json, load_network
+from .common import NETWORK_HELP, emit_json, load_network
 from ..numbers import rational_str, to_rational
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="exact value of a network at a rational point")
-    p.add_argument("network", help="network file (.json, .npz, .onnx, .pt)")
-    p.add_argument("x", nargs="+", help="coordinates, e.g. 1/3 2 0.5 (exact)")
-    p.add_argument("--json", action="store_true", help="print as JSON")
+    p = sub.add_parser("eval", help="exact value of a network at a rational point",
+                       description="Evaluate a network exactly at one point: the coordinates are read as exact "
+                                   "rationals (1/3, 0.1 = 1/10, -2, 1e-3) and the output is printed as p/q, one "
+                                   "number per output.")
+    p.add_argument("network", help=NETWORK_HELP)
+    p.add_argument("x", nargs="+", metavar="X", help="the point's coordinates, one per input, e.g. 1/3 2 -0.5 "
+                                                     "(exact rationals)")
+    p.add_argument("--json", action="store_true",
+                   help='print as JSON: {"x": [...], "y": [...], "activation_pattern": ["0110", ...]} '
+                        "with exact p/q strings")
     p.set_defaults(func=run)
 
 

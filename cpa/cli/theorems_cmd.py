@@ -6,16 +6,25 @@ against its theorem and the bounds) and prints one row per checked statement:
 ``--json``, prints a JSON list of objects with keys ``name``, ``statement``,
 ``source``, ``expected``, ``kind``, ``counted`` and ``ok``.  Exit code 0 when
 every row holds, 1 otherwise.
+
+Progress goes to stderr only, so stdout (the table, or the JSON) stays clean: a
+tqdm bar when stderr is a terminal, otherwise one line every :data:`LOG_EVERY`
+seconds naming the rows done and the last one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import threading
 import time
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "Progress", "LOG_EVERY"]
+
+#: seconds between two progress lines when stderr is not a terminal
+LOG_EVERY = 5.0
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -27,15 +36,70 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list of row objects")
     p.add_argument("--quick", action="store_true", help="skip the largest instances")
     p.add_argument("--verbose", "-v", action="store_true", help="also print each statement and source")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress on stderr (by default a bar on a terminal, otherwise a line every "
+                        f"{LOG_EVERY:g} s)")
     p.set_defaults(func=run)
     return p
 
 
+class Progress:
+    """Progress of the theorem table on ``stream`` (stderr): a tqdm bar when it is a terminal,
+    otherwise, from a background thread, one line every ``every`` seconds with the number of
+    rows done, the time and the last row (so that a long row is still reported).  Use as a
+    context manager; :meth:`row` is the ``progress`` callback of :func:`verify.theorems`."""
+
+    def __init__(self, stream: TextIO, every: float | None = None, tty: bool | None = None):
+        self.stream = stream
+        self.every = LOG_EVERY if every is None else every
+        self.done = 0
+        self.last = ""
+        self.start = time.perf_counter()
+        self.bar: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if stream.isatty() if tty is None else tty:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(desc="theorems", unit="row", file=stream, leave=False)
+        else:
+            self._thread = threading.Thread(target=self._log, name="cpa-theorems-progress", daemon=True)
+
+    def __enter__(self) -> "Progress":
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.bar is not None:
+            self.bar.close()
+
+    def row(self, r: Any) -> None:
+        self.done += 1
+        self.last = f"{r.name} ({r.kind})"
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(self.last[:60], refresh=False)
+
+    def _log(self) -> None:
+        while not self._stop.wait(self.every):
+            elapsed = time.perf_counter() - self.start
+            last = f"; last done: {self.last}" if self.last else ""
+            print(f"cpa theorems: {self.done} rows checked in {elapsed:.0f} s{last}", file=self.stream, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
+    import contextlib
+
     from verify.theorems import theorems
 
     start = time.perf_counter()
-    rows = theorems(quick=args.quick)
+    progress = contextlib.nullcontext(None) if args.no_progress else Progress(sys.stderr)
+    with progress as p:
+        rows = theorems(quick=args.quick, progress=p.row if p is not None else None)
     elapsed = time.perf_counter() - start
     failed = [r for r in rows if not r.ok]
     if args.json:
