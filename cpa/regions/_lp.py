@@ -918,7 +918,7 @@ class _Engine:
                     recheck = False
                 elif recheck:
                     recheck = False
-                    ks = [k for k in range(j, n) if fixed[k] is None]
+                    ks = [k for k in range(j, n) if fixed[k] is None and k not in found]
                     if ks:
                         self._pass(ks, maps[l], mfl[l], W, sW, pool, fixed, found, None)
                 if fixed[j] is not None:
@@ -950,7 +950,15 @@ class _Engine:
                 stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB))
                 sW = sW + [dot(rA, W)]
                 pool = poolA
-                found = {}
+                # a cut found on the parent stays certified here if its point lies on this side (W is kept)
+                keep = {}
+                for k, (sg, res_k, _) in (found.items() if sgn is not None else ()):
+                    if k > j and sg is not None:
+                        P, sP = res_k
+                        e = dot(rA, P)
+                        if e < 0:
+                            keep[k] = (sg, (P, sP + [e]), None)
+                found = keep
                 bits[p] = here
                 p += 1
                 recheck = eager_split
