@@ -174,3 +174,18 @@ def test_regions_workers_stream_the_same_certified_regions(tmp_path, capsys, box
     b = [json.loads(line) for line in open(split)]
     assert sorted(map(key, a)) == sorted(map(key, b))
     assert [r["index"] for r in b] == list(range(len(b))) and all(r["piece"] is None for r in b)
+
+
+def test_regions_refuses_workers_with_max_memory_and_bad_outputs_before_work(tmp_path, capsys):
+    code, _, err = run(capsys, "regions", "sample:R2", "--workers", "2", "--max-memory", "1")
+    assert code == 2 and "--workers does not take --max-memory" in err
+    code, _, err = run(capsys, "regions", "sample:R2", "--list", str(tmp_path / "no" / "r.jsonl"))
+    assert code == 1 and "cannot write the listing" in err and ".partial" not in err
+
+
+def test_python_dash_m_cpa():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "cpa", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("cpa ")

@@ -11,14 +11,14 @@ import time
 from fractions import Fraction
 from typing import Any, Iterator
 
-from .common import emit_json, load_network
+from .common import NETWORK_HELP, emit_json, load_network, output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("regions", help="count, list and plot the linear regions of a network exactly",
                        description="Enumerate the activation regions of a network exactly, each certified by "
                                    "an exact interior point. Without --box the domain is all of R^d.")
-    p.add_argument("network", help="network file (.json, .npz, .onnx, .pt)")
+    p.add_argument("network", help=NETWORK_HELP)
     p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
                    help="box domain: scalars for a cube [LO, HI]^d, or comma-separated vectors")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
@@ -214,6 +214,12 @@ def run(args: argparse.Namespace) -> int:
 
     net = load_network(args.network)
     domain = parse_box(args.box[0], args.box[1], net.input_dim) if args.box else None
+    if args.list:                               # a folder that cannot take the file: before any work
+        output_file(args.list, "listing")
+    if args.plot:
+        from .plot_cmd import _check_image_name
+
+        _check_image_name(args.plot)
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
     if args.workers is not None:
@@ -228,6 +234,10 @@ def run(args: argparse.Namespace) -> int:
                              max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
             except EnumerationLimitError as e:
                 print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
+                return 3
+            except MemoryError:
+                print("cpa regions: stopped: out of memory during the enumeration (no partial count); use a "
+                      "smaller domain or --max-memory", file=sys.stderr)
                 return 3
             certified = write_regions(cx, listing, args.certify, progress) if args.list or args.certify else None
             listing.commit()
@@ -281,6 +291,9 @@ def _check_split_args(args: argparse.Namespace, net: Any) -> None:
     if args.plot or args.max_regions is not None:
         raise ArgumentError("--workers does not take --plot or --max-regions, which need the whole complex "
                             "in one process")
+    if args.max_memory is not None:
+        raise ArgumentError("--workers does not take --max-memory: each worker holds one batch of first-layer "
+                            "cells, and there is no budget across processes; leave it out, or drop --workers")
     if net.input_dim < 2 or net.depth < 1:
         raise ArgumentError("--workers needs a network with at least 2 inputs and a hidden layer")
 
