@@ -143,17 +143,25 @@ def combine_values(W: Sequence[int], sW: Sequence[int], V: Sequence[int], sV: Se
         return None
     tW = W[-1]
     tV = V[-1]
-    ab = _coefficients_float(zW, zV, sW, sV, tW, tV)
-    if ab is None:
+    ab = _coefficients_float(zW, zV, sW, sV, tW, tV, check=False)
+    sP = None
+    if ab is not None:
+        alpha, beta = ab
+        if alpha * zW + beta * zV > 0:
+            sP = [alpha * a + beta * b for a, b in zip(sW, sV)]
+            if any(v >= 0 for v in sP):
+                sP = None
+    if sP is None:
         ab = _coefficients_exact(zW, zV, sW, sV, tW, tV)
         if ab is None:
             return None
-    alpha, beta = ab
+        alpha, beta = ab
+        sP = [alpha * a + beta * b for a, b in zip(sW, sV)]
     P = [alpha * w + beta * v for w, v in zip(W, V)]
     g = math.gcd(*P)
     if g > 1:
-        return tuple(v // g for v in P), [(alpha * a + beta * b) // g for a, b in zip(sW, sV)]
-    return tuple(P), [alpha * a + beta * b for a, b in zip(sW, sV)]
+        return tuple(v // g for v in P), [v // g for v in sP]
+    return tuple(P), sP
 
 
 def _admissible(alpha: int, beta: int, zW: int, zV: int, sW: Sequence[int], sV: Sequence[int]) -> bool:
@@ -166,7 +174,7 @@ def _admissible(alpha: int, beta: int, zW: int, zV: int, sW: Sequence[int], sV: 
 
 
 def _coefficients_float(zW: int, zV: int, sW: Sequence[int], sV: Sequence[int], tW: int,
-                        tV: int) -> tuple[int, int] | None:
+                        tV: int, check: bool = True) -> tuple[int, int] | None:
     try:
         lo = max(-zW, 0) / zV
         hi = math.inf
@@ -194,7 +202,7 @@ def _coefficients_float(zW: int, zV: int, sW: Sequence[int], sV: Sequence[int], 
             beta, alpha = rho.as_integer_ratio()
     except (OverflowError, ZeroDivisionError):
         return None
-    if _admissible(alpha, beta, zW, zV, sW, sV):
+    if not check or _admissible(alpha, beta, zW, zV, sW, sV):
         return alpha, beta
     return None
 

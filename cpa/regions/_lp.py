@@ -577,7 +577,7 @@ class _Engine:
         for k in range(d):
             for sgn in (1, -1):
                 z = tuple(sgn if i == k else 0 for i in range(d)) + (0,)
-                F, E, _ = self._layer_floats([z])
+                F, E, _, _ = self._layer_floats([z])
                 st["box_lps"] += 1
                 if self._solve(F[0][:d].tolist()) != self.kOptimal:
                     continue
@@ -746,7 +746,7 @@ class _Engine:
                 f[d] = math.copysign(_BIG, f[d])
             F.append(f)
             E.append(e)
-        return np.array(F, dtype=float).reshape(len(M), d + 1), E, F
+        return np.array(F, dtype=float).reshape(len(M), d + 1), E, F, [any(row[:d]) for row in M]
 
     def _pass(self, ks: list[int], M: list[tuple[int, ...]], lf: Any, W: tuple[int, ...],
               sW: list[int], pool: "_Pool", fixed: list[Any], found: dict[int, Any], box: Any) -> None:
@@ -761,12 +761,12 @@ class _Engine:
         """
         st = self.stats
         d = self.d
-        Mf, Me, Mfl = lf
+        Mf, Me, Mfl, nonconst = lf
         todo = []
+        st["decisions"] += len(ks)
         for k in ks:
             row = M[k]
-            st["decisions"] += 1
-            if not any(row[:d]):
+            if not nonconst[k]:
                 st["constant"] += 1
                 fixed[k] = row[d] > 0
                 continue
