@@ -268,6 +268,9 @@ def test_engine_holds_only_the_open_branch():
     first = next(gen)
     assert eng.stats["regions"] == 1 and len(first.pattern) == 2
     gen.close()
+    stats: dict = {}
+    n, _ = lp.count_lp(net, Box([-1] * 3, [1] * 3), stats=stats)
+    assert n > 1000 and stats["max_stack"] <= net.num_neurons
 
 
 # --- exact helpers ----------------------------------------------------------------------------------------

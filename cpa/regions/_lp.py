@@ -63,7 +63,8 @@ decisions; ``box_lps`` and ``bounded_lp_calls`` count the others),
 ``cut_vertex``, ``cut_ray`` and ``nocut_dual`` (certificates from the float
 LP), ``cut_basis`` and ``nocut_basis`` (exact basis), ``exact_simplex`` with
 its outcomes ``cut_exact`` and ``nocut_exact``, ``bounded_exact`` (exact
-simplex for boundedness), ``regions`` and ``max_witness_bits``.  The search holds only the
+simplex for boundedness), ``regions``, ``max_witness_bits`` and ``max_stack``
+(the most pending siblings held at once: at most one per neuron).  The search holds only the
 open branch: the rows and witnesses along the current path, one pending
 sibling (its witness and saved basis) per level and the cell maps of the
 current path; memory is polynomial in depth, width and ``d`` and does not grow
@@ -301,7 +302,7 @@ class _Engine:
         for k in ("decisions", "constant", "box_filter", "both_sides", "lp_calls", "cut_vertex", "nocut_dual",
                   "cut_ray", "cut_basis", "nocut_basis", "exact_simplex", "cut_exact", "nocut_exact",
                   "regions", "bounded_lp_calls", "bounded_exact", "max_witness_bits", "pool_point", "pool_vertex",
-                  "box_lps"):
+                  "box_lps", "max_stack"):
             self.stats.setdefault(k, 0)
         # --- domain: exact rows, bounding box, root witness ---
         self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
@@ -948,6 +949,8 @@ class _Engine:
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
                 stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB))
+                if len(stack) > st["max_stack"]:
+                    st["max_stack"] = len(stack)
                 sW = sW + [dot(rA, W)]
                 pool = poolA
                 # a cut found on the parent stays certified here if its point lies on this side (W is kept)
