@@ -8,8 +8,9 @@ exactly) and the peak memory of R5 (tracemalloc peak of Python/numpy
 allocations, and the maximum resident set size of a fresh process that counts
 R5 only).  For the 2-D networks both exact engines (vertex and polygon) are timed.
 
-Reference (DESIGN.md section 9; float64-LP tool nnenum on this kind of machine):
-R2 0.05 s, R3 0.43 s, R4 0.30 s, R5 9.3 s.
+Reference: the float64-LP tool nnenum (S. Bak, *nnenum: verification of ReLU neural
+networks with optimized abstraction refinement*, NFM 2021), measured on this kind of
+machine: R2 0.05 s, R3 0.43 s, R4 0.30 s, R5 9.3 s.
 """
 
 from __future__ import annotations
