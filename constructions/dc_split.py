@@ -1,8 +1,9 @@
 r"""The 1-D DC split: a univariate CPA function as ``g - h`` with ``g``, ``h`` convex max-affine.
 
 Every CPA function is a difference of two convex CPA functions (Kripfganz &
-Schulze 1987, NOT VERIFIED).  In 1-D the split is explicit (THEORY.md 7.4,
-DERIVED): with breakpoints ``t_k`` and slope jumps ``Delta_k``,
+Schulze 1987; statement not checked against the paper).  In 1-D the split is
+explicit (derived here and checked exactly): with breakpoints ``t_k`` and slope
+jumps ``Delta_k``,
 
 .. math::
 
@@ -16,7 +17,7 @@ breakpoint of exactly one of them (the fewest breakpoints of any split).
 References
 ----------
 M. Kripfganz, R. Schulze, *Piecewise affine functions as a difference of two
-convex functions*, Optimization 18 (1987) 23-29; THEORY.md 7.4.
+convex functions*, Optimization 18 (1987) 23-29.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["dc_split_1d", "breakpoints_of_max_affine_1d"]
 
 
 def dc_split_1d(f: Breakpoints1D) -> DC:
-    """Split a univariate CPA function into ``g - h`` with ``g``, ``h`` convex (THEORY.md 7.4).
+    """Split a univariate CPA function into ``g - h`` with ``g``, ``h`` convex (module docstring).
 
     Parameters
     ----------

@@ -14,8 +14,9 @@ Vandermonde.  Output weights ``1, 2, ..., n``.
 
 References
 ----------
-T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975; Serra et al.
-2018, Theorem 1 (tight for one hidden layer); THEORY.md 1.4.
+T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975.
+T. Serra, C. Tjandraatmadja, S. Ramalingam, *Bounding and counting linear regions
+of deep neural networks*, ICML 2018, Theorem 1 (tight for one hidden layer).
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ r"""Finite-element hat functions as exact ReLU networks.
 In ``d >= 2`` no one-hidden-layer network computes a nonzero compactly
 supported function: across each of its hyperplanes the gradient jumps by a
 vector that is constant along the whole (unbounded) hyperplane, so every jump
-must vanish and the function is affine (THEORY.md 7.6).  Two hidden layers
-suffice in 2-D and 3-D (Arora et al. 2018, Theorem 2.1).
+must vanish and the function is affine (an elementary argument; He et al. 2020
+state the 2-D case).  Two hidden layers suffice in 2-D and 3-D (Arora et al.,
+ICLR 2018, Theorem 2.1).
 
 References
 ----------
@@ -46,7 +47,7 @@ def courant_hat_2d() -> ReLUNetwork:
     six units ``relu(+-x), relu(+-y), relu(+-(x-y))``; layer 2: one unit
     ``relu(1 - (sum of the six)/2)``; output: that unit.  Seven affine pieces
     (six triangles and the zero region); two hidden layers are necessary and
-    sufficient (THEORY.md 7.6).
+    sufficient (module docstring).
     """
     h = Fraction(-1, 2)
     return ReLUNetwork([([[1, 0], [-1, 0], [0, 1], [0, -1], [1, -1], [-1, 1]], [0] * 6),
@@ -98,7 +99,7 @@ def fem_hat_2d(vertices: Sequence[Sequence[Any]], triangles: Sequence[Sequence[i
 
     *Non-convex star.*  The formula above is then wrong (the gauge is not
     convex), and we use the lattice (max-min) representation instead
-    (Ovchinnikov 2002, THEORY.md 7.5) with the components
+    (Ovchinnikov 2002; see :mod:`cpa.pieces`) with the components
     :math:`g = (\ell_T)_T \cup \{0\}`:
     :math:`\varphi = \max_{S \in \mathcal S} \min_{i \in S} g_i`, where
     :math:`\mathcal S` collects :math:`S_y = \{i : g_i(y) \ge \varphi(y)\}` for

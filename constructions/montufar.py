@@ -1,7 +1,6 @@
 r"""Montufar et al.'s folding construction: the 2014 lower bound, attained in the open cube.
 
-For ``n0`` inputs and hidden widths ``n_1, ..., n_L`` with every ``n_l >= n0``
-(THEORY.md 3.3):
+For ``n0`` inputs and hidden widths ``n_1, ..., n_L`` with every ``n_l >= n0``:
 
 * **Folding layers** ``l < L``: with ``p = floor(n_l / n0)``, coordinate ``j``
   gets the units ``relu(u_j - k/p)``, ``k = 0..p-1`` (``u = x`` for the first
@@ -32,8 +31,9 @@ References
 ----------
 G. Montufar, R. Pascanu, K. Cho, Y. Bengio, *On the number of linear regions of
 deep neural networks*, NIPS 2014 (arXiv:1402.1869); the lower bound as quoted
-by Serra et al. 2018.  The weights are THEORY.md 3.3's self-consistent version,
-not the paper's exact scaling.
+by Serra et al., ICML 2018 (their citation: Theorem 5 of Montufar et al.).  The
+weights here are a self-consistent version of the folding, derived and checked
+exactly in this project, not the paper's exact scaling.
 """
 
 from __future__ import annotations
@@ -129,10 +129,11 @@ _REFERENCE = {
 
 
 def montufar_reference(n0: int, widths: Sequence[int]) -> ReLUNetwork:
-    """The exact test networks of THEORY.md 3.3 for ``(1; 2,2,2)``, ``(1; 3,3)`` and ``(2; 4,4)``.
+    """Hand-made folding networks for ``(1; 2,2,2)``, ``(1; 3,3)`` and ``(2; 4,4)`` (exact test cases).
 
-    Counts (THEORY.md 9): (1;2,2,2) 12 regions = 12 pieces on ``[0, 1]``, 14 on
-    R; (1;3,3) 12 on ``[0, 1]``, 13 on R; (2;4,4) 44 in ``(0, 1)^2``, 59 on R^2.
+    Each attains Montufar et al.'s 2014 lower bound in the unit cube.  Counts:
+    (1;2,2,2) 12 regions = 12 pieces on ``[0, 1]``, 14 on R; (1;3,3) 12 on
+    ``[0, 1]``, 13 on R; (2;4,4) 44 in ``(0, 1)^2``, 59 on R^2.
 
     Raises
     ------

@@ -6,7 +6,7 @@ the outer ReLU is not needed.  Its k-fold composition ``m^k`` is a sawtooth
 with ``2^(k-1)`` teeth and ``2^k`` affine pieces on ``[0, 1]`` (breakpoints
 ``i / 2^k``; value 0 at even and 1 at odd multiples of ``2^-k``).
 
-Two networks (THEORY.md 2.1):
+Two networks (both checked exactly for k = 1..6 in the tests):
 
 * :func:`sawtooth` -- compact form, ``k`` hidden layers of width 2;
 * :func:`sawtooth_telgarsky` -- Telgarsky's ``N(relu; 2, 2k)`` form, ``2k``
@@ -38,7 +38,9 @@ def sawtooth(k: int) -> ReLUNetwork:
     ReLU is needed between copies because ``m`` maps ``[0, 1]`` onto ``[0, 1]``.
 
     Pieces on ``[0, 1]``: ``2^k``; on R: 3 for k = 1 and ``2^k + 2`` for k >= 2
-    (THEORY.md section 2.1).  Realises Telgarsky's depth-separation function.
+    (for k = 1 the last piece continues past 1; for k >= 2 the output is 0 beyond
+    1).  Realises Telgarsky's depth-separation function (arXiv:1509.08101, 2015,
+    Theorem 1.1).
 
     Examples
     --------
@@ -60,11 +62,12 @@ def sawtooth_telgarsky(k: int) -> ReLUNetwork:
     (``W = [[1], [1]]``, ``b = [0, -1/2]``) then a width-1 layer (``[2, -4]``);
     the output layer is the identity on the last unit.  Equal to ``m^k`` on all
     of R (0 outside ``[0, 1]``).  Pieces: ``2^k`` on ``[0, 1]``; on R 4 for
-    k = 1 and ``2^k + 2`` for k >= 2 (THEORY.md 2.1).
+    k = 1 and ``2^k + 2`` for k >= 2 (the constant 0 on each side).
 
     References
     ----------
-    Telgarsky 2015, Theorem 1.1 (the deep network ``f = m^k``).
+    Telgarsky, *Representation benefits of deep feedforward networks*,
+    arXiv:1509.08101, 2015, Theorem 1.1 (the deep network ``f = m^k``).
     """
     _check_k(k, "sawtooth_telgarsky")
     layers = []
@@ -79,7 +82,7 @@ def tent_map() -> ReLUNetwork:
     """The tent (mirror) map ``m(x) = relu(2 relu(x) - 4 relu(x - 1/2))`` (widths 2, 1).
 
     ``m = 2x`` on ``[0, 1/2]``, ``2(1 - x)`` on ``[1/2, 1]``, 0 elsewhere; 4
-    affine pieces on R (THEORY.md 2.1).  Same as ``sawtooth_telgarsky(1)``.
+    affine pieces on R.  Same as ``sawtooth_telgarsky(1)``.
     """
     return sawtooth_telgarsky(1)
 

@@ -3,9 +3,9 @@ r"""Serra et al.'s univariate maximum: a zigzag network with :math:`\prod_l (n_l
 Serra, Tjandraatmadja and Ramalingam (2018), Theorem 5: for one input and
 hidden widths ``n_l >= 3`` the maximal number of regions is exactly
 :math:`\prod_{l=1}^{L} (n_l + 1)`.  This module builds a network attaining it on
-all of R, with as many affine pieces (THEORY.md 4.4 gives the weights for
-(1; 3, 3) and the deeper pattern; this generalises them to any ``n_l >= 3``;
-the weights are our own, not the paper's Appendix E).
+all of R, with as many affine pieces (the weights are our own, derived for
+(1; 3, 3) and generalised to any ``n_l >= 3``, not those of the paper's
+Appendix E).
 
 **Zigzag layer of width n** (every hidden layer but the last).  Thresholds
 ``t_1 = 1/(2n)`` and ``t_k = (k-1)/n`` for ``k = 2..n``; the units are
@@ -25,7 +25,7 @@ pieces continue to infinity).  There is no linear term, so the leftmost slope
 ``relu(g - k/(n+1))`` except the last, ``relu(n/(n+1) - g)``; output weights
 ``1, -3, 5, -7, ...`` (``(-1)^(k+1) (2k-1)``) and ``2`` for the last unit, so
 every slope jump, the slope near ``g = 0`` and the slope near ``g = 1`` are
-nonzero.  For (1; 3, 3) the weights are exactly THEORY.md 4.4's.
+nonzero.  For (1; 3, 3) the output weights are ``[1, -3, 2]``.
 
 Each zigzag layer maps every region of the earlier layers onto a set
 containing ``[0, 1]``, where the next layer's ``n_{l+1}`` thresholds lie, so

@@ -4,7 +4,8 @@ Zhang, Naitzat and Lim (2018) observe that a ReLU network is a tropical
 rational function: ``f = F - G`` with ``F`` and ``G`` tropical polynomials,
 that is, maxima of finitely many affine functions.  :func:`tropical_decomposition`
 computes such ``F`` and ``G`` exactly for a given network with one output,
-by the layer recursion of THEORY.md 8.1 (DERIVED there).
+by the layer recursion below (derived here and checked exactly; the paper
+states the representation, not this recursion).
 
 Recursion
 ---------
@@ -54,7 +55,7 @@ Pruning (exact: the pruned function equals the unpruned one everywhere)
 References
 ----------
 L. Zhang, G. Naitzat, L.-H. Lim, *Tropical geometry of deep neural networks*,
-ICML 2018 (arXiv:1805.07091); THEORY.md 8.1.
+ICML 2018 (arXiv:1805.07091).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def tropical_decomposition(net: ReLUNetwork, max_terms: int = 20000) -> tuple[Ma
 
     Notes
     -----
-    The recursion of THEORY.md 8.1 (module docstring): ``F' = max(P, N)``,
+    The recursion of the module docstring: ``F' = max(P, N)``,
     ``G' = N`` with ``P = W+ F + W- G + b`` and ``N = W+ G + W- F``.  In 1-D the
     term sets are pruned to their upper hulls (exact); in ``d >= 2`` only
     duplicates and same-gradient dominated terms are removed, so terms that never
@@ -108,8 +109,8 @@ def tropical_decomposition(net: ReLUNetwork, max_terms: int = 20000) -> tuple[Ma
 
     References
     ----------
-    Zhang, Naitzat, Lim, ICML 2018 (tropical rational functions; NOT VERIFIED
-    theorem numbers); THEORY.md 8.1.
+    Zhang, Naitzat, Lim, *Tropical geometry of deep neural networks*, ICML 2018
+    (a ReLU network is a tropical rational function).
 
     Examples
     --------

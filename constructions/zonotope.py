@@ -29,7 +29,8 @@ References
 ----------
 R. Arora, A. Basu, P. Mianjy, A. Mukherjee, *Understanding deep neural networks
 with rectified linear units*, ICLR 2018, Lemma 3.7, Prop. 3.8, Theorem 3.9.
-(The factor 2 follows Serra et al.'s quotation; see THEORY.md 6.)
+(The factor 2 follows Serra et al.'s quotation of the theorem, ICML 2018; it is the
+vertex count of a generic zonotope, and the exact counts of this construction have it.)
 """
 
 from __future__ import annotations

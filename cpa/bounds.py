@@ -2,7 +2,9 @@ r"""Exact bounds on the number of linear regions of ReLU networks.
 
 Every function returns an exact Python ``int`` (or, for the two asymptotic
 *scales*, a :class:`~fractions.Fraction`) computed from the formula quoted in
-its docstring; the section numbers refer to ``THEORY.md``.  An architecture is
+its docstring, which names the paper and theorem it comes from (the References
+below).  Where a statement was checked only as another paper quotes it, or is
+derived here, the docstring says so.  An architecture is
 written ``(n0; n1, ..., nL)``: ``n0`` inputs and ``L`` hidden ReLU layers of
 widths ``n_l`` (the widths are passed as a sequence), ``N = sum n_l``.
 
@@ -33,7 +35,9 @@ a dynamic programme over the remaining dimension, linear in the depth.
 
 References
 ----------
-T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975.
+T. Zaslavsky, *Facing up to arrangements: face-count formulas for partitions
+of space by hyperplanes*, Memoirs AMS 154, 1975.
+R. C. Buck, *Partition of space*, Amer. Math. Monthly 50 (1943) 541-544.
 G. Montufar, R. Pascanu, K. Cho, Y. Bengio, *On the number of linear regions of
 deep neural networks*, NIPS 2014.
 G. Montufar, *Notes on the number of linear regions of deep neural networks*,
@@ -42,7 +46,9 @@ T. Serra, C. Tjandraatmadja, S. Ramalingam, *Bounding and counting linear
 regions of deep neural networks*, ICML 2018 (arXiv:1711.02114).
 R. Arora, A. Basu, P. Mianjy, A. Mukherjee, *Understanding deep neural networks
 with rectified linear units*, ICLR 2018 (arXiv:1611.01491).
-M. Telgarsky, *Benefits of depth in neural networks*, COLT 2016.
+M. Telgarsky, *Representation benefits of deep feedforward networks*,
+arXiv:1509.08101, 2015; *Benefits of depth in neural networks*, COLT 2016,
+PMLR 49:1517-1539.
 M. Raghu, B. Poole, J. Kleinberg, S. Ganguli, J. Sohl-Dickstein, *On the
 expressive power of deep neural networks*, ICML 2017.
 """
@@ -90,11 +96,12 @@ def zaslavsky(n: int, d: int) -> int:
     Notes
     -----
     :math:`r(n, d) = \sum_{j=0}^{d} \binom{n}{j}`, attained exactly by
-    arrangements in general position (THEORY.md 1.1).
+    arrangements in general position.
 
     References
     ----------
-    Zaslavsky 1975; as quoted in Serra et al. 2018, section 3.1.
+    Zaslavsky, Memoirs AMS 154, 1975; as stated in Serra, Tjandraatmadja,
+    Ramalingam, ICML 2018, section 3.1.
 
     Examples
     --------
@@ -111,11 +118,12 @@ def zaslavsky_bounded(n: int, d: int) -> int:
 
     Notes
     -----
-    :math:`\binom{n-1}{d}` (THEORY.md 1.2; 0 for ``n = 0``).
+    :math:`\binom{n-1}{d}` (0 for ``n = 0``).  Checked here against exact counts
+    for ``d = 2``, ``n = 1..6`` (tests).
 
     References
     ----------
-    Zaslavsky 1975; R. C. Buck, *Partition of space*, Amer. Math. Monthly 50 (1943).
+    Zaslavsky, Memoirs AMS 154, 1975; Buck, Amer. Math. Monthly 50 (1943) 541-544.
 
     Examples
     --------
@@ -137,7 +145,12 @@ def zaslavsky_central(m: int, d: int) -> int:
     -----
     :math:`2 \sum_{i=0}^{d-1} \binom{m-1}{i}` for ``m >= 1`` (and 1 for
     ``m = 0``); also the number of vertices of a generic zonotope with ``m``
-    generators in ``R^d`` (THEORY.md 1.3).
+    generators in ``R^d``.  The same count is the first factor of Serra et al.'s
+    Theorem 7 and of Arora et al.'s Theorem 3.9.
+
+    References
+    ----------
+    Zaslavsky, Memoirs AMS 154, 1975 (central arrangements).
 
     Examples
     --------
@@ -156,8 +169,8 @@ def zaslavsky_product(n0: int, widths: Sequence[int]) -> int:
 
     Each layer's arrangement cuts each region of the previous layers, which is
     at most ``n0``-dimensional, into at most ``r(n_l, n0)`` pieces
-    (THEORY.md 4.2, DERIVED from Zaslavsky by induction).  It is at least
-    :func:`montufar2017_upper`.
+    (Zaslavsky 1975 applied layer by layer; an induction on the layers, not a
+    published theorem).  It is at least :func:`montufar2017_upper`.
 
     Examples
     --------
@@ -174,12 +187,15 @@ def telgarsky_1d_upper(widths: Sequence[int]) -> int:
     r"""Telgarsky's piece bound for univariate networks, :math:`\prod_l 2 n_l`.
 
     ReLU is 2-sawtooth, so a network ``R -> R`` whose layer ``l`` has ``n_l``
-    units is :math:`\prod_l (2 n_l)`-sawtooth (THEORY.md 2.2, "network
-    lemma"; ``(2m)^l`` for ``l`` layers of width ``m``).  Applies to one input.
+    units is :math:`\prod_l (2 n_l)`-sawtooth (Telgarsky's lemma on networks of
+    t-sawtooth units: ``(2m)^l`` for ``l`` layers of width ``m``).  Applies to one
+    input.  The tight one-input maximum is :func:`serra2018_1d_max`.
 
     References
     ----------
-    Telgarsky, arXiv:1509.08101 (2015) and COLT 2016.
+    Telgarsky, *Representation benefits of deep feedforward networks*,
+    arXiv:1509.08101, 2015, and *Benefits of depth in neural networks*, COLT 2016
+    (the lemma is numbered differently in the two).
 
     Examples
     --------
@@ -192,7 +208,7 @@ def telgarsky_1d_upper(widths: Sequence[int]) -> int:
 
 
 def trivial_upper(widths: Sequence[int]) -> int:
-    """``2^N`` activation patterns for ``N`` hidden neurons (THEORY.md 4.1; Montufar et al. 2014).
+    """``2^N`` activation patterns for ``N`` hidden neurons (Montufar, Pascanu, Cho, Bengio, NIPS 2014).
 
     Examples
     --------
@@ -210,7 +226,13 @@ def raghu_scale(n0: int, widths: Sequence[int]) -> int:
 
     For equal widths ``n`` this is :math:`n^{n_0 L}`.  Raghu et al. give only an
     asymptotic statement with no explicit constant, so this number is **not a
-    bound** and must never be tested as an inequality (THEORY.md 4.2).
+    bound** and must never be tested as an inequality.
+
+    References
+    ----------
+    Raghu, Poole, Kleinberg, Ganguli, Sohl-Dickstein, *On the expressive power of
+    deep neural networks*, ICML 2017; the :math:`O(n^{L n_0})` form as quoted by
+    Serra et al., ICML 2018.
 
     Examples
     --------
@@ -229,7 +251,7 @@ def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
 
     Notes
     -----
-    For ``n_l >= n0`` for all ``l`` (THEORY.md 3.1):
+    For ``n_l >= n0`` for all ``l``:
 
     .. math:: \Big(\prod_{l=1}^{L-1} \lfloor n_l / n_0 \rfloor^{n_0}\Big)
               \sum_{j=0}^{n_0} \binom{n_L}{j}.
@@ -260,8 +282,9 @@ def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
     r"""The asymptotic form of Montufar 2014 without floors, as an exact scale.
 
     :math:`\prod_{l<L} (n_l/n_0)^{n_0} \cdot n_L^{n_0}`; for equal widths
-    ``n`` this is :math:`(n/n_0)^{(L-1) n_0} n^{n_0}` (THEORY.md 3.2).  It is the
-    *scale* of the :math:`\Omega(\cdot)` statement, not a bound: for
+    ``n`` this is :math:`(n/n_0)^{(L-1) n_0} n^{n_0}`, the quantity inside the
+    :math:`\Omega(\cdot)` statement of Montufar, Pascanu, Cho, Bengio, NIPS 2014 (as
+    quoted by Serra et al., ICML 2018).  It is a *scale*, not a bound: for
     (2; 3, 3, 3) it is 729/16, above the exact bound 7.
 
     Examples
@@ -282,7 +305,7 @@ def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
     Notes
     -----
     :math:`\prod_{l=1}^{L} \sum_{j=0}^{d_l} \binom{n_l}{j}` with
-    :math:`d_l = \min(n_0, n_1, \ldots, n_l)` (THEORY.md 4.3).
+    :math:`d_l = \min(n_0, n_1, \ldots, n_l)`.
 
     References
     ----------
@@ -310,7 +333,8 @@ def serra2018_J(n0: int, widths: Sequence[int]) -> Iterator[tuple[int, ...]]:
     -----
     :math:`J = \{(j_1, \ldots, j_L) : 0 \le j_l \le \min(n_0, n_1 - j_1, \ldots,
     n_{l-1} - j_{l-1}, n_l)\}`: the cap at layer ``l`` is the dimension still
-    available after the earlier layers (THEORY.md 4.4).
+    available after the earlier layers (Serra, Tjandraatmadja, Ramalingam, ICML
+    2018, Theorem 1).
 
     Examples
     --------
@@ -419,7 +443,11 @@ def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
     For ``m >= 1``, ``w >= 2``: a network with ``n0`` inputs and ``L`` hidden
     layers of total size ``2m + w (L - 1)`` having
     :math:`2 \sum_{j=0}^{n_0-1} \binom{m-1}{j} (w+1)^{L-1}` regions
-    (improves Arora et al. Thm 3.9 by ``w -> w + 1``; THEORY.md 4.4).
+    (improves Arora et al., ICLR 2018, Thm 3.9 by ``w -> w + 1``).
+
+    References
+    ----------
+    Serra, Tjandraatmadja, Ramalingam, ICML 2018, Theorem 7.
 
     Raises
     ------
@@ -449,9 +477,15 @@ def arora_zonotope_pieces(n: int, k: int, w: int, m: int) -> int:
     -----
     :math:`2 \sum_{i=0}^{n-1} \binom{m-1}{i} \, w^k` pieces, by a network on
     ``R^n`` with ``k + 1`` hidden layers and size ``2m + wk``.  The factor 2
-    (the vertex count of a generic zonotope) follows Serra et al.'s quotation;
-    THEORY.md 6 flags it as to be confirmed in the PDF.  Attained by
+    (the vertex count of a generic zonotope) follows Serra et al.'s quotation
+    of the theorem (ICML 2018); a text extraction of the ICLR paper shows the sum
+    without it, so it is to be confirmed in the published PDF.  Attained by
     :func:`constructions.arora_zonotope`.
+
+    References
+    ----------
+    Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Lemma 3.7, Proposition 3.8 and
+    Theorem 3.9.
 
     Raises
     ------
@@ -506,21 +540,23 @@ class BoundRow:
 
 
 _TABLE: tuple[tuple[str, str, str, Callable[[int, tuple[int, ...]], int | Fraction]], ...] = (
-    ("trivial 2^N", "upper", "Montufar et al. 2014 (THEORY 4.1)", lambda n0, ws: trivial_upper(ws)),
-    ("Zaslavsky product", "upper", "Zaslavsky 1975 by induction (THEORY 4.2)", zaslavsky_product),
-    ("Montufar 2017", "upper", "Montufar, SampTA 2017 (THEORY 4.3)", montufar2017_upper),
-    ("Serra 2018 Thm 1", "upper", "Serra et al., ICML 2018, Thm 1 (THEORY 4.4)", serra2018_upper),
-    ("Telgarsky prod 2n_l", "upper", "Telgarsky 2015/2016, network lemma (THEORY 2.2)",
+    ("trivial 2^N", "upper", "Montufar, Pascanu, Cho, Bengio, NIPS 2014", lambda n0, ws: trivial_upper(ws)),
+    ("Zaslavsky product", "upper", "Zaslavsky, Memoirs AMS 1975, layer by layer (induction)", zaslavsky_product),
+    ("Montufar 2017", "upper", "Montufar, SampTA 2017 (as quoted by Serra et al. 2018)", montufar2017_upper),
+    ("Serra 2018 Thm 1", "upper", "Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 1", serra2018_upper),
+    ("Telgarsky prod 2n_l", "upper", "Telgarsky, arXiv:1509.08101 (2015) and COLT 2016, sawtooth lemma",
      lambda n0, ws: _one_input(n0, telgarsky_1d_upper, ws)),
-    ("Serra 2018 Thm 5", "exact", "Serra et al., ICML 2018, Thm 5 (THEORY 4.4)",
+    ("Serra 2018 Thm 5", "exact", "Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 5",
      lambda n0, ws: _one_input(n0, serra2018_1d_max, ws)),
-    ("one hidden layer", "exact", "Zaslavsky 1975; Serra et al. 2018 Thm 1 tight for L = 1 (THEORY 1.4)",
+    ("one hidden layer", "exact", "Zaslavsky, Memoirs AMS 1975; Serra et al., ICML 2018, Thm 1 (tight for L = 1)",
      lambda n0, ws: _one_layer(n0, ws)),
-    ("Serra 2018 Thm 6", "lower", "Serra et al., ICML 2018, Thm 6 (THEORY 4.4)", serra2018_lower),
-    ("Montufar 2014", "lower", "Montufar et al., NIPS 2014 (THEORY 3.1)", montufar2014_lower),
-    ("Montufar 2014 asymptotic", "scale", "Montufar et al. 2014, Omega form (THEORY 3.2)",
+    ("Serra 2018 Thm 6", "lower", "Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 6", serra2018_lower),
+    ("Montufar 2014", "lower", "Montufar, Pascanu, Cho, Bengio, NIPS 2014 (Thm 5 as cited by Serra et al.)",
+     montufar2014_lower),
+    ("Montufar 2014 asymptotic", "scale", "Montufar, Pascanu, Cho, Bengio, NIPS 2014, Omega form",
      montufar2014_asymptotic),
-    ("Raghu n^(n0 L)", "scale", "Raghu et al., ICML 2017, O-scale only (THEORY 4.2)", raghu_scale),
+    ("Raghu n^(n0 L)", "scale", "Raghu, Poole, Kleinberg, Ganguli, Sohl-Dickstein, ICML 2017, O-scale only",
+     raghu_scale),
 )
 
 

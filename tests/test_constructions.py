@@ -217,7 +217,7 @@ def test_montufar_reference_weights():
         C.montufar_reference(2, [8, 8])
 
 
-def test_montufar_generator_matches_theory_33():
+def test_montufar_generator_matches_the_hand_made_weights():
     ref, gen = C.montufar_reference(1, [3, 3]), C.montufar(1, [3, 3])
     assert gen.layers[:2] == ref.layers[:2]  # the output weights differ (both generic)
 
@@ -276,7 +276,7 @@ def _prod(it):
 
 # --- Serra zigzag --------------------------------------------------------------------
 
-def test_serra_zigzag_theory_weights():
+def test_serra_zigzag_hand_made_weights():
     net = C.serra_zigzag([3, 3])
     assert net.layers == (
         (((1,), (1,), (-1,)), (F(-1, 6), F(-1, 3), F(2, 3))),

@@ -67,7 +67,7 @@ def test_zaslavsky_general_position(d, n):
     assert c.bounded_regions == comb(n - 1, d)
 
 
-# --- theorem constructions (THEORY.md) -----------------------------------------------------------
+# --- theorem constructions -----------------------------------------------------------
 @pytest.mark.parametrize("k", range(1, 7))
 def test_sawtooth(k):
     net = sawtooth(k)

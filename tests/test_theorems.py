@@ -44,7 +44,7 @@ def test_every_quick_row_holds(quick_rows):
         assert type(r.expected) in (int, Fraction) and type(r.counted) in (int, Fraction)
 
 
-def test_table_covers_theory_section_9(quick_rows):
+def test_table_covers_the_checklist(quick_rows):
     names = {(r.name, r.kind) for r in quick_rows}
     for name, kind in [
         ("sawtooth m^12 (compact, 12 x width 2) on [0,1]", "affine_pieces"),
@@ -53,16 +53,16 @@ def test_table_covers_theory_section_9(quick_rows):
         ("Arora zonotope (n,k,w,m) = (3,2,3,4) on R^3", "affine_pieces"),
         ("sawtooth m^6 (compact) on R", "activation_regions"),
         ("sawtooth m^6 (Telgarsky, widths 2,1,..) on R", "affine_pieces"),
-        ("Montufar (1; 2,2,2) (THEORY 3.3 weights) on R", "affine_pieces"),
-        ("Montufar (1; 3,3) (THEORY 3.3 weights) on [0,1]", "activation_regions"),
-        ("Montufar (2; 4,4) (THEORY 3.3 weights) on R^2", "activation_regions"),
+        ("Montufar (1; 2,2,2) (hand-made weights) on R", "affine_pieces"),
+        ("Montufar (1; 3,3) (hand-made weights) on [0,1]", "activation_regions"),
+        ("Montufar (2; 4,4) (hand-made weights) on R^2", "activation_regions"),
         ("Montufar folding (1; 4,4,4) on [0,1]", "activation_regions"),
         ("Serra zigzag (1; 3,3,3) on R", "affine_pieces"),
         ("Serra zigzag (1; 4,4) on R", "activation_regions"),
         ("one hidden layer (2; 6), general position on R^2", "bounded_regions"),
         ("Courant hat (2 hidden layers, widths 6,1) on R^2", "affine_pieces"),
         ("Arora zonotope (n,k,w,m) = (2,1,2,3) on R^2", "affine_pieces"),
-        # THEORY.md 9 "Also check": exact identities
+        # exact identities
         ("max2: max(u,v) = relu(u-v) + relu(v) - relu(-v) on R^2", "identity"),
         ("min2: min(u,v) = relu(v) - relu(-v) - relu(v-u) on R^2", "identity"),
         ("|x| = relu(x) + relu(-x) on R", "identity"),
@@ -72,14 +72,14 @@ def test_table_covers_theory_section_9(quick_rows):
         *[(f"max tree M = {M}: max of {M} numbers on R^{M}", "identity") for M in range(2, 10)],
         *[(f"max tree M = {M}: neurons", "value") for M in range(2, 10)],
         ("max tree M = 9: hidden widths [14, 8, 5, 3]", "violations"),
-        ("DC split of the THEORY 7.4 example: f = g - h on R", "identity"),
+        ("DC split of the 1-D example: f = g - h on R", "identity"),
         ("compile(DC(g, h)) = g - h on R^2", "identity"),
-        ("max-min form of the THEORY 7.5 example on R", "identity"),
+        ("max-min form of the 1-D example on R", "identity"),
         ("max-min form of the Courant hat on R^2", "identity"),
         ("tropical F - G of sawtooth m^3 (compact) on R", "identity"),
-        ("tropical F - G of Serra (1; 3,3), THEORY 4.4 weights on R", "identity"),
+        ("tropical F - G of Serra (1; 3,3), zigzag weights on R", "identity"),
         ("tropical F of sawtooth m^3 (compact): terms", "value"),
-        ("tropical G of Serra (1; 3,3), THEORY 4.4 weights: terms", "value"),
+        ("tropical G of Serra (1; 3,3), zigzag weights: terms", "value"),
         ("Courant hat: kinks of y = 0 where it crosses [-1,1]^2", "value"),
     ]:
         assert (name, kind) in names, name
@@ -87,8 +87,8 @@ def test_table_covers_theory_section_9(quick_rows):
     assert by[("max tree M = 9: neurons", "value")].counted == 30
     assert by[("tropical F of sawtooth m^3 (compact): terms", "value")].counted == 6
     assert by[("tropical G of sawtooth m^3 (compact): terms", "value")].counted == 8
-    assert by[("tropical F of Serra (1; 3,3), THEORY 4.4 weights: terms", "value")].counted == 11
-    assert by[("tropical G of Serra (1; 3,3), THEORY 4.4 weights: terms", "value")].counted == 8
+    assert by[("tropical F of Serra (1; 3,3), zigzag weights: terms", "value")].counted == 11
+    assert by[("tropical G of Serra (1; 3,3), zigzag weights: terms", "value")].counted == 8
     assert all(r.expected == 0 for r in quick_rows if r.kind == "identity")
 
 

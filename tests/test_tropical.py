@@ -1,5 +1,5 @@
-"""Tropical F - G (THEORY.md 8.1), the 1-D DC split (7.4), the max-min index sets (7.5) and the
-max-tree proof by induction (7.2): exact identities and THEORY's worked counts."""
+"""Tropical F - G (Zhang, Naitzat, Lim 2018), the 1-D DC split, the max-min index sets (Ovchinnikov 2002)
+and the max-tree proof by induction: exact identities and worked counts."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from verify.identities import identity_failures, index_sets_1d, max_tree_failure
 
 F_ = Fraction
 
-# THEORY.md 4.4, Serra-style (1; 3,3), verbatim
-SERRA_44 = ReLUNetwork([([[1], [1], [-1]], [F_(-1, 6), F_(-1, 3), F_(2, 3)]),
+# the hand-made Serra-style (1; 3,3) zigzag
+SERRA_33 = ReLUNetwork([([[1], [1], [-1]], [F_(-1, 6), F_(-1, 3), F_(2, 3)]),
                         ([[-12, 9, -6], [-12, 9, -6], [12, -9, 6]], [F_(15, 4), F_(7, 2), F_(-13, 4)]),
                         ([[1, -3, 2]], [0])])
 
@@ -37,18 +37,18 @@ def _assert_exact_identity(net: ReLUNetwork, F: MaxAffine, G: MaxAffine, box: Bo
     assert res.counterexample is None
 
 
-# --- THEORY 8.1 counts -------------------------------------------------------------
+# --- tropical term counts -------------------------------------------------------------
 
-def test_serra_weights_are_theory_4_4():
-    assert serra_zigzag([3, 3]) == SERRA_44
+def test_serra_weights_are_the_hand_made_ones():
+    assert serra_zigzag([3, 3]) == SERRA_33
 
 
 @pytest.mark.parametrize("name, net, nF, nG", [
     ("sawtooth k=3 (compact)", sawtooth(3), 6, 8),
     ("sawtooth k=3 (Telgarsky form)", sawtooth_telgarsky(3), 6, 8),
-    ("Serra (1;3,3), 4.4 weights", SERRA_44, 11, 8),
+    ("Serra (1;3,3), zigzag weights", SERRA_33, 11, 8),
 ])
-def test_theory_8_1_term_counts(name, net, nF, nG):
+def test_tropical_term_counts(name, net, nF, nG):
     F, G = tropical_decomposition(net)
     assert (F.num_maps, G.num_maps) == (nF, nG), name
     _assert_exact_identity(net, F, G, Box([-3], [4]))
@@ -151,9 +151,9 @@ def test_hull_minkowski_sum_by_merging_edges(s, t):
     assert merged == brute
 
 
-# --- DC split (THEORY 7.4) --------------------------------------------------------------
+# --- DC split --------------------------------------------------------------
 
-def test_dc_split_theory_example():
+def test_dc_split_example():
     from cpa import Breakpoints1D
 
     f = Breakpoints1D.from_slopes([-1, 0, F_(1, 2), 2], [1, -2, 3, 0, -1], 0)
@@ -173,9 +173,9 @@ def test_dc_split_random(f):
     assert equivalent(compile(dc), reference_network(f), Reals(1))
 
 
-# --- max-min index sets (THEORY 7.5) and the max tree (7.2) ---------------------------------
+# --- max-min index sets and the max tree ---------------------------------
 
-def test_index_sets_theory_example():
+def test_index_sets_example():
     from cpa import Breakpoints1D
 
     f = Breakpoints1D.from_slopes([-1, 0, F_(1, 2), 2], [1, -2, 3, 0, -1], 0)

@@ -1,4 +1,9 @@
-r"""Exact proofs of the representation identities in the theorem table (THEORY.md 7, 8.1, 9).
+r"""Exact proofs of the representation identities in the theorem table (gadgets, max trees, DC and lattice forms).
+
+The identities are those of :mod:`cpa.gadgets`, of the max tree (Arora, Basu,
+Mianjy, Mukherjee, ICLR 2018, Theorem 2.1), of the lattice (max-min) form
+(Ovchinnikov, Beitr. Algebra Geom. 43, 2002) and of the tropical ``F - G``
+(Zhang, Naitzat, Lim, ICML 2018).
 
 Every identity ``f = g`` on a domain ``D`` is decided by
 :func:`cpa.equivalence.equivalent`: the difference network is enumerated
@@ -94,7 +99,7 @@ def max_tree_failures(M: int, direct: bool = False) -> list[str]:
     ``M = 1``: the network must be the single affine layer ``x -> x``.  For
     ``M >= 2`` with ``k = ceil(M/2)``, let ``L1`` be the one-hidden-layer network
     whose hidden layer is the tree's first layer and whose output combines it as
-    THEORY.md 7.2 says (``[1, 1, -1]`` on the three units of each pair,
+    :mod:`cpa.gadgets` builds it (``[1, 1, -1]`` on the three units of each pair,
     ``[1, -1]`` on the two units passing an odd input).  The steps are
 
     1. the units of each block read only their own inputs, and the block's
@@ -122,7 +127,7 @@ def max_tree_failures(M: int, direct: bool = False) -> list[str]:
         blocks.append(([3 * (M // 2), 3 * (M // 2) + 1], [M - 1], [1, -1]))
     expected_width = 3 * (M // 2) + 2 * (M % 2)
     if width != expected_width:
-        return [f"M = {M}: first layer has {width} units, THEORY 7.2 says {expected_width}"]
+        return [f"M = {M}: first layer has {width} units, 3 floor(M/2) + 2 (M mod 2) = {expected_width} expected"]
     P = []
     for units, inputs, out in blocks:
         if any(W1[u][j] != 0 for u in units for j in range(M) if j not in inputs):
@@ -166,7 +171,7 @@ def index_sets_1d(maps: Sequence[tuple[Any, Any]], f: Any) -> set[frozenset[int]
     set of frozenset
         ``S_y`` for ``y`` in every open cell of the arrangement ``{g_i = g_j}`` in
         R: the midpoints between consecutive crossing points and one point beyond
-        each end (THEORY.md 7.5).  Not reduced to the minimal sets.
+        each end (Ovchinnikov 2002: ``S_y`` is constant on each cell).  Not reduced to the minimal sets.
     """
     ms = [(Fraction(a), Fraction(c)) for a, c in maps]
     cuts = sorted({(c2 - c1) / (a1 - a2) for (a1, c1), (a2, c2) in combinations(ms, 2) if a1 != a2})

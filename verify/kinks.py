@@ -10,8 +10,9 @@ gradient jumps by :math:`(\sum_{i \in H} c_i |s_i|)\, n` (a unit with
 every point of ``H``.  So the kink set (non-differentiability set) is the union
 of the *whole* hyperplanes with :math:`\sum_{i \in H} c_i |s_i| \ne 0`; if there is none,
 ``f`` is affine.  Hence in ``d >= 2`` a nonzero one-hidden-layer network is
-never compactly supported (THEORY.md 7.6, DERIVED); two hidden layers suffice
-(the Courant hat).
+never compactly supported (the argument above, elementary; He, Li, Xu, Zheng,
+J. Comput. Math. 2020, state it for hat functions); two hidden layers suffice
+(the Courant hat; Arora et al., ICLR 2018, Theorem 2.1).
 
 :func:`second_difference` measures a kink exactly: at a point ``q`` and
 direction ``v`` it returns :math:`f(q + \varepsilon v) + f(q - \varepsilon v) -
@@ -232,7 +233,7 @@ def kinks_are_whole_lines(net: ReLUNetwork, far: Fraction = Fraction(1000), box:
     -----
     On the segment ``q +- eps n`` only the line ``(n, beta)`` is crossed, so ``f``
     is affine on each half and ``f(q + eps n) + f(q - eps n) - 2 f(q) = eps (g+ - g-) . n``
-    with ``g+ - g- = J n`` (module docstring; THEORY.md 7.6).
+    with ``g+ - g- = J n`` (module docstring).
     """
     if net.input_dim != 2:
         raise ValueError("kinks_are_whole_lines needs a network on R^2")

@@ -2,8 +2,8 @@ r"""The theorem table: every construction counted exactly against its theorem an
 
 :func:`theorems` builds each network of :mod:`constructions`, counts its
 activation regions and affine pieces with :func:`cpa.regions.count_regions`
-(exact), and compares with the number the theorem or THEORY.md section 9
-states.  Every comparison is between exact ``int`` or ``Fraction`` values; a
+(exact), and compares with the number the theorem states, or the number
+derived and checked here for a hand-made construction.  Every comparison is between exact ``int`` or ``Fraction`` values; a
 property that is an inequality is turned into an exact count of violations,
 expected to be 0.  The checker never asserts: ``tests/test_theorems.py`` and
 ``cpa theorems`` read the rows.
@@ -22,7 +22,28 @@ Rows (``kind``):
 
 References
 ----------
-See THEORY.md sections 1-9; each row names its source.
+Each row names its source (authors, venue, year, theorem); where a statement was
+not checked against the paper, or the construction is derived here, it says so.
+
+T. Zaslavsky, *Facing up to arrangements*, Memoirs AMS 154, 1975.
+M. Telgarsky, *Representation benefits of deep feedforward networks*, arXiv:1509.08101,
+2015; *Benefits of depth in neural networks*, COLT 2016.
+G. Montufar, R. Pascanu, K. Cho, Y. Bengio, *On the number of linear regions of deep
+neural networks*, NIPS 2014.
+G. Montufar, *Notes on the number of linear regions of deep neural networks*, SampTA 2017.
+T. Serra, C. Tjandraatmadja, S. Ramalingam, *Bounding and counting linear regions of
+deep neural networks*, ICML 2018.
+R. Arora, A. Basu, P. Mianjy, A. Mukherjee, *Understanding deep neural networks with
+rectified linear units*, ICLR 2018.
+J. He, L. Li, J. Xu, C. Zheng, *ReLU deep neural networks and linear finite elements*,
+J. Comput. Math. 38 (2020) 502-527.
+M. Kripfganz, R. Schulze, *Piecewise affine functions as a difference of two convex
+functions*, Optimization 18 (1987) 23-29.
+J. M. Tarela, M. V. Martinez, *Region configurations for realizability of lattice
+piecewise-linear models*, Math. Comput. Modelling 30 (1999) 17-27.
+S. Ovchinnikov, *Max-min representation of piecewise linear functions*, Beitr. Algebra
+Geom. 43 (2002) 297-302.
+L. Zhang, G. Naitzat, L.-H. Lim, *Tropical geometry of deep neural networks*, ICML 2018.
 """
 
 from __future__ import annotations
@@ -56,7 +77,7 @@ class TheoremRow:
     statement
         The claim in words.
     source
-        Paper/theorem and THEORY.md section.
+        Paper (authors, venue, year) and theorem, or how the number was derived.
     expected
         Exact ``int`` or ``Fraction`` the theorem gives.
     kind
@@ -189,7 +210,7 @@ def _cube(d: int) -> str:
 def _sawtooth(t: _Table) -> None:
     from constructions import sawtooth, sawtooth_telgarsky, tent_map
 
-    src = "Telgarsky 2015/2016; THEORY.md 2.1, 9"
+    src = "Telgarsky, arXiv:1509.08101 (2015), Thm 1.1; COLT 2016"
     for k in range(1, 13):
         n = 2 ** k
         t.regions(f"sawtooth m^{k} (compact, {k} x width 2)", f"m^{k} has 2^{k} = {n} affine pieces on [0,1]",
@@ -215,14 +236,15 @@ def _sawtooth(t: _Table) -> None:
 def _montufar(t: _Table) -> None:
     from constructions import montufar, montufar_reference
 
-    src = "Montufar et al. 2014 (lower bound as quoted by Serra et al. 2018); THEORY.md 3.3, 9"
+    src = ("Montufar, Pascanu, Cho, Bengio, NIPS 2014, lower bound (Thm 5 as cited by Serra et al., ICML 2018); "
+           "folding weights derived here")
     ref = {((1, (2, 2, 2)), "[0,1]"): 12, ((1, (2, 2, 2)), "R"): 14,
            ((1, (3, 3)), "[0,1]"): 12, ((1, (3, 3)), "R"): 13,
            ((2, (4, 4)), "(0,1)^2"): 44, ((2, (4, 4)), "R^2"): 59}
     nets: dict[tuple[int, tuple[int, ...]], ReLUNetwork] = {}
     for (arch, dom), v in ref.items():
         net = nets.setdefault(arch, montufar_reference(*arch))
-        t.regions(f"Montufar {_arch(arch)} (THEORY 3.3 weights)", f"{v} activation regions = {v} pieces on {dom}",
+        t.regions(f"Montufar {_arch(arch)} (hand-made weights)", f"{v} activation regions = {v} pieces on {dom}",
                   src, net, dom, activation=v, pieces=v)
     archs = [(1, (2, 2, 2)), (1, (3, 3)), (1, (4, 4, 4)), (2, (4, 4)), (2, (5, 3, 3)), (2, (8, 8)), (3, (6, 6)),
              (2, (6, 6, 6)), (3, (10, 10))]
@@ -237,20 +259,20 @@ def _montufar(t: _Table) -> None:
 def _serra(t: _Table) -> None:
     from constructions import serra_zigzag
 
-    src = "Serra et al. 2018, Thm 5 (exact 1-D maximum); THEORY.md 4.4, 9"
+    src = "Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 5 (exact 1-D maximum); zigzag weights derived here"
     for ws in ((3,), (3, 3), (4, 4), (3, 3, 3), (5, 3), (3, 4, 5), (3, 3, 3, 3), (8, 8, 8)):
         v = B.serra2018_1d_max(ws)
         t.regions(f"Serra zigzag {_arch((1, ws))}", f"prod (n_l + 1) = {v} regions = pieces on R "
                   f"(= Serra Thm 1 upper bound {B.serra2018_upper(1, ws)})", src, serra_zigzag(ws), "R",
                   activation=v, pieces=v)
     t.add("Serra Thm 7 worked value (n0, m, w, L) = (2, 3, 2, 3)", "2 sum_{j<n0} C(m-1, j) (w+1)^(L-1) = 54",
-          "Serra et al. 2018, Thm 7; THEORY.md 4.4", 54, "value", lambda: B.serra2018_thm7(2, 3, 2, 3))
+          "Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 7", 54, "value", lambda: B.serra2018_thm7(2, 3, 2, 3))
 
 
 def _zaslavsky(t: _Table) -> None:
     from constructions import one_hidden_layer_general_position as ohl
 
-    src = "Zaslavsky 1975; Serra et al. 2018 Thm 1 tight for L = 1; THEORY.md 1.1-1.4, 9"
+    src = "Zaslavsky, Memoirs AMS 154, 1975; Serra et al., ICML 2018, Thm 1 (tight for L = 1)"
     cases = [(n, 1) for n in range(1, 6)] + [(n, 2) for n in range(1, 7)] + [(4, 3), (6, 3), (10, 3), (6, 4)]
     for n, d in cases:
         v = B.zaslavsky(n, d)
@@ -263,7 +285,7 @@ def _zaslavsky(t: _Table) -> None:
 def _zonotope(t: _Table) -> None:
     from constructions import arora_zonotope
 
-    src = "Arora et al. 2018, Lemma 3.7 and Thm 3.9; THEORY.md 6"
+    src = "Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Lemma 3.7 and Thm 3.9 (factor 2 as quoted by Serra et al.)"
     cases = [(2, 1, 2, 3), (3, 2, 3, 4), (2, 2, 3, 3), (3, 3, 4, 6), (4, 1, 3, 6)]
     for n, k, w, m in cases:
         v = B.arora_zonotope_pieces(n, k, w, m)
@@ -275,7 +297,7 @@ def _zonotope(t: _Table) -> None:
 def _hats(t: _Table) -> None:
     from constructions import courant_hat_2d, fem_hat_2d
 
-    src = "He, Li, Xu, Zheng 2020; THEORY.md 7.6, 9"
+    src = "He, Li, Xu, Zheng, J. Comput. Math. 38 (2020)"
     t.regions("Courant hat (2 hidden layers, widths 6,1)", "relu(1 - max(|x|,|y|,|x-y|)): 7 affine pieces",
               src, courant_hat_2d(), "R^2", pieces=7)
     free = ([(0, 0), (1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1)],
@@ -290,7 +312,7 @@ def _hats(t: _Table) -> None:
 def _telgarsky_classification(t: _Table) -> None:
     from constructions import sawtooth
 
-    src = "Telgarsky 2015, classification lemma and Thm 1.1 (NOT VERIFIED statement); THEORY.md 2.2"
+    src = "Telgarsky, arXiv:1509.08101 (2015), classification lemma and Thm 1.1 (statement not checked against the paper)"
     for k in (3, 6, 10):
         n = 2 ** k
         t.add(f"sawtooth m^{k} on the {n}-point alternating set", "1[m^k(x) >= 1/2] classifies x_i = i/n, "
@@ -317,7 +339,7 @@ def _telgarsky_classification(t: _Table) -> None:
 def _compact_support(t: _Table) -> None:
     from constructions import courant_hat_2d
 
-    src = "THEORY.md 7.6 (DERIVED); He et al. 2020; Arora et al. 2018 Thm 2.1"
+    src = "derived in verify.kinks; He et al., J. Comput. Math. 2020; Arora et al., ICLR 2018, Thm 2.1"
     nets = [_random_net(2, (w,), seed) for seed in range(4) for w in (3, 5, 8)] + _cancelling_nets()
     t.add("one hidden layer on R^2: kink set = whole lines", "for random and cancelling one-hidden-layer nets, "
           "every hyperplane with a nonzero jump J kinks (second difference exactly eps J |n|^2) at far points on "
@@ -345,7 +367,7 @@ def _gadgets(t: _Table) -> None:
 
     from .identities import identity_failures, reference
 
-    src = "THEORY.md 7.1, 7.3 (DERIVED), 9"
+    src = "exact identities of cpa.gadgets; the 1-D hat: He et al., J. Comput. Math. 2020"
     half = Fraction(1, 2)
     x = "x"
     def ref(text: str, variables: str = x) -> Callable[[], Any]:
@@ -388,7 +410,7 @@ def _gadgets(t: _Table) -> None:
 
 
 _MAX_TREE_WIDTHS = {2: [3], 3: [5, 3], 4: [6, 3], 5: [8, 5, 3], 6: [9, 5, 3], 7: [11, 6, 3], 8: [12, 6, 3],
-                    9: [14, 8, 5, 3]}  # THEORY.md 7.2
+                    9: [14, 8, 5, 3]}  # 3 floor(k/2) + 2 (k mod 2) per level (cpa.gadgets)
 
 
 def _max_tree(t: _Table) -> None:
@@ -396,7 +418,7 @@ def _max_tree(t: _Table) -> None:
 
     from .identities import max_tree_failures
 
-    src = "Arora et al. 2018 Thm 2.1 (depth); THEORY.md 7.2 (DERIVED, widths), 9"
+    src = "Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Thm 2.1 (depth); widths derived in cpa.gadgets"
     direct_up_to = 3 if t.quick else 6
     for M, widths in _MAX_TREE_WIDTHS.items():
         how = "by induction on the levels (each pair block proved on R^2, the tree = tree(ceil(M/2)) o level 1 " \
@@ -406,7 +428,7 @@ def _max_tree(t: _Table) -> None:
         t.add(f"max tree M = {M}: hidden widths {widths}", f"ceil(log2 {M}) = {len(widths)} hidden layers of widths "
               f"{widths}: number of layers whose width differs (or is missing/extra)", src, 0, "violations",
               lambda M=M, widths=widths: _list_mismatch(list(max_tree(M).widths), widths))
-        t.add(f"max tree M = {M}: neurons", f"total hidden neurons {sum(widths)} (THEORY 7.2 table)", src,
+        t.add(f"max tree M = {M}: neurons", f"total hidden neurons {sum(widths)}", src,
               sum(widths), "value", lambda M=M: max_tree(M).num_neurons)
 
 
@@ -419,16 +441,18 @@ def _dc_and_lattice(t: _Table) -> None:
 
     from .identities import identity_failures, index_sets_1d
 
-    src_dc = "Kripfganz & Schulze 1987 (NOT VERIFIED); THEORY.md 7.4 (DERIVED), 9"
-    src_lat = "Tarela & Martinez 1999; Ovchinnikov 2002 (statements NOT VERIFIED); THEORY.md 7.5, 9"
+    src_dc = ("Kripfganz & Schulze, Optimization 18 (1987) (statement not checked against the paper); "
+              "the 1-D split derived in constructions.dc_split")
+    src_lat = ("Tarela & Martinez, Math. Comput. Modelling 30 (1999); Ovchinnikov, Beitr. Algebra Geom. 43 (2002) "
+               "(statements not checked against the papers)")
     f = Breakpoints1D.from_slopes([-1, 0, Fraction(1, 2), 2], [1, -2, 3, 0, -1], 0)
-    t.add("DC split of the THEORY 7.4 example: f = g - h on R", "breaks (-1, 0, 1/2, 2), slopes (1, -2, 3, 0, -1): "
+    t.add("DC split of the 1-D example: f = g - h on R", "breaks (-1, 0, 1/2, 2), slopes (1, -2, 3, 0, -1): "
           "compile(DC(g, h)) equals the reference network of f; proved exactly", src_dc, 0, "identity",
           lambda: identity_failures([("compile(DC(g, h)) vs f", compile(dc_split_1d(f)), reference_network(f))]))
     want: tuple[dict[Fraction, Fraction], ...] = ({Fraction(0): Fraction(5)},
                                                  {Fraction(-1): Fraction(3), Fraction(1, 2): Fraction(3),
                                                   Fraction(2): Fraction(1)})
-    t.add("DC split of the THEORY 7.4 example: jumps of g and h", "g has the jump 5@0; h has 3@-1, 3@1/2, 1@2: "
+    t.add("DC split of the 1-D example: jumps of g and h", "g has the jump 5@0; h has 3@-1, 3@1/2, 1@2: "
           "number of breakpoints (of g or h) that differ", src_dc, 0, "violations",
           lambda: sum(_dict_mismatch(breakpoints_of_max_affine_1d(F), w)
                       for F, w in zip((dc_split_1d(f).g, dc_split_1d(f).h), want)))
@@ -441,15 +465,15 @@ def _dc_and_lattice(t: _Table) -> None:
     def pieces() -> Any:
         return Pieces(_pieces_1d(f))
 
-    theory_sets = {frozenset(s) for s in ({0, 1, 3, 4}, {0, 1, 4}, {0, 2, 3, 4})}
-    t.add("max-min form of the THEORY 7.5 example: index sets", "S_y = {i : g_i(y) >= f(y)} over the cells of "
+    worked_sets = {frozenset(s) for s in ({0, 1, 3, 4}, {0, 1, 4}, {0, 2, 3, 4})}
+    t.add("max-min form of the 1-D example: index sets", "S_y = {i : g_i(y) >= f(y)} over the cells of "
           "{g_i = g_j} are {0,1,3,4}, {0,1,4}, {0,2,3,4} (maps in piece order): size of the symmetric difference",
           src_lat, 0, "violations",
-          lambda: len(index_sets_1d([(c[0], d) for c, d in pieces().distinct_maps()], f) ^ theory_sets))
-    t.add("max-min form of the THEORY 7.5 example: terms", "lattice_expression keeps the minimal sets: {0,1,3,4} "
+          lambda: len(index_sets_1d([(c[0], d) for c, d in pieces().distinct_maps()], f) ^ worked_sets))
+    t.add("max-min form of the 1-D example: terms", "lattice_expression keeps the minimal sets: {0,1,3,4} "
           "contains {0,1,4}, so f = max(min_{0,1,4}, min_{0,2,3,4}) has 2 terms", src_lat, 2, "value",
           lambda: _max_terms(lattice_expression(pieces())))
-    t.add("max-min form of the THEORY 7.5 example on R", "f = max_S min_{i in S} g_i: the reference network of "
+    t.add("max-min form of the 1-D example on R", "f = max_S min_{i in S} g_i: the reference network of "
           "lattice_expression(Pieces) equals the reference network of f; proved exactly", src_lat, 0, "identity",
           lambda: identity_failures([("lattice vs f", reference_network(lattice_expression(pieces())),
                                       reference_network(f))]))
@@ -475,13 +499,14 @@ def _tropical(t: _Table) -> None:
 
     from .identities import identity_failures
 
-    src = "Zhang, Naitzat, Lim 2018 (NOT VERIFIED numbers); THEORY.md 8.1 (DERIVED recursion and counts), 9"
+    src = ("Zhang, Naitzat, Lim, ICML 2018 (a network is a tropical rational function); the recursion and the "
+           "term counts derived in constructions.tropical")
     serra = ReLUNetwork([([[1], [1], [-1]], [Fraction(-1, 6), Fraction(-1, 3), Fraction(2, 3)]),
                          ([[-12, 9, -6], [-12, 9, -6], [12, -9, 6]],
                           [Fraction(15, 4), Fraction(7, 2), Fraction(-13, 4)]),
-                         ([[1, -3, 2]], [0])])  # THEORY.md 4.4 weights, verbatim
+                         ([[1, -3, 2]], [0])])  # the hand-made (1; 3,3) zigzag weights
     cases = [("sawtooth m^3 (compact)", lambda: sawtooth(3), 6, 8),
-             ("Serra (1; 3,3), THEORY 4.4 weights", lambda: serra, 11, 8),
+             ("Serra (1; 3,3), zigzag weights", lambda: serra, 11, 8),
              ("sawtooth m^6 (compact)", lambda: sawtooth(6), None, None),
              ("Serra zigzag (1; 3,3,3)", lambda: serra_zigzag([3, 3, 3]), None, None)]
     for label, make, nF, nG in cases:
@@ -504,9 +529,9 @@ def _tropical(t: _Table) -> None:
               "G' = N; proved exactly against compile(DC(F, G)) (max trees) and, when |F| + |G| <= 24, against the "
               "independent reference network of DC(F, G)", src, 0, "identity", identity)
         if nF is not None:
-            t.add(f"tropical F of {label}: terms", f"upper-hull terms of F = {nF} (THEORY 8.1)", src, nF, "value",
+            t.add(f"tropical F of {label}: terms", f"upper-hull terms of F = {nF}", src, nF, "value",
                   lambda net_FG=net_FG: net_FG()[1][0].num_maps)
-            t.add(f"tropical G of {label}: terms", f"upper-hull terms of G = {nG} (THEORY 8.1)", src, nG, "value",
+            t.add(f"tropical G of {label}: terms", f"upper-hull terms of G = {nG}", src, nG, "value",
                   lambda net_FG=net_FG: net_FG()[1][1].num_maps)
 
         def over(net_FG: Callable[[], Any] = net_FG) -> int:
@@ -526,7 +551,8 @@ def _tropical(t: _Table) -> None:
 
 
 def _bound_checks(t: _Table) -> None:
-    src = "Serra et al. 2018 Thm 1, Montufar 2017, Zaslavsky product, 2^N; THEORY.md 4"
+    src = ("Serra, Tjandraatmadja, Ramalingam, ICML 2018, Thm 1; Montufar, SampTA 2017; Zaslavsky 1975 layer by "
+           "layer; Montufar et al., NIPS 2014 (2^N)")
 
     def over() -> int:
         bad = 0

@@ -3,17 +3,26 @@
 =================  ====================================================  ==========================
 spec               construction                                          size
 =================  ====================================================  ==========================
-MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M), THEORY 7.2
+MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M) [1]
 MinAffine (M)      min tree (negated max tree)                           as MaxAffine
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
-Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons
+Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons [2]
 Expression         structural recursion over the expression tree         depth of the tree's Max nesting
 =================  ====================================================  ==========================
 
 Breakpoints1D with breakpoints ``t_1 < ... < t_{p-1}`` and slopes
-``s_0..s_{p-1}`` (Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Thm 2.2; THEORY.md 6)::
+``s_0..s_{p-1}`` (Arora, Basu, Mianjy, Mukherjee, ICLR 2018, Thm 2.2; the weights
+below are ours, checked exactly, not those of the paper's appendix)::
 
     f(x) = f(t_1) - s_0 relu(t_1 - x) + s_1 relu(x - t_1) + sum_{k>=2} (s_k - s_{k-1}) relu(x - t_k)
+
+[1] Arora et al. 2018, Thm 2.1 (depth); the widths are those of :func:`cpa.gadgets.max_tree_widths`.
+[2] Arora et al. 2018, Thm 2.2.
+
+References
+----------
+R. Arora, A. Basu, P. Mianjy, A. Mukherjee, *Understanding deep neural networks with
+rectified linear units*, ICLR 2018 (arXiv:1611.01491).
 """
 
 from __future__ import annotations
@@ -142,7 +151,8 @@ def theoretical_size(spec: Spec) -> dict[str, Any]:
     """The size the route's theorem promises: depth and number of hidden neurons (None if no closed form)."""
     if isinstance(spec, (MaxAffine, MinAffine)):
         depth, neurons = _tree_size(spec.num_maps)
-        return {"depth": depth, "neurons": neurons, "rule": "ceil(log2 M) hidden layers, widths of THEORY.md 7.2"}
+        return {"depth": depth, "neurons": neurons,
+                "rule": "ceil(log2 M) hidden layers (Arora et al. 2018, Thm 2.1), widths 3 floor(k/2) + 2 (k mod 2)"}
     if isinstance(spec, DC):
         dg, ng = _tree_size(spec.g.num_maps)
         dh, nh = _tree_size(spec.h.num_maps)
