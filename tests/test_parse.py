@@ -136,3 +136,12 @@ def test_spec_errors():
         cpa.DC(cpa.MaxAffine([[1]], [0]), cpa.MaxAffine([[1, 2]], [0]))
     with pytest.raises(cpa.SpecError, match="cannot compile a list"):
         cpa.compile([1, 2])
+
+
+def test_the_parser_module_does_not_shadow_cpa_parse():
+    import types
+
+    import cpa.expr_parser  # noqa: F401  (a submodule import binds its name on the package)
+
+    assert callable(cpa.parse) and not isinstance(cpa.parse, types.ModuleType)
+    assert cpa.parse("Max(x, 0)", "x")([-1]) == 0
