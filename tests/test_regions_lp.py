@@ -83,12 +83,13 @@ def test_matches_vertex_2d(net, kind):
     check(net, dom, complete=True)
 
 
-@settings(max_examples=8, deadline=None)
-@given(small_networks(3, max_layers=2, max_width=3), st.sampled_from(["box", "reals", "cone"]))
+@settings(max_examples=10, deadline=None)
+@given(small_networks(3, max_layers=2, max_width=3), st.sampled_from(["box", "reals", "cone", "simplex"]))
 def test_matches_vertex_3d(net, kind):
     dom = {"box": Box([-1, -1, -1], [1, 1, 1]), "reals": Reals(3),
-           "cone": Polyhedron([[-1, 0, 0], [0, -1, 0]], [0, 1])}[kind]
-    check(net, dom, complete=kind == "box")
+           "cone": Polyhedron([[-1, 0, 0], [0, -1, 0]], [0, 1]),
+           "simplex": Polyhedron([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 1, 1]], [1, 1, 1, 2])}[kind]
+    check(net, dom, complete=kind in ("box", "simplex"))
 
 
 @settings(max_examples=5, deadline=None)

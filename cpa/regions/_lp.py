@@ -207,8 +207,9 @@ def _log_done(stats: dict) -> None:
 
 # --- helpers ------------------------------------------------------------------------------------
 def _quiet_highs() -> Any:
-    """A HiGHS instance with output off (its constructor prints a banner on C stdout, which is
-    sent to /dev/null here: library code never prints)."""
+    """A HiGHS instance with output off.  Its constructor prints a banner on C's stdout before
+    any option can be set; file descriptor 1 points to /dev/null for that moment (library code
+    never prints), so output of other threads in that instant is lost too."""
     try:
         import highspy
     except ImportError:
@@ -228,8 +229,8 @@ def _quiet_highs() -> Any:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         try:
-            ctypes.CDLL(None).fflush(None)
-        except (OSError, AttributeError):   # pragma: no cover - no libc
+            ctypes.CDLL(None).fflush(None)     # the banner sits in C's stdout buffer: flush it to /dev/null
+        except Exception:   # pragma: no cover - no C library to call (the banner may then show)
             pass
     finally:
         if saved >= 0:
