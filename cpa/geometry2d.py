@@ -117,7 +117,7 @@ def region_outline(region: Any, clip: Any = None) -> list[Point]:
         raise DomainError(f"region {getattr(region, 'index', '?')} is unbounded, it has no polygon; "
                           f"pass clip=Box(lo, hi) to cut the regions to a box")
     w = region.witness
-    return sorted(region.vertices, key=cmp_to_key(lambda p, q: _by_angle(w, p, q)))
+    return sorted(region.vertices(), key=cmp_to_key(lambda p, q: _by_angle(w, p, q)))
 
 
 def region_polygon(hrep: Any, window: tuple[Any, Any, Any, Any]) -> list[Point]:

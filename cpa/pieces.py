@@ -236,7 +236,7 @@ def _in_piece(piece: Any, x: Sequence[Fraction], strict: bool = False) -> bool:
 def _facet_point(region: Any, a: Sequence[Fraction], beta: Fraction, Pi: Any,
                  Pj: Any) -> tuple[Fraction, ...] | None:
     """A point on the shared facet (in hyperplane a.x = beta) where the two maps differ."""
-    on = [v for v in region.vertices if _dot(a, v) == beta]
+    on = [v for v in region.vertices() if _dot(a, v) == beta]
     candidates = list(on)
     if on:
         n = len(on)

@@ -69,7 +69,7 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
         from .regions import regions
 
         cx = regions(net, Box([lo[0]], [hi[0]]))
-        bps = sorted({float(v[0]) for r in cx.regions for v in r.vertices})
+        bps = sorted({float(v[0]) for r in cx.regions for v in r.vertices()})
         inner = [b for b in bps if xs[0] < b < xs[1]]
         xs = sorted(set(xs + inner))
     grid = np.array(xs)
@@ -203,7 +203,7 @@ def _window(cx: Any, domain: Any) -> tuple[Fraction, Fraction, Fraction, Fractio
     if getattr(dom, "is_bounded", False) and hasattr(dom, "lo"):
         (x0, y0), (x1, y1) = dom.lo, dom.hi
         return x0, x1, y0, y1
-    pts = [v for r in cx.regions for v in r.vertices]
+    pts = [v for r in cx.regions for v in r.vertices()]
     if hasattr(dom, "vertices"):
         pts += list(dom.vertices())
     if not pts:

@@ -109,7 +109,7 @@ def _all_kink_points(spec, box):
     from cpa.compiler.reference import reference_network
     from cpa.regions import regions
 
-    return sorted({v for r in regions(reference_network(spec), box) for v in r.vertices})
+    return sorted({v for r in regions(reference_network(spec), box) for v in r.vertices()})
 
 
 @given(expressions(("x", "y")), points(2, 5))

@@ -68,7 +68,7 @@ def test_pieces_are_unions_of_their_regions(which, request):
 def test_outline_is_ordered_around_the_witness(small):
     for r in small:
         pts = region_outline(r)
-        assert sorted(pts) == sorted(r.vertices)
+        assert sorted(pts) == sorted(r.vertices())
         n = len(pts)
         area2 = sum(pts[k][0] * pts[(k + 1) % n][1] - pts[(k + 1) % n][0] * pts[k][1] for k in range(n))
         assert area2 == 2 * r.volume()                   # counter-clockwise, exactly

@@ -264,7 +264,7 @@ def test_region_api_2d():
         assert r.is_bounded
         assert net.activation_pattern(r.witness) == r.pattern
         A, b = r.hrep
-        assert len(A) == len(r.vertices)            # a polygon has as many edges as vertices
+        assert len(A) == len(r.vertices())            # a polygon has as many edges as vertices
         assert r.certify()
     assert cx.graph.number_of_nodes() == 5
     assert cx.graph.number_of_edges() == 5       # the corner triangle touches only its diagonal
@@ -278,7 +278,7 @@ def test_unbounded_regions_api():
     assert len(cx) == 4 and cx.num_bounded == 0
     for r in cx:
         assert not r.is_bounded
-        assert r.vertices == ((Fraction(0), Fraction(0)),)
+        assert r.vertices() == ((Fraction(0), Fraction(0)),)
         assert len(r.hrep[0]) == 2
         assert r.certify()
         with pytest.raises(Exception, match="unbounded"):

@@ -28,7 +28,7 @@ DOMAINS = {
 
 def by_pattern(cx):
     """pattern -> (affine map, bounded, sorted finite vertices, volume or None)."""
-    return {r.pattern: (r.affine_map, r.is_bounded, tuple(sorted(r.vertices)),
+    return {r.pattern: (r.affine_map, r.is_bounded, tuple(sorted(r.vertices())),
                         r.volume() if r.is_bounded else None) for r in cx}
 
 

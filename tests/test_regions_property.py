@@ -115,8 +115,8 @@ def test_line_and_vertex_agree_1d(net, bounded):
     assert sorted(r.pattern for r in a) == sorted(r.pattern for r in b)
     assert a.certify() and b.certify()          # complete: every region right, none missing
     if bounded:
-        assert sorted((sorted(r.vertices), tuple(r.affine_map)) for r in a) == \
-        sorted((sorted(r.vertices), tuple(r.affine_map)) for r in b)
+        assert sorted((sorted(r.vertices()), tuple(r.affine_map)) for r in a) == \
+        sorted((sorted(r.vertices()), tuple(r.affine_map)) for r in b)
 
 
 @settings(max_examples=20, deadline=None)
@@ -152,7 +152,7 @@ def test_adjacency_by_lexicographic_neighbour(net, bounded):
     G = cx.graph
     for r in cx:
         A, b = r.hrep
-        verts = r.vertices
+        verts = r.vertices()
         w = r.witness
         facets = 0
         for row, c in zip(A, b):

@@ -117,9 +117,13 @@ class Region:
     def is_bounded(self) -> bool:
         return self._get("bounded", self._cx._backend.is_bounded)
 
-    @property
     def vertices(self) -> tuple[tuple[Fraction, ...], ...]:
-        """Exact vertices of the region's closure (only the finite ones if unbounded)."""
+        """Exact vertices of the region's closure (only the finite ones if unbounded).
+
+        A method, like :meth:`volume` and like the domains' ``vertices()`` and ``volume()``:
+        both are computed from the region's cell on first call (and cached); the attributes
+        (:attr:`pattern`, :attr:`witness`, :attr:`hrep`, :attr:`affine_map`) are its certificate.
+        """
         return self._get("vertices", self._cx._backend.vertices)
 
     def volume(self) -> Fraction:
