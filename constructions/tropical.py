@@ -65,12 +65,12 @@ from typing import Sequence
 
 from cpa.errors import EnumerationLimitError, ShapeError
 from cpa.network import ReLUNetwork
+from cpa.numbers import ZERO
 from cpa.specs import MaxAffine
 
 __all__ = ["tropical_decomposition", "upper_hull_terms"]
 
 Term = tuple[tuple[Fraction, ...], Fraction]
-_ZERO = Fraction(0)
 
 
 def tropical_decomposition(net: ReLUNetwork, max_terms: int = 20000) -> tuple[MaxAffine, MaxAffine]:
@@ -123,8 +123,8 @@ def tropical_decomposition(net: ReLUNetwork, max_terms: int = 20000) -> tuple[Ma
         raise ShapeError(f"tropical_decomposition needs a network with one output, got {net.output_dim}")
     d = net.input_dim
     ops = _Ops(d, max_terms)
-    zero = ops.const(_ZERO)
-    F = [ops.prune([(tuple(Fraction(int(j == i)) for j in range(d)), _ZERO)]) for i in range(d)]
+    zero = ops.const(ZERO)
+    F = [ops.prune([(tuple(Fraction(int(j == i)) for j in range(d)), ZERO)]) for i in range(d)]
     G = [zero for _ in range(d)]
     layers = net.layers
     for k, (W, b) in enumerate(layers):
@@ -185,7 +185,7 @@ class _Ops:
         self.max_terms = max_terms
 
     def const(self, c: Fraction) -> tuple[Term, ...]:
-        return ((tuple(_ZERO for _ in range(self.d)), Fraction(c)),)
+        return ((tuple(ZERO for _ in range(self.d)), Fraction(c)),)
 
     def scale(self, T: tuple[Term, ...], w: Fraction) -> tuple[Term, ...]:
         return tuple((tuple(w * v for v in a), w * c) for a, c in T)  # w > 0 keeps the order and the hull

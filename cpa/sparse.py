@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import ShapeError
+from .numbers import ONE, ZERO
 
 __all__ = ["SparseMatrix", "Row", "float_or_inf"]
 
@@ -29,7 +30,6 @@ def float_or_inf(v: Fraction) -> float:
         return float("inf") if v > 0 else float("-inf")
 
 Row = tuple[tuple[int, Fraction], ...]
-_ZERO = Fraction(0)
 
 
 class SparseMatrix:
@@ -62,8 +62,7 @@ class SparseMatrix:
 
     @classmethod
     def identity(cls, n: int) -> "SparseMatrix":
-        one = Fraction(1)
-        return cls((n, n), [((i, one),) for i in range(n)])
+        return cls((n, n), [((i, ONE),) for i in range(n)])
 
     @classmethod
     def zeros(cls, m: int, n: int) -> "SparseMatrix":
@@ -111,7 +110,7 @@ class SparseMatrix:
         n = self.shape[1]
         out = []
         for r in self.rows:
-            row = [_ZERO] * n
+            row = [ZERO] * n
             for j, v in r:
                 row[j] = v
             out.append(tuple(row))
@@ -138,7 +137,7 @@ class SparseMatrix:
     # algebra --------------------------------------------------------------
     def apply(self, x: Sequence[Fraction]) -> list[Fraction]:
         """Exact ``A @ x``."""
-        return [sum((v * x[j] for j, v in r), _ZERO) for r in self.rows]
+        return [sum((v * x[j] for j, v in r), ZERO) for r in self.rows]
 
     def matmul(self, other: "SparseMatrix") -> "SparseMatrix":
         """Exact product ``self @ other``."""
@@ -157,7 +156,7 @@ class SparseMatrix:
                 acc: dict[int, Fraction] = {}
                 for k, a in r:
                     for j, v in orows[k]:
-                        acc[j] = acc.get(j, _ZERO) + a * v
+                        acc[j] = acc.get(j, ZERO) + a * v
                 out.append(tuple(sorted((j, v) for j, v in acc.items() if v)))
         return SparseMatrix((self.shape[0], other.shape[1]), out)
 
