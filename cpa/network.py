@@ -248,10 +248,11 @@ class ReLUNetwork:
             raise ShapeError(f"input has {A.shape[1]} columns, the network expects {self.input_dim}")
         H = A.T
         fl = self._float_layers()
-        for k, (W, b) in enumerate(fl):
-            H = W @ H + b[:, None]
-            if k < len(fl) - 1:
-                H = np.maximum(H, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):     # weights beyond float64 give inf / NaN
+            for k, (W, b) in enumerate(fl):
+                H = W @ H + b[:, None]
+                if k < len(fl) - 1:
+                    H = np.maximum(H, 0.0)
         return np.asarray(H).T
 
     # --- identity --------------------------------------------------------

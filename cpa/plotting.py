@@ -48,7 +48,7 @@ def _lo_hi(domain: Any, default: tuple[float, float]) -> tuple[np.ndarray, np.nd
     if domain is None:
         return np.array([default[0]]), np.array([default[1]])
     if hasattr(domain, "lo") and hasattr(domain, "hi"):
-        return np.array([float(t) for t in domain.lo]), np.array([float(t) for t in domain.hi])
+        return np.array([_plot_float(t) for t in domain.lo]), np.array([_plot_float(t) for t in domain.hi])
     lo, hi = domain
     return np.atleast_1d(np.array(lo, dtype=float)), np.atleast_1d(np.array(hi, dtype=float))
 
@@ -63,17 +63,17 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
     _check_output(net, output)
     ax = _axes(ax)
     lo, hi = _lo_hi(domain, (-1.0, 1.0))
-    xs = [float(lo[0]), float(hi[0])]
+    xs = [_plot_float(lo[0]), _plot_float(hi[0])]
     if breakpoints:
         from .domains import Box
         from .regions import regions
 
         cx = regions(net, Box([lo[0]], [hi[0]]))
-        bps = sorted({float(v[0]) for r in cx.regions for v in r.vertices()})
+        bps = sorted({_plot_float(v[0]) for r in cx.regions for v in r.vertices()})
         inner = [b for b in bps if xs[0] < b < xs[1]]
         xs = sorted(set(xs + inner))
     grid = np.array(xs)
-    ys = net.evaluate_float(grid.reshape(-1, 1))[:, output]
+    ys = _finite_values(net.evaluate_float(grid.reshape(-1, 1))[:, output])
     ax.plot(grid, ys, **({"color": "C0", "lw": 1.8} | line_kwargs))
     if breakpoints and len(grid) > 2:
         ax.plot(grid[1:-1], ys[1:-1], "o", color="C3", ms=3.5, label=f"{len(grid) - 2} breakpoints")
@@ -98,7 +98,7 @@ def plot_surface(net: Any, domain: Any = ((-1.0, -1.0), (1.0, 1.0)), *, output: 
     u = np.linspace(lo[0], hi[0], resolution)
     v = np.linspace(lo[1], hi[1], resolution)
     U, V = np.meshgrid(u, v)
-    Z = net.evaluate_float(np.column_stack([U.ravel(), V.ravel()]))[:, output].reshape(U.shape)
+    Z = _finite_values(net.evaluate_float(np.column_stack([U.ravel(), V.ravel()]))[:, output]).reshape(U.shape)
     ax.plot_surface(U, V, Z, **({"cmap": "viridis", "linewidth": 0, "antialiased": True} | surf_kwargs))
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
@@ -133,7 +133,7 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
         raise ShapeError(f"plot_regions draws 2-D region maps; this complex has {cx.network.input_dim} inputs")
     ax = _axes(ax)
     window = _window(cx, domain)
-    polys = [[(float(x), float(y)) for x, y in region_polygon(r.hrep, window)] for r in cx.regions]
+    polys = [[(_plot_float(x), _plot_float(y)) for x, y in region_polygon(r.hrep, window)] for r in cx.regions]
     colors = _map_colors(cx, color_by, colormap)
     coll = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
     ax.add_collection(coll)
@@ -211,3 +211,28 @@ def _window(cx: Any, domain: Any) -> tuple[Fraction, Fraction, Fraction, Fractio
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     pad = max(max(xs) - min(xs), max(ys) - min(ys), ONE) / 4
     return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+
+
+def _plot_float(q: Any) -> float:
+    """A coordinate as a float for drawing; a :class:`~cpa.errors.DomainError` beyond the float64 range."""
+    from .errors import DomainError
+    from .numbers import abbreviate
+
+    try:
+        v = float(q)
+    except OverflowError:
+        v = float("inf")
+    if not np.isfinite(v) or abs(v) > 1e300:
+        raise DomainError(f"cannot draw a coordinate of {abbreviate(q, 40)}: beyond what float64 can plot; "
+                          f"plot a smaller box (the exact results do not depend on the plot)")
+    return v
+
+
+def _finite_values(y: np.ndarray) -> np.ndarray:
+    """Network values for a plot; a :class:`~cpa.errors.DomainError` if some overflow float64."""
+    from .errors import DomainError
+
+    if not np.isfinite(y).all():
+        raise DomainError("the network's values overflow float64 on this box (weights or inputs too large "
+                          "to draw); the exact results (cpa regions, cpa eval) are not affected")
+    return y

@@ -329,3 +329,18 @@ def test_affine_is_the_layer_and_region_map_type():
     assert count_regions(sliced, Box([-1], [1])).activation_regions == 2
     with pytest.raises(Exception, match="cannot compose"):
         net @ Affine([[1, 2, 3]])
+
+
+def test_plots_refuse_what_float64_cannot_draw(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cpa.errors import DomainError
+    from cpa.plotting import plot_function_1d, plot_regions
+
+    big = Fraction(10) ** 400
+    with pytest.raises(DomainError, match="overflow float64"):
+        plot_function_1d(ReLUNetwork([([[big], [1]], [0, 1]), ([[1, 1]], [0])]), (-1, 1))
+    cx = regions(the_issue_network(), Box([-big, -big], [big, big]))
+    with pytest.raises(DomainError, match="plot a smaller box"):
+        plot_regions(cx)
