@@ -287,7 +287,7 @@ class Polyhedron:
 
     def vertices(self) -> tuple[tuple[Fraction, ...], ...]:
         """The vertices (exact); for an unbounded polyhedron only its finite vertices."""
-        from .regions._geometry import dehom
+        from .polytope import dehom
 
         self.check()
         verts, masks, _, artificial = self._vrep()
@@ -295,7 +295,7 @@ class Polyhedron:
 
     def volume(self) -> Fraction:
         """Exact volume; DomainError if unbounded."""
-        from .regions._geometry import volume
+        from .polytope import volume
 
         if not self.is_bounded:
             raise DomainError("polyhedron is unbounded and has no finite volume")
@@ -304,7 +304,7 @@ class Polyhedron:
 
     def interior_point(self) -> tuple[Fraction, ...]:
         """An exact point of the interior (an average of vertices of the polyhedron cut by a large box)."""
-        from .regions._geometry import centroid
+        from .polytope import centroid
 
         self.check()
         verts, masks, _, _ = self._vrep()
@@ -323,7 +323,7 @@ def _polyhedron_vrep(P: Polyhedron) -> Any:
     """``(verts, masks, edges, artificial_bits)`` of ``P`` cut by a box holding all its vertices,
     or None if ``P`` is not full-dimensional.  Bits ``0 .. 2d-1`` are the artificial box,
     bit ``2d + k`` is row ``k``."""
-    from .regions._geometry import box_vrep, clip, integer_row, radius_bound
+    from .polytope import box_vrep, clip, integer_row, radius_bound
 
     d = P.d
     rows = [integer_row(list(a) + [-c]) for a, c in zip(P.A, P.b)]
@@ -350,7 +350,7 @@ def _nonempty(P: Polyhedron) -> bool:
     it stays a certificate for ``b + eps`` when ``eps * (d + 1) * H < 1``.  A feasible system
     becomes full-dimensional for every ``eps > 0``.
     """
-    from .regions._geometry import integer_row, radius_bound
+    from .polytope import integer_row, radius_bound
 
     d = P.d
     rows = [integer_row(list(a) + [-c]) for a, c in zip(P.A, P.b)]

@@ -103,3 +103,16 @@ def test_nothing_below_imports_the_root_package():
 
 def files_is_init(name: str) -> bool:
     return (ROOT.parent / Path(*name.split(".")) / "__init__.py").exists()
+
+
+def test_core_modules_do_not_import_the_regions_package():
+    """The exact polytope helpers live below both the domains and the region engines; the core types
+    and the network calculus need no region engine (specs such as Pieces sit above: they validate
+    with one)."""
+    G = _graph()
+    below = ["cpa.domains", "cpa.network", "cpa.affine", "cpa.numbers", "cpa.sparse", "cpa.polytope",
+             "cpa.calculus", "cpa.gadgets", "cpa.errors", "cpa.limits"]
+    for name in below:
+        if name in G:
+            bad = sorted(t for t in nx.descendants(G, name) if t.startswith("cpa.regions"))
+            assert not bad, f"{name} depends on {bad}"

@@ -3,7 +3,7 @@
 For region ``i`` with vertex ids ``V`` and tight sets ``T``:
 
 * facets are the maximal proper sets ``{v in V : c in T(v)}``
-  (:func:`cpa.regions._geometry.facets`); a facet lies on the domain boundary
+  (:func:`cpa.polytope.facets`); a facet lies on the domain boundary
   iff one of its constraints is a domain facet, and facets of the artificial
   box that stands in for an unbounded domain are not facets of the region;
 * the irredundant H-representation has one inequality per facet, the neuron's
@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import DomainError
 from ._adjacency import pairs_by_facet_keys
-from ._geometry import centroid, dehom, facets, integer_row, primitive, volume
+from ..polytope import centroid, dehom, facets, integer_row, primitive, volume
 from ._vertex import VertexResult, enumerate_vertex
 from .backend import BackendBase
 

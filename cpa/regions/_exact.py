@@ -24,7 +24,7 @@ import numpy as np
 
 from ..network import ReLUNetwork
 from ..sparse import float_or_inf
-from ._geometry import lcm_denominator
+from ..polytope import lcm_denominator
 
 __all__ = ["IntegerNetwork"]
 

@@ -106,7 +106,7 @@ from ..network import ReLUNetwork
 from ._exact import IntegerNetwork
 from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, primitive_point, rounded_point, \
     solve_square
-from ._geometry import integer_row
+from ..polytope import integer_row
 
 __all__ = ["LPRegion", "iter_lp_regions", "count_lp"]
 
@@ -757,8 +757,8 @@ class _Engine:
         Sets ``fixed[k]`` to the neuron's activity when it does not split the cell (then it splits
         no cell below this one either), else ``found[k] = (side of W, (P, sP), None)`` with an
         exact point strictly inside on the other side, or, when ``z(W) = 0``,
-        ``(None, (P+, sP+), (P-, sP-))``.  At a layer's entry (``entry``) the exact box bound is
-        tried first (``box``: integer ``(LO, HI, scale)`` of a box holding the cell, or None).
+        ``(None, (P+, sP+), (P-, sP-))``.  At a layer's entry the exact bound of the row over a box
+        holding the cell is tried first (``box``: integer ``(LO, HI, scale)``, or None).
         Points on the other side come from the pool, else from an LP.
         """
         st = self.stats
@@ -815,7 +815,8 @@ class _Engine:
             res = None
             if cols is not None and cols[t] is not None:
                 idx = cols[t]
-                res = self._from_pool(pool, idx, [float(vals[i, t]) for i in idx], W, sW, z)
+                col = vals[:, t].tolist()
+                res = self._from_pool(pool, idx, [col[i] for i in idx], W, sW, z)
             n_now = len(pool.uf)
             if res is None and n_now > npool:        # points added during this pass
                 idx = []

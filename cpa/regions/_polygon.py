@@ -2,7 +2,7 @@
 
 Every cell is a convex polygon kept as its cycle of vertices in
 counter-clockwise order, in primitive homogeneous integer coordinates
-``(X, Y, t)`` with ``t > 0`` (see :mod:`cpa.regions._geometry`), each edge
+``(X, Y, t)`` with ``t > 0`` (see :mod:`cpa.polytope`), each edge
 labelled by the constraint it lies on.  Layer by layer, neuron by neuron, the
 pre-activation of the next neuron is affine on a cell (the earlier patterns
 are fixed there): with the integer cell map ``M_l`` of
@@ -26,7 +26,7 @@ facet of its region; regions are face-to-face across facets (see
 edge with the same two (exact) endpoints.
 
 Unbounded domains are cut to the box ``[-R, R]^2`` of
-:func:`cpa.regions._geometry.radius_bound`, which holds every vertex any
+:func:`cpa.polytope.radius_bound`, which holds every vertex any
 cell could have in its interior; a region is unbounded iff its cell has an
 edge on that box.
 """
@@ -45,7 +45,7 @@ from ..errors import DomainError, EnumerationLimitError, ShapeError
 from ._exact import IntegerNetwork
 from .backend import BackendBase
 from ._adjacency import pairs_by_facet_keys
-from ._geometry import hom, integer_row, radius_bound
+from ..polytope import hom, integer_row, radius_bound
 
 __all__ = ["PolygonResult", "PolygonCells", "enumerate_polygon", "polygon_backend"]
 

@@ -20,7 +20,7 @@ therefore splits into independent subtrees, one per cell:
    are equal.
 
 An unbounded domain is first cut to the box ``[-R, R]^d`` with ``R`` from
-:func:`cpa.regions._geometry.radius_bound` (it holds every vertex any region
+:func:`cpa.polytope.radius_bound` (it holds every vertex any region
 can have), the same box for every cell, so facet vertex sets agree across
 cells; a region is unbounded iff it has a vertex on that box.
 
@@ -39,7 +39,7 @@ from ..domains import Box, Polyhedron, Reals
 from ..network import ReLUNetwork
 from ._adjacency import UnionFind
 from ._exact import IntegerNetwork
-from ._geometry import integer_row, radius_bound
+from ..polytope import integer_row, radius_bound
 
 __all__ = ["count_by_first_layer_cells"]
 

@@ -26,7 +26,7 @@ Unbounded domains (``R^d``, unbounded polyhedra) are cut to the box
 ``[-R, R]^d`` where ``R`` bounds every vertex of every cell that the network
 could ever create (Cramer's rule and Hadamard's inequality on the integer
 scaled hyperplanes over all activation patterns, see
-:func:`cpa.regions._geometry.radius_bound`).  That box meets every region in a
+:func:`cpa.polytope.radius_bound`).  That box meets every region in a
 full-dimensional set, meets every shared facet in a (d-1)-dimensional one, and
 a region is unbounded iff its cut cell touches the box.  Regions and their
 adjacency are therefore in one-to-one correspondence.
@@ -45,7 +45,7 @@ from ..domains import Box, Polyhedron, Reals
 from ..errors import DomainError, EnumerationLimitError
 from ._exact import IntegerNetwork
 from ._float import FloatFilter, scaled_floats
-from ._geometry import box_vrep, clip, integer_row, radius_bound
+from ..polytope import box_vrep, clip, integer_row, radius_bound
 from ._memory import default_budget, resident_bytes
 
 __all__ = ["VertexResult", "enumerate_vertex"]

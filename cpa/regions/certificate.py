@@ -51,7 +51,7 @@ import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
 from ._exact import IntegerNetwork
-from ._geometry import box_vrep, clip, hom, integer_row, radius_bound, volume
+from ..polytope import box_vrep, clip, hom, integer_row, radius_bound, volume
 
 __all__ = ["ComplexCertificate", "CertificateBuilder", "certify_complex", "certify_region", "enclosing_radius"]
 
@@ -93,7 +93,7 @@ def enclosing_radius(inet: IntegerNetwork, rows: Sequence[Sequence[int]]) -> int
 
     Every such vertex solves ``d`` equations taken from the rows and from the hidden
     neurons' integer cell maps, whose entries are bounded by
-    :meth:`IntegerNetwork.coefficient_bound`; :func:`~cpa.regions._geometry.radius_bound`
+    :meth:`IntegerNetwork.coefficient_bound`; :func:`~cpa.polytope.radius_bound`
     bounds the solutions.
     """
     return radius_bound(list(rows) + [(inet.coefficient_bound(),)], inet.d)
