@@ -18,9 +18,10 @@ row.  Its sign at the witness settles one side:
 
 The answer is decided in floating point and every claim is certified exactly:
 
-1. **cheap filter**: on a bounded domain, the exact maximum of ``z`` over the
-   domain's bounding box; if it is ``<= 0`` no LP is needed (a Farkas
-   certificate on the box rows alone);
+1. **cheap filter**: on a bounded domain, the exact maximum of ``z`` over a
+   box holding the cell (the domain's bounding box, or the cell's, see
+   below); if it is ``<= 0`` no LP is needed (a Farkas certificate on the box
+   rows alone);
 2. **float LP** (HiGHS, one model kept alive along the search: rows are added
    when the search descends and deleted when it backtracks, the basis of every
    open branch is saved and restored, so each LP is warm started);
@@ -64,11 +65,13 @@ decisions; ``box_lps`` and ``bounded_lp_calls`` count the others),
 LP), ``cut_basis`` and ``nocut_basis`` (exact basis), ``exact_simplex`` with
 its outcomes ``cut_exact`` and ``nocut_exact``, ``bounded_exact`` (exact
 simplex for boundedness), ``regions``, ``max_witness_bits`` and ``max_stack``
-(the most pending siblings held at once: at most one per neuron).  The search holds only the
-open branch: the rows and witnesses along the current path, one pending
-sibling (its witness and saved basis) per level and the cell maps of the
-current path; memory is polynomial in depth, width and ``d`` and does not grow
-with the number of regions, which are yielded as they are found.
+(the most pending siblings held at once: at most one per neuron).
+
+The search holds only the open branch: the rows and the witness of the
+current cell, one pending sibling per neuron at most (its witness, saved
+basis and a bounded pool of points) and the cell maps of the current path;
+memory is polynomial in depth, width and ``d`` and does not grow with the
+number of regions, which are yielded as they are found.
 
 Unbounded domains (``R^d``, unbounded polyhedra) need no enclosing box: an
 unbounded LP gives a ray ``y``, which is combined with the witness like a
@@ -85,6 +88,13 @@ that only touches a cell does not cut it.  The H-representation of a region
 is the domain's rows followed by one row per neuron that split one of its
 ancestors; it is exact but may be **redundant** (a split row can stop being a
 facet further down).
+
+References
+----------
+A. Neumaier and O. Shcherbina, *Safe bounds in linear and mixed-integer linear
+programming*, Mathematical Programming 99 (2004), 283-296 (the safe bound of
+4.).  R. G. Bland, *New finite pivoting rules for the simplex method*,
+Mathematics of Operations Research 2 (1977), 103-107 (the pivoting rule of 6.).
 """
 
 from __future__ import annotations
