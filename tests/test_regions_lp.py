@@ -258,6 +258,19 @@ def test_nonsense_from_the_lp_solver(case, monkeypatch):
     check(net, dom)
 
 
+@pytest.mark.parametrize("knobs", [{"_EAGER": False}, {"_EAGER_SPLIT": False}, {"_POOL": 0, "_POOL_INTERIOR": 0},
+                                   {"_CELL_BOX_MIN": 0}], ids=["lazy", "no-recheck", "no-pool", "cell-boxes"])
+def test_search_variants_agree(knobs, monkeypatch):
+    """The tuning knobs change how many LPs are solved, never the answer."""
+    for name, value in knobs.items():
+        monkeypatch.setattr(lp, name, value)
+    for net, dom in NETS[:4]:
+        check(net, dom)
+    net = ReLUNetwork([([[1, 2], [2, -1], [1, 1], [-1, 3], [1, 0]], [0, 1, -1, 1, 0]),
+                       ([[1, 1, -1, 1, 1], [-1, 1, 1, 0, 1], [1, 0, 1, 1, -1]], [0, 1, -1]), ([[1, 1, 1]], [0])])
+    check(net, Box([-2, -1], [1, 2]))
+
+
 def test_engine_holds_only_the_open_branch():
     """Regions are yielded as they are found: the first one comes before the search is done,
     and the pending stack never holds more than one sibling per neuron."""
