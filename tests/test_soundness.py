@@ -344,3 +344,15 @@ def test_plots_refuse_what_float64_cannot_draw(tmp_path):
     cx = regions(the_issue_network(), Box([-big, -big], [big, big]))
     with pytest.raises(DomainError, match="plot a smaller box"):
         plot_regions(cx)
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_count_regions_streams_records_and_certifies(workers):
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R2"), reference_domain("R2")
+    got: list = []
+    c = count_regions(net, dom, workers=workers, on_records=got.extend, certify=True)
+    assert c.activation_regions == len(got) == 131
+    assert c.certificate.ok and c.certificate.covered_volume == dom.volume()
+    assert len({tuple(r["pattern"]) for r in got}) == 131 and "volume" not in got[0]

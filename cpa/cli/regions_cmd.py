@@ -303,7 +303,7 @@ def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, 
     """``--workers N``: count by first-layer cells on N processes; with ``--list`` every region is
     written as soon as its batch of cells is done (pieces are global, so ``piece`` is null)."""
     from ..domains import as_domain
-    from ..regions._split import count_by_first_layer_cells
+    from ..regions import count_regions
 
     dom = as_domain(domain, net.input_dim)
 
@@ -312,22 +312,10 @@ def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, 
             listing.write({"index": listing.count, **rec})
         listing.flush()
 
-    builder = None
-    if args.certify:
-        from ..regions.certificate import CertificateBuilder
-
-        builder = CertificateBuilder(net, dom)
-
-    def emit_checked(records: list[dict[str, Any]]) -> None:
-        for rec in records:              # checked in the worker; distinct patterns and volumes here
-            builder.add_checked(tuple(rec["pattern"]), Fraction(rec.pop("volume")))
-        emit(records)
-
-    want = args.list or args.certify
-    n, pieces, bounded = count_by_first_layer_cells(
-        net, dom, workers=args.workers, progress=progress,
-        on_records=(emit_checked if builder is not None else emit) if want else None, certify=args.certify)
-    cert = _certificate_or_raise(builder)
+    counts = count_regions(net, dom, workers=args.workers, progress=progress,
+                           on_records=emit if args.list else None, certify=args.certify)
+    n, pieces, bounded = counts.activation_regions, counts.affine_pieces, counts.bounded_regions
+    cert = counts.certificate          # with --certify: proved (count_regions raises otherwise)
     listing.commit()
     seconds = time.perf_counter() - t0
     method = "vertex, by first-layer cells"

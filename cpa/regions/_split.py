@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from fractions import Fraction
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ..domains import Box, Polyhedron, Reals
 from ..network import ReLUNetwork
@@ -44,6 +44,17 @@ from ..polytope import integer_row, radius_bound
 __all__ = ["count_by_first_layer_cells"]
 
 Cell = tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...], tuple[bool, ...]]   # A, b, split row?
+
+
+class CellCount(NamedTuple):
+    """What a worker reports for one first-layer cell."""
+
+    regions: int                      # activation regions in the cell
+    bounded: int                      # of which bounded
+    pieces: int                       # affine pieces inside the cell (labels 0 .. pieces - 1)
+    piece_keys: dict[int, Any]        # label -> (map hash, packed pattern) of a region of the piece
+    boundary_facets: list[Any]        # (vertex set, label) of facets on the cell's splitting rows
+    records: list[dict[str, Any]]     # the regions as records, when asked for
 
 
 def _first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, target: int
@@ -137,7 +148,7 @@ def _record(back: Any, i: int, bounded: bool, checker: Any) -> dict[str, Any]:
 
 
 def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, records: bool = False,
-                 certify: Any = None) -> list[tuple[Any, ...]]:
+                 certify: Any = None) -> list[CellCount]:
     """Worker: per cell ``(regions, bounded, pieces, piece keys, boundary facets, records)``.
 
     ``boundary facets`` lists ``(vertex set, local piece)`` for every splitting hyperplane on
@@ -193,7 +204,7 @@ def _count_cells(doc: list[tuple[Any, Any]], cells: list[Cell], R: int | None, r
                     if labels[i] not in keys:
                         h = tuple(hashes[i].tolist()) if hashes is not None else back.map_key(i)
                         keys[labels[i]] = (h, _pack(back.pattern(i)))
-        out.append((n, bounded, max(labels) + 1 if labels else 0, keys, facets, recs))
+        out.append(CellCount(n, bounded, max(labels) + 1 if labels else 0, keys, facets, recs))
     return out
 
 
@@ -238,20 +249,20 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(cells), desc="regions by cell", unit="cell")
-    results: list[tuple[Any, ...]] = []
+    results: list[CellCount] = []
     want = on_records is not None
     check = domain if certify else None
     try:
         if executor is None:
-            parts: Iterable[list[tuple[Any, ...]]] = (_count_cells(doc, b, R, want, check) for b in batches)
+            parts: Iterable[list[CellCount]] = (_count_cells(doc, b, R, want, check) for b in batches)
         else:
             k = len(batches)
             parts = executor.map(_count_cells, [doc] * k, batches, [R] * k, [want] * k, [check] * k)
         for part in parts:
             for cell in part:
                 if on_records is not None:
-                    on_records(cell[5])
-                results.append(cell[:5])
+                    on_records(cell.records)
+                results.append(cell._replace(records=[]))
             if bar is not None:
                 bar.update(len(part))
     except BaseException as e:       # KeyboardInterrupt (SIGINT, or SIGTERM in the CLI), or an error
@@ -259,7 +270,7 @@ def count_by_first_layer_cells(net: ReLUNetwork, domain: Box | Polyhedron | Real
             _stop_pool(own_pool)
             own_pool = None
         if isinstance(e, KeyboardInterrupt):      # tell the caller how far it got
-            e.partial_regions = sum(r[0] for r in results)    # type: ignore[attr-defined]
+            e.partial_regions = sum(r.regions for r in results)    # type: ignore[attr-defined]
             e.cells_done, e.cells = len(results), len(cells)  # type: ignore[attr-defined]
         raise
     finally:
@@ -309,19 +320,19 @@ def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
             p.join(1.0)
 
 
-def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int, int]:
+def _combine(net: ReLUNetwork, results: list[CellCount]) -> tuple[int, int, int]:
     """Add the counts and join pieces across cell boundaries (union-find on global piece ids);
     two pieces meeting on a facet join iff their exact output maps are equal (a hash decides
     unequal; equal hashes are confirmed on the exact maps rebuilt from the patterns)."""
-    regions = sum(r[0] for r in results)
-    bounded = sum(r[1] for r in results)
+    regions = sum(r.regions for r in results)
+    bounded = sum(r.bounded for r in results)
     offset = []
     total = 0
     keys: dict[int, Any] = {}
     for r in results:
         offset.append(total)
-        keys.update((total + p, k) for p, k in r[3].items())
-        total += r[2]
+        keys.update((total + p, k) for p, k in r.piece_keys.items())
+        total += r.pieces
     uf = UnionFind(total)
     inet = IntegerNetwork(net)
     exact: dict[tuple[int, ...], Any] = {}
@@ -340,7 +351,7 @@ def _combine(net: ReLUNetwork, results: list[tuple[Any, ...]]) -> tuple[int, int
     joins = 0
     d = net.input_dim
     for r, off in zip(results, offset):
-        for key, p in r[4]:
+        for key, p in r.boundary_facets:
             g = off + p
             other = seen.pop(key, None)
             if other is None:

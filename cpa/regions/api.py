@@ -16,14 +16,16 @@ otherwise; a named method forces an engine (tests compare them).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import numbers
 import time
-from typing import Any
+from fractions import Fraction
+from typing import Any, Callable
 
 from ..domains import Box, Polyhedron, Reals, as_domain
-from ..errors import ArgumentError, ArgumentTypeError
+from ..errors import ArgumentError, ArgumentTypeError, CertificateError
 from ..network import ReLUNetwork
 from .complex import RegionComplex, RegionCount
 from .engines import engine_for, method_names
@@ -131,10 +133,40 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     return RegionComplex(network, dom, backend, use, stats)
 
 
+def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]]], None] | None,
+                    certify: bool, chunk: int = 256) -> Any:
+    """Pass the regions of an enumerated complex on as records (in chunks), checking the complete
+    certificate on the way when ``certify``."""
+    builder = cx.certificate_builder() if certify else None
+    batch: list[dict[str, Any]] = []
+    for r in cx.regions:
+        if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.is_bounded):
+            break
+        if on_records is not None:
+            batch.append(r.to_record())
+            if len(batch) >= chunk:
+                on_records(batch)
+                batch = []
+    cert = None
+    if builder is not None:
+        cert = builder.result()
+        _raise_unless_proved(cert)
+    if batch and on_records is not None:
+        on_records(batch)
+    return cert
+
+
+def _raise_unless_proved(cert: Any) -> None:
+    if not cert.ok:   # pragma: no cover - would be a bug in an engine
+        raise CertificateError(f"the certificate does not hold: {cert.reason}; please report this network",
+                               reason=cert.reason)
+
+
 def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
                   max_regions: int | None = None, progress: bool = False, method: str = "auto",
                   max_memory: int | None = None, workers: int | None = None,
-                  executor: Any = None) -> RegionCount:
+                  executor: Any = None, on_records: Callable[[list[dict[str, Any]]], None] | None = None,
+                  certify: bool = False) -> RegionCount:
     """Count activation regions, affine pieces and bounded regions exactly.
 
     Same parameters as :func:`regions`, and:
@@ -147,8 +179,17 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         one after another in this process, which also lowers the peak memory to that of
         the largest cell.  The counts are the same as without (tests check this);
         ``max_regions`` and ``max_memory`` do not apply to this mode.  (To stream every
-        region as it is made, see :func:`cpa.regions._split.count_by_first_layer_cells`
-        with ``on_records``, used by ``cpa regions --workers N --list FILE``.)
+        region as it is made, pass ``on_records``.)
+    on_records
+        Called with lists of regions as JSON-ready records (pattern, exact witness and affine
+        map as ``"p/q"`` strings, bounded flag, piece), so a listing can be written while the
+        count runs.  With ``workers``/``executor`` the records of each batch of first-layer
+        cells come as soon as the batch is done (memory held for one batch; ``piece`` is None,
+        pieces being global); otherwise after the enumeration, in chunks of 256.
+    certify
+        Check the complete certificate (:mod:`cpa.regions.certificate`) on the way: every region
+        in its worker, distinct patterns and the volume sum here.  Raises
+        :class:`~cpa.errors.CertificateError` if it does not hold.
 
     Returns a :class:`~cpa.regions.RegionCount` with ``activation_regions``, ``affine_pieces``,
     ``bounded_regions`` and ``unbounded_regions`` (on a bounded domain every region is bounded).
@@ -171,17 +212,40 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     if executor is not None and not callable(getattr(executor, "map", None)):
         raise ArgumentTypeError(f"executor must be a concurrent.futures.Executor (with a map method), "
                                 f"got {type(executor).__name__}")
+    if on_records is not None and not callable(on_records):
+        raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network = _as_network(net)
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
         and method in ("auto", "vertex")
     if not split:
-        return regions(network, domain, max_regions=max_regions, progress=progress, method=method,
-                       max_memory=max_memory).counts()
+        cx = regions(network, domain, max_regions=max_regions, progress=progress, method=method,
+                     max_memory=max_memory)
+        cert = _stream_complex(cx, on_records, certify) if on_records is not None or certify else None
+        return dataclasses.replace(cx.counts(), certificate=cert)
     from ._split import count_by_first_layer_cells
 
     dom = as_domain(domain, network.input_dim)
+    builder = None
+    if certify:
+        from .certificate import CertificateBuilder
+
+        builder = CertificateBuilder(network, dom)
+
+    def checked(records: list[dict[str, Any]]) -> None:
+        if builder is not None:
+            for rec in records:          # checked in the worker; distinct patterns and volumes here
+                builder.add_checked(tuple(rec["pattern"]), Fraction(rec.pop("volume")))
+        if on_records is not None:
+            on_records(records)
+
+    want = on_records is not None or certify
     n, pieces, bounded = count_by_first_layer_cells(network, dom, workers=workers, executor=executor,
-                                                    progress=progress)
+                                                    progress=progress, on_records=checked if want else None,
+                                                    certify=certify)
+    cert = None
+    if builder is not None:
+        cert = builder.result()
+        _raise_unless_proved(cert)
     return RegionCount(activation_regions=n, affine_pieces=pieces, bounded_regions=bounded,
                        unbounded_regions=n - bounded, input_dim=network.input_dim, domain=repr(dom),
-                       method="vertex, by first-layer cells")
+                       method="vertex, by first-layer cells", certificate=cert)

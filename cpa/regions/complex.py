@@ -57,7 +57,10 @@ class RegionCount:
     domain
         ``repr`` of the domain.
     method
-        The engine used: ``"line"`` (d = 1) or ``"vertex"``.
+        The engine used (a row of :data:`cpa.regions.engines.ENGINES`).
+    certificate
+        The :class:`~cpa.regions.certificate.ComplexCertificate` when counted with
+        ``certify=True`` (None otherwise).
     """
 
     activation_regions: int
@@ -67,9 +70,13 @@ class RegionCount:
     input_dim: int
     domain: str
     method: str
+    certificate: Any = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if out["certificate"] is None:
+            del out["certificate"]
+        return out
 
 
 class Region:
