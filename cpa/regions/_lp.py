@@ -479,7 +479,6 @@ class _Engine:
 
     def _solve(self, c: list[float]) -> Any:
         """Maximise ``c . u`` over the current cell (float LP); the model status."""
-        self.stats["lp_calls"] += 1
         h = self.h
         h.changeColsCost(self.d, self.idx, np.array(c))
         h.run()
@@ -683,6 +682,7 @@ class _Engine:
         st = self.stats
         d = self.d
         c, c0, e_g = obj
+        st["lp_calls"] += 1
         status = self._solve(c)
         h = self.h
         if status == self.kOptimal:
