@@ -128,10 +128,8 @@ def enumerate_line(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: i
                 if bar is not None:
                     bar.update(1)
                 if max_regions is not None and len(P) - 1 > max_regions + 1:
-                    raise EnumerationLimitError(
-                        f"more than max_regions={max_regions} regions: {len(P) - 2} or more intervals "
-                        f"after neuron {j} of hidden layer {l}",
-                        partial={"lower_bound": len(P) - 2, "layer": l, "neuron": j}, count=len(P) - 2)
+                    raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions",
+                                                              len(P) - 2, unit="intervals", layer=l, neuron=j)
             acts.append((Z[:-1] + Z[1:]) > 0)
             origs.append(orig)
     finally:
@@ -155,8 +153,8 @@ def enumerate_line(net: Any, domain: Box | Polyhedron | Reals, *, max_regions: i
     starts = np.concatenate(([0], np.flatnonzero(~same) + 1))
     ends = np.concatenate((starts[1:], [m]))
     if max_regions is not None and len(starts) > max_regions:
-        raise EnumerationLimitError(f"more than max_regions={max_regions} regions: {len(starts)}",
-                                    partial={"lower_bound": len(starts)}, count=len(starts))
+        raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", len(starts),
+                                                  unit="regions", final=True)
     return LineResult(inet=inet, P=P, F=F, left=starts, right=ends, sub=starts, acts=final_acts,
                       lo=lo, hi=hi, stats={"points": len(P), "intervals": m})
 

@@ -206,10 +206,8 @@ def enumerate_polygon(net: Any, domain: Box | Polyhedron | Reals, *, max_regions
                 if bar is not None:
                     bar.update(1)
                 if max_regions is not None and len(cells) > max_regions:
-                    raise EnumerationLimitError(
-                        f"more than max_regions={max_regions} regions: {len(cells)} cells after "
-                        f"neuron {j} of hidden layer {l} (the final count can only be larger)",
-                        partial={"lower_bound": len(cells), "layer": l, "neuron": j}, count=len(cells))
+                    raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions",
+                                                              len(cells), layer=l, neuron=j)
             nxt = []
             for cell, bb in zip(cells, bits):
                 active = [k for k, a in enumerate(bb) if a]

@@ -226,7 +226,9 @@ _CHUNK = 1 << 22      # candidate pairs (or pair-vertex tests) handled at once b
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{max(1, round(n / 2**10))} KiB"
 
 
 def _words(m: int, nw: int) -> list[int]:
@@ -332,20 +334,14 @@ class _Engine:
                     try:
                         self._neuron(l, j)
                     except MemoryError:
-                        raise EnumerationLimitError(
-                            f"out of memory in neuron {j} of hidden layer {l} with {self.ncells} cells "
-                            f"(the final count can only be larger). Use a smaller domain",
-                            partial={"lower_bound": self.ncells, "layer": l, "neuron": j},
-                            count=self.ncells) from None
+                        raise EnumerationLimitError.partial_count(
+                            "out of memory", self.ncells, layer=l, neuron=j, hint="Use a smaller domain") from None
                     if bar is not None:
                         bar.update(1)
                         bar.set_postfix(cells=self.ncells, refresh=False)
                     if self.max_regions is not None and self.ncells > self.max_regions:
-                        raise EnumerationLimitError(
-                            f"more than max_regions={self.max_regions} regions: {self.ncells} cells "
-                            f"after neuron {j} of hidden layer {l} (the final count can only be larger)",
-                            partial={"lower_bound": self.ncells, "layer": l, "neuron": j},
-                            count=self.ncells)
+                        raise EnumerationLimitError.partial_count(
+                            f"more than max_regions={self.max_regions} regions", self.ncells, layer=l, neuron=j)
                     self._check_memory(l, j)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
@@ -379,13 +375,10 @@ class _Engine:
             return
         rss = resident_bytes()
         if rss is not None and rss > self.max_memory:
-            raise EnumerationLimitError(
-                f"memory budget reached: {_size(rss)} held after neuron {j} of hidden layer "
-                f"{l}, budget {_size(self.max_memory)} (max_memory); {self.ncells} cells so far with "
-                f"{len(self.flat)} cell-vertex incidences (the final count can only be larger). Use a smaller "
-                f"domain, or raise max_memory",
-                partial={"lower_bound": self.ncells, "layer": l, "neuron": j, "resident_bytes": rss},
-                count=self.ncells)
+            raise EnumerationLimitError.partial_count(
+                f"memory budget reached: {_size(rss)} held, budget {_size(self.max_memory)} (max_memory)",
+                self.ncells, layer=l, neuron=j, detail=f"with {len(self.flat)} cell-vertex incidences",
+                hint="Use a smaller domain, or raise max_memory", resident_bytes=rss)
 
     # --- one neuron -----------------------------------------------------------------------------
     def _signs(self, l: int, j: int) -> np.ndarray:
