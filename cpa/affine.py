@@ -28,12 +28,11 @@ from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
 from .errors import ShapeError
-from .numbers import to_matrix, to_rational, to_vector
+from .numbers import ZERO, to_matrix, to_rational, to_vector
 from .sparse import SparseMatrix
 
 __all__ = ["Affine"]
 
-_ZERO = Fraction(0)
 
 
 class Affine:
@@ -76,7 +75,7 @@ class Affine:
             W = SparseMatrix.from_dense(rows, ncols)
         if W.shape[0] == 0:
             raise ShapeError("Affine A: needs at least one row (output)")
-        vec = (_ZERO,) * W.shape[0] if b is None else tuple(b) if _exact_vector(b) else to_vector(b, "Affine b")
+        vec = (ZERO,) * W.shape[0] if b is None else tuple(b) if _exact_vector(b) else to_vector(b, "Affine b")
         if len(vec) != W.shape[0]:
             raise ShapeError(f"Affine: A has {W.shape[0]} rows but b has length {len(vec)}")
         object.__setattr__(self, "W", W)

@@ -17,14 +17,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ShapeError
-from .numbers import to_matrix, to_rational, to_vector
+from .numbers import ZERO, to_matrix, to_rational, to_vector
 from .affine import Affine
 from .sparse import SparseMatrix, float_or_inf
 
 __all__ = ["ReLUNetwork", "Layer"]
 
 JSON_FORMAT = "cpa.relu_network"
-_ZERO = Fraction(0)
 
 
 Layer = Affine
@@ -200,7 +199,7 @@ class ReLUNetwork:
         for k, L in enumerate(self._layers):
             v = L.apply(v)
             if k < last:
-                v = [t if t > 0 else _ZERO for t in v]
+                v = [t if t > 0 else ZERO for t in v]
         return tuple(v)
 
     def activation_pattern(self, x: Sequence[Any]) -> tuple[tuple[bool, ...], ...]:
@@ -214,7 +213,7 @@ class ReLUNetwork:
         for L in self._layers[:-1]:
             v = L.apply(v)
             pattern.append(tuple(t > 0 for t in v))
-            v = [t if t > 0 else _ZERO for t in v]
+            v = [t if t > 0 else ZERO for t in v]
         return tuple(pattern)
 
     def _float_layers(self) -> list[tuple[Any, np.ndarray]]:

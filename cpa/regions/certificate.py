@@ -50,6 +50,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..domains import Box, Polyhedron, Reals
+from ..numbers import ZERO
 from ._exact import IntegerNetwork
 from ..polytope import box_vrep, clip, hom, integer_row, radius_bound, volume
 
@@ -140,7 +141,7 @@ class _Checker:
             return self.domain.volume()
         poly = _clip_rows(_box_polytope(self.lo, self.hi), self.dom_rows, self.box_bits, self.d)
         if poly is None:
-            return Fraction(0)
+            return ZERO
         return volume(poly[0], range(len(poly[0])), poly[1], self.d)
 
     def region(self, pattern: Any, witness: Sequence[Fraction], hrep: Any, affine_map: Any,
@@ -248,7 +249,7 @@ class CertificateBuilder:
     def __init__(self, network: Any, domain: Box | Polyhedron | Reals):
         self.checker = _Checker(network, domain)
         self._seen: set[Any] = set()
-        self._total = Fraction(0)
+        self._total = ZERO
         self.regions = 0
         self.failure: str | None = None
 
