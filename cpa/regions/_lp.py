@@ -387,7 +387,6 @@ class _Engine:
         # --- the LP model ---
         import highspy
 
-        self.hs = highspy
         self.h = h = _quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         if self.has_box:
@@ -680,7 +679,6 @@ class _Engine:
         (certified), else an exact point strictly inside with ``z > 0`` and its row values.
         The LP's optimal vertex joins ``pool``."""
         st = self.stats
-        d = self.d
         c, c0, e_g = obj
         st["lp_calls"] += 1
         status = self._solve(c)
