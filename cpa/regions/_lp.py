@@ -892,9 +892,10 @@ class _Engine:
         found: dict[int, Any] = {}
         root = self.root
         stack: list[Any] = [(0, None, root, self._values(root), 0, None, fixed,
-                             _Pool(self.pool_size, self.pool_interior), None)]
+                             _Pool(self.pool_size, self.pool_interior), None, self.bounded_domain)]
         while stack:
-            p, side, W, sW, npath, basis, fixed, pool, flB = stack.pop()
+            # bnd: the cell is known to be bounded (then so is every cell below it)
+            p, side, W, sW, npath, basis, fixed, pool, flB, bnd = stack.pop()
             self._truncate(npath, basis)
             found = {}
             if side is not None:
@@ -918,6 +919,8 @@ class _Engine:
                         mfl[l] = self._layer_floats(maps[l])
                     fixed = [None] * n
                     found = {}
+                    if not bnd and l > 0:       # unbounded domain: a bounded cell bounds its subtree
+                        bnd = self._bounded()
                     box = None
                     if self.has_box:
                         if l > 0 and n >= self.cell_box_min * 2 * d:
@@ -958,7 +961,7 @@ class _Engine:
                 fA = self._push_row(rA)
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
-                stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB))
+                stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB, bnd))
                 if len(stack) > st["max_stack"]:
                     st["max_stack"] = len(stack)
                 sW = sW + [dot(rA, W)]
@@ -979,7 +982,7 @@ class _Engine:
             wb = max(abs(v) for v in W).bit_length()
             if wb > st["max_witness_bits"]:
                 st["max_witness_bits"] = wb
-            bounded = self._bounded()
+            bounded = bnd or self._bounded()
             if not full:
                 yield bounded
                 continue
