@@ -189,6 +189,20 @@ def test_zero_hidden_layers_and_dead_network():
     assert r.pattern == ((False, False),)
 
 
+@pytest.mark.parametrize("widths", [[2, 8, 8, 1], [3, 6, 6, 1]])
+def test_random_networks_on_all_of_space(widths):
+    """Bounded cells bound their subtrees: counts and bounded counts as the vertex engine's."""
+    from constructions.reference_nets import random_relu_weights
+    from cpa.regions import count_regions
+
+    net = ReLUNetwork(random_relu_weights(widths, seed=7))
+    d = widths[0]
+    ref = count_regions(net, Reals(d), method="vertex")
+    stats: dict = {}
+    assert lp.count_lp(net, Reals(d), stats=stats) == (ref.activation_regions, ref.bounded_regions)
+    assert 0 < ref.bounded_regions < ref.activation_regions
+
+
 def test_unbounded_counts():
     net = ReLUNetwork([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
     assert lp.count_lp(net, Reals(2)) == (7, 1)        # the triangle x, y > 0, x + y < 1
