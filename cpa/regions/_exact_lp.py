@@ -40,7 +40,7 @@ def primitive_point(P: Sequence[int]) -> tuple[int, ...]:
     """``P`` divided by the gcd of its entries (the same point, or the same direction)."""
     g = math.gcd(*P)
     if g > 1:
-        return tuple(v // g for v in P)
+        return tuple([v // g for v in P])
     return tuple(P)
 
 
@@ -149,7 +149,7 @@ def combine_values(W: Sequence[int], sW: Sequence[int], V: Sequence[int], sV: Se
         alpha, beta = ab
         if alpha * zW + beta * zV > 0:
             sP = [alpha * a + beta * b for a, b in zip(sW, sV)]
-            if any(v >= 0 for v in sP):
+            if sP and max(sP) >= 0:
                 sP = None
     if sP is None:
         ab = _coefficients_exact(zW, zV, sW, sV, tW, tV)
@@ -160,7 +160,7 @@ def combine_values(W: Sequence[int], sW: Sequence[int], V: Sequence[int], sV: Se
     P = [alpha * w + beta * v for w, v in zip(W, V)]
     g = math.gcd(*P)
     if g > 1:
-        return tuple(v // g for v in P), [v // g for v in sP]
+        return tuple([v // g for v in P]), [v // g for v in sP]
     return tuple(P), sP
 
 

@@ -278,7 +278,7 @@ def _fscaled(vals: Any, e: int) -> list[float]:
 
 
 def _neg(r: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(-v for v in r)
+    return tuple([-v for v in r])
 
 
 def _lin_exp(r: tuple[int, ...], d: int) -> int:
@@ -979,7 +979,7 @@ class _Engine:
                 p += 1
                 recheck = eager_split
             st["regions"] += 1
-            wb = max(abs(v) for v in W).bit_length()
+            wb = max(map(abs, W)).bit_length()
             if wb > st["max_witness_bits"]:
                 st["max_witness_bits"] = wb
             bounded = bnd or self._bounded()
