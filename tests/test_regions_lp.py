@@ -350,3 +350,16 @@ def test_combine_point_and_direction():
     assert xlp.combine(W, (-1, -1, 1), rows, z) is None               # the other corner: no
     Q = xlp.combine(W, (1, 2, 0), rows[:2], z)                        # a direction, strip |x| < 1
     assert Q is not None and all(xlp.dot(r, Q) < 0 for r in rows[:2]) and xlp.dot(z, Q) > 0
+
+
+def test_exact_direction_and_farkas_helpers():
+    y = [Fraction(1), Fraction(1, 3), Fraction(-2)]
+    p = xlp.project_direction(y, [(0, 0, 1), (0, 0, 2)])             # onto the plane x_3 = 0
+    assert p == [Fraction(1), Fraction(1, 3), Fraction(0)]
+    assert xlp.project_direction(y, [(1, 0, 0), (0, 1, 0), (0, 0, 1)]) is None
+    mu = xlp.nonnegative_combination([(1, 0), (0, 1), (1, 1)], (2, 3))
+    assert mu is not None and all(v >= 0 for v in mu)
+    assert [sum(m * v[k] for m, v in zip(mu, [(1, 0), (0, 1), (1, 1)])) for k in range(2)] == [2, 3]
+    assert xlp.nonnegative_combination([(1, 0), (0, 1)], (-1, 0)) is None       # negative multiplier
+    assert xlp.nonnegative_combination([(1, 0)], (0, 1)) is None                # not in the span
+    assert xlp.integer_vector([Fraction(1, 2), Fraction(-2, 3)]) == [3, -4]

@@ -27,7 +27,7 @@ from typing import Sequence
 
 from ..errors import CertificateError
 
-__all__ = ["dot", "combine_values", "primitive_point", "float_point", "rounded_point", "simplest_between", "combine",
+__all__ = ["dot", "combine_values", "project_direction", "nonnegative_combination", "primitive_point", "float_point", "rounded_point", "simplest_between", "combine",
            "exact_max", "solve_square", "hom_point"]
 
 
@@ -254,6 +254,67 @@ def solve_square(N: Sequence[Sequence[int]], rhs: Sequence[int]) -> list[Fractio
         q = x[i, 0]
         out.append(Fraction(int(q.p), int(q.q)))
     return out
+
+
+def integer_vector(v: Sequence[Fraction]) -> list[int]:
+    """A positive integer multiple of a rational vector (its entries times the lcm of the denominators)."""
+    L = math.lcm(*[q.denominator for q in v])
+    return [q.numerator * (L // q.denominator) for q in v]
+
+
+def _fq(q) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def project_direction(y: Sequence[Fraction], tight: Sequence[Sequence[int]]) -> list[Fraction] | None:
+    """The exact orthogonal projection of ``y`` onto the common null space of the ``tight``
+    integer vectors (None if that space is ``{0}`` or the projection vanishes)."""
+    from flint import fmpq, fmpq_mat
+
+    d = len(y)
+    if not tight:
+        return list(y)
+    R, r = fmpq_mat([list(t) for t in tight]).rref()
+    if r >= d:
+        return None
+    rows = [[R[i, k] for k in range(d)] for i in range(r)]
+    if r:
+        B = fmpq_mat(rows)
+        Y = fmpq_mat([[fmpq(v.numerator, v.denominator)] for v in y])
+        z = (B * B.transpose()).solve(B * Y)
+        Yp = Y - B.transpose() * z
+        out = [_fq(Yp[k, 0]) for k in range(d)]
+    else:
+        out = list(y)
+    return out if any(out) else None
+
+
+def nonnegative_combination(vectors: Sequence[Sequence[int]], target: Sequence[int]) -> list[Fraction] | None:
+    """Exact ``mu >= 0`` with ``sum mu_i vectors_i = target`` from the reduced row echelon form
+    of the system (free multipliers set to zero), or None when that solution does not exist or
+    is not nonnegative."""
+    from flint import fmpq_mat
+
+    m = len(vectors)
+    d = len(target)
+    if m == 0:
+        return [] if not any(target) else None
+    aug = fmpq_mat([[vectors[i][k] for i in range(m)] + [target[k]] for k in range(d)])
+    R, r = aug.rref()
+    mu = [Fraction(0)] * m
+    for i in range(r):
+        lead = next((j for j in range(m + 1) if R[i, j] != 0), None)
+        if lead is None or lead == m:
+            return None                       # inconsistent: 0 = nonzero
+        mu[lead] = _fq(R[i, m])
+    if any(v < 0 for v in mu):
+        return None
+    L = math.lcm(*[v.denominator for v in mu])   # exact check of the combination, in integers
+    M = [v.numerator * (L // v.denominator) for v in mu]
+    for k in range(d):
+        if sum(M[i] * vectors[i][k] for i in range(m) if M[i]) != L * target[k]:
+            return None
+    return mu
 
 
 # --- exact simplex -------------------------------------------------------------------------------

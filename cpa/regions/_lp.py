@@ -114,8 +114,8 @@ from ..domains import Box, Polyhedron, Reals
 from ..errors import CertificateError, DomainError, MissingExtraError
 from ..network import ReLUNetwork
 from ._exact import IntegerNetwork
-from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, primitive_point, rounded_point, \
-    solve_square
+from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, integer_vector, \
+    nonnegative_combination, primitive_point, project_direction, rounded_point, solve_square
 from ..polytope import integer_row
 
 __all__ = ["LPRegion", "iter_lp_regions", "count_lp"]
@@ -718,6 +718,7 @@ class _Engine:
         d = self.d
         st = self.stats
         dirs = [tuple(1 if k == i else 0 for k in range(d)) for i in range(d)] + [(-1,) * d]
+        rows = self.rows
         for u in dirs:
             st["bounded_lp_calls"] += 1
             status = self._solve([float(v) for v in u])
@@ -725,21 +726,46 @@ class _Engine:
             if status == self.kUnbounded:
                 ok, has, ray = self.h.getPrimalRay()
                 if has:
-                    Y = float_point(list(ray), t_one=False)
-                    if Y is not None and dot(u, Y[:d]) > 0 and all(dot(r[:d], Y[:d]) <= 0 for r in self.rows):
-                        verdict = False
+                    verdict = False if self._certify_ray(list(ray), u) else None
             elif status == self.kOptimal:
-                N = self._basis_rows()
-                if N is not None:
-                    mu = solve_square([[N[i][k] for i in range(d)] for k in range(d)], u)
-                    if mu is not None and all(v >= 0 for v in mu):
-                        verdict = True
+                # Farkas: u a nonnegative combination of the rows the LP's duals name, exactly
+                duals = self.h.getSolution().row_dual
+                ymax = max(duals, default=0.0)
+                S = [i for i, y in enumerate(duals) if y > 1e-9 * ymax] if math.isfinite(ymax) else []
+                if S and nonnegative_combination([self.model_rows[i][:d] for i in S], u) is not None:
+                    verdict = True
             if verdict is None:
                 st["bounded_exact"] += 1
-                verdict = exact_max(self.rows, u)[0] == "optimal"
+                verdict = exact_max(rows, u)[0] == "optimal"
             if not verdict:
                 return False
         return True
+
+    def _certify_ray(self, ray: list[float], u: tuple[int, ...]) -> bool:
+        """An exact direction ``y`` with ``a . y <= 0`` for every row and ``u . y > 0`` from the
+        LP's ray: its dyadic value, projected exactly onto the rows it (nearly) runs along."""
+        d = self.d
+        if not all(map(math.isfinite, ray)) or not any(ray):
+            return False
+        y = [Fraction(v) for v in ray]
+        rows = [r[:d] for r in self.rows]
+        scale = max(abs(v) for v in ray)
+        tight = []
+        for a in rows:
+            af = [float(v) for v in a] if max(map(abs, a)).bit_length() < 1000 else None
+            if af is None:
+                tight.append(a)
+                continue
+            norm = max(map(abs, af)) or 1.0
+            if sum(map(float.__mul__, af, ray)) >= -1e-9 * norm * scale:
+                tight.append(a)
+        for cand in (y, project_direction(y, tight) if tight else None):
+            if cand is None:
+                continue
+            Y = integer_vector(cand)
+            if dot(u, Y) > 0 and all(dot(r, Y) <= 0 for r in rows):
+                return True
+        return False
 
     # --- the search ---------------------------------------------------------------------------
     def _layer_floats(self, M: list[tuple[int, ...]]) -> tuple[Any, list[int]]:
