@@ -80,7 +80,11 @@ vertex.  Whether a region is bounded is certified at its leaf: bounded iff
 ``e_1, ..., e_d, -(e_1 + ... + e_d)`` (each by a Farkas certificate
 ``u = sum mu_i a_i``, ``mu >= 0``, so the rows' normals positively span
 ``R^d``); unbounded iff some ``u`` has an exact ray ``y`` with ``A y <= 0``,
-``u . y > 0``.
+``u . y > 0``.  Both come from the float LP: the multipliers by exact row
+reduction on the rows with positive duals, the ray as the LP's ray projected
+exactly onto the rows it runs along; the exact simplex decides otherwise.  A
+bounded cell bounds every cell below it, so boundedness is also certified at
+layer entries and then inherited.
 
 The regions are those of the other engines: full-dimensional cells with one
 activation pattern (active iff the pre-activation is ``> 0``); a hyperplane
