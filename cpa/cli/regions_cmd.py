@@ -34,8 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "its affine map is its pattern's, patterns are distinct, and the exact volumes sum to the "
                         "domain's (inside a provably large enough box on unbounded domains), so no region is "
                         "missing; slower (about 4 ms per region in 2-D)")
-    p.add_argument("--method", choices=("auto", "line", "polygon", "vertex"), default="auto",
-                   help="enumeration engine (default: line for 1 input, vertex otherwise)")
+    p.add_argument("--method", choices=("auto", "line", "polygon", "vertex", "lp"), default="auto",
+                   help="enumeration engine (default: line for 1 input, vertex otherwise); lp works in any "
+                        "input dimension in memory that does not grow with the regions (with --no-pieces)")
+    p.add_argument("--no-pieces", action="store_true",
+                   help="with --method lp: count activation and bounded regions only, without holding the "
+                        "regions (affine pieces need their maps and facets)")
     p.add_argument("--max-regions", type=_positive_int, metavar="N", help="stop with an error past N regions")
     p.add_argument("--max-memory", type=_positive_gb, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
@@ -229,6 +233,8 @@ def run(args: argparse.Namespace) -> int:
         with _sigterm_as_interrupt():
             if args.workers is not None:
                 return _run_split(args, net, domain, progress, t0, listing)
+            if args.no_pieces:
+                return _run_count_only(args, net, domain, t0)
             try:
                 cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
                              max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
@@ -271,6 +277,31 @@ def _report(args: argparse.Namespace, net: Any, cx: Any, progress: bool, t0: flo
     _print_summary(args, net, cx.domain, out, f"{counts.method} engine", "")
     if args.plot:
         print(f"  plot saved to {args.plot}")
+    return 0
+
+
+def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float) -> int:
+    """``--method lp --no-pieces``: activation and bounded regions by the LP search alone."""
+    from ..domains import as_domain
+    from ..errors import ArgumentError, EnumerationLimitError
+    from ..regions import count_regions
+
+    if args.method != "lp" or args.list or args.plot or args.certify:
+        raise ArgumentError("--no-pieces goes with --method lp, and without --list, --plot or --certify "
+                            "(which need the regions)")
+    dom = as_domain(domain, net.input_dim)
+    try:
+        c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions)
+    except EnumerationLimitError as e:
+        print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
+        return 3
+    out: dict[str, Any] = {"activation_regions": c.activation_regions, "affine_pieces": None,
+                           "bounded_regions": c.bounded_regions, "domain": repr(dom), "method": "lp",
+                           "seconds": round(time.perf_counter() - t0, 6)}
+    if args.json:
+        emit_json(out)
+        return 0
+    _print_summary(args, net, dom, out, "lp engine, pieces not counted", "")
     return 0
 
 
@@ -334,7 +365,7 @@ def _print_summary(args: argparse.Namespace, net: Any, dom: Any, out: dict[str, 
                    listed: str) -> None:
     print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {dom!r}")
     print(f"  activation regions  {out['activation_regions']}")
-    print(f"  affine pieces       {out['affine_pieces']}")
+    print(f"  affine pieces       {out['affine_pieces'] if out['affine_pieces'] is not None else 'not counted'}")
     if not dom.is_bounded:
         print(f"  bounded regions     {out['bounded_regions']}")
     print(f"  exact, certified; {out['seconds']:.3f} s ({how})")

@@ -133,6 +133,25 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     return RegionComplex(network, dom, backend, use, stats)
 
 
+def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None) -> RegionCount:
+    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory)."""
+    from ..errors import EnumerationLimitError
+    from ._lp import _Engine
+
+    dom = as_domain(domain, network.input_dim)
+    t0 = time.perf_counter()
+    n = nb = 0
+    for bounded in _Engine(network, dom, None).run(full=False):
+        n += 1
+        nb += bounded
+        if max_regions is not None and n > max_regions:
+            raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", n,
+                                                      unit="regions")
+    _log.debug("count_regions(method='lp', pieces=False): %d regions in %.3fs", n, time.perf_counter() - t0)
+    return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
+                       unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom), method="lp")
+
+
 def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]]], None] | None,
                     certify: bool, chunk: int = 256) -> Any:
     """Pass the regions of an enumerated complex on as records (in chunks), checking the complete
@@ -166,7 +185,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
                   max_regions: int | None = None, progress: bool = False, method: str = "auto",
                   max_memory: int | None = None, workers: int | None = None,
                   executor: Any = None, on_records: Callable[[list[dict[str, Any]]], None] | None = None,
-                  certify: bool = False) -> RegionCount:
+                  certify: bool = False, pieces: bool = True) -> RegionCount:
     """Count activation regions, affine pieces and bounded regions exactly.
 
     Same parameters as :func:`regions`, and:
@@ -186,6 +205,11 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         count runs.  With ``workers``/``executor`` the records of each batch of first-layer
         cells come as soon as the batch is done (memory held for one batch; ``piece`` is None,
         pieces being global); otherwise after the enumeration, in chunks of 256.
+    pieces
+        Count the affine pieces too (the default).  With ``method="lp"`` and ``pieces=False``
+        the count runs in memory that does not grow with the number of regions (the LP
+        engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
+        counting pieces needs the regions' maps and facets, so it holds the regions.
     certify
         Check the complete certificate (:mod:`cpa.regions.certificate`) on the way: every region
         in its worker, distinct patterns and the volume sum here.  Raises
@@ -215,6 +239,9 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     if on_records is not None and not callable(on_records):
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network = _as_network(net)
+    if not pieces and method == "lp" and on_records is None and not certify and workers is None \
+            and executor is None:
+        return _count_lp(network, domain, max_regions)
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
         and method in ("auto", "vertex")
     if not split:

@@ -49,7 +49,8 @@ class RegionCount:
     activation_regions
         Full-dimensional cells with one activation pattern.
     affine_pieces
-        Maximal unions of regions, connected across shared facets, with one affine map.
+        Maximal unions of regions, connected across shared facets, with one affine map
+        (None when not counted: ``count_regions(..., method="lp", pieces=False)``).
     bounded_regions, unbounded_regions
         Activation regions that are bounded / unbounded (all bounded on a bounded domain).
     input_dim
@@ -64,7 +65,7 @@ class RegionCount:
     """
 
     activation_regions: int
-    affine_pieces: int
+    affine_pieces: int | None
     bounded_regions: int
     unbounded_regions: int
     input_dim: int

@@ -1,0 +1,98 @@
+"""Every engine of the table (cpa.regions.engines.ENGINES) gives the same complex, through the public API.
+
+Same patterns, exact maps, bounded counts, affine pieces, adjacency graph and volumes, and the
+complete certificate holds, on boxes, polytopes and all of R^d, for random and degenerate networks.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cpa
+from cpa.domains import Box, Polyhedron, Reals
+from cpa.regions import count_regions, regions
+from cpa.regions.engines import ENGINES, engine_for
+
+from test_regions_property import small_networks
+
+
+def _engines_for(d: int) -> list[str]:
+    return [name for name, e in ENGINES.items() if e.serves(d)]
+
+
+def _same(a, b) -> None:
+    assert sorted(r.pattern for r in a) == sorted(r.pattern for r in b)
+    assert {r.pattern: r.affine_map for r in a} == {r.pattern: r.affine_map for r in b}
+    assert (a.num_bounded, a.num_pieces) == (b.num_bounded, b.num_pieces)
+    ia = {r.index: r.pattern for r in a}
+    ib = {r.index: r.pattern for r in b}
+    ea = {frozenset((ia[i], ia[j])) for i, j in a.graph.edges}
+    eb = {frozenset((ib[i], ib[j])) for i, j in b.graph.edges}
+    assert ea == eb
+    assert sorted(map(sorted, ({ia[i] for i in p} for p in a.pieces))) == \
+        sorted(map(sorted, ({ib[i] for i in p} for p in b.pieces)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda d: st.tuples(st.just(d), small_networks(d, max_layers=2, max_width=3))),
+       st.sampled_from(["box", "reals", "polytope"]))
+def test_every_engine_gives_the_same_complex(d_net, kind):
+    d, net = d_net
+    dom = {"box": Box([-1] * d, [2] * d), "reals": Reals(d),
+           "polytope": Polyhedron([[-1] + [0] * (d - 1), [1] * d], [1, 1])}[kind]
+    ref = regions(net, dom, method="vertex")
+    for name in _engines_for(d):
+        cx = regions(net, dom, method=name)
+        assert cx.method == name
+        _same(cx, ref)
+        if kind == "box":
+            assert cx.total_volume() == dom.volume()
+    cert = regions(net, dom, method="lp").certificate()
+    assert cert.ok, cert.reason
+
+
+def test_lp_engine_on_degenerate_constructions():
+    from constructions import montufar, sawtooth
+
+    for net, dom in ((sawtooth(4), Box([0], [1])), (montufar(2, (3, 3)), Box([0, 0], [1, 1]))):
+        a, b = regions(net, dom, method="lp"), regions(net, dom, method="vertex")
+        _same(a, b)
+        assert a.certify()
+
+
+def test_lp_counts_without_pieces_in_bounded_memory():
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R4"), reference_domain("R4")
+    c = count_regions(net, dom, method="lp", pieces=False)
+    assert (c.activation_regions, c.affine_pieces, c.bounded_regions) == (782, None, 782)
+    assert count_regions(net, dom, method="lp").affine_pieces == 774
+    with pytest.raises(cpa.EnumerationLimitError):
+        count_regions(net, dom, method="lp", pieces=False, max_regions=100)
+
+
+def test_engine_table_rows():
+    assert engine_for("auto", 1).name == "line" and engine_for("auto", 5).name == "vertex"
+    assert {"line", "polygon", "vertex", "lp"} <= set(ENGINES)
+    with pytest.raises(cpa.ShapeError, match="needs a network with 2 inputs"):
+        regions(cpa.ReLUNetwork([([[1]], [0])]), method="polygon")
+    with pytest.raises(cpa.CPAError, match="method must be one of"):
+        regions(cpa.ReLUNetwork([([[1]], [0])]), method="simplex")
+    assert nx.is_connected(regions(cpa.ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])]), method="lp").graph)
+
+
+def test_cli_method_lp(capsys):
+    import json
+
+    from cpa.cli import main
+
+    assert main(["regions", "sample:R4", "--box", "-1", "1", "--method", "lp", "--no-pieces", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["activation_regions"] == 782 and doc["affine_pieces"] is None
+    assert main(["regions", "sample:R2", "--method", "lp", "--certify", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["certified"] == doc["activation_regions"] == 152 and doc["certificate"] == "complete"
+    assert main(["regions", "sample:R2", "--method", "vertex", "--no-pieces"]) == 2
