@@ -76,6 +76,7 @@ def test_lp_counts_without_pieces_in_bounded_memory():
 
 def test_engine_table_rows():
     assert engine_for("auto", 1).name == "line" and engine_for("auto", 5).name == "vertex"
+    assert engine_for("auto", 8).name == "lp" and engine_for("auto", 784).name == "lp"
     assert {"line", "polygon", "vertex", "lp"} <= set(ENGINES)
     with pytest.raises(cpa.ShapeError, match="needs a network with 2 inputs"):
         regions(cpa.ReLUNetwork([([[1]], [0])]), method="polygon")

@@ -8,10 +8,15 @@ Both are exact and certified.  The engines are the rows of
 * ``"polygon"`` (``d = 2``): exact polygon splitting (:mod:`cpa.regions._polygon`),
   an independent implementation used to cross-check the general engine;
 * ``"vertex"`` (any ``d``): vertex-based layer-wise refinement
-  (:mod:`cpa.regions._vertex`) with a certified float64 filter and exact fallback.
+  (:mod:`cpa.regions._vertex`) with a certified float64 filter and exact fallback;
+* ``"lp"`` (any ``d``): depth-first search with float LPs whose every answer is
+  certified exactly (:mod:`cpa.regions._lp`), in memory that does not grow with
+  the number of regions.
 
-``method="auto"`` takes the line engine for ``d = 1`` and the vertex engine
-otherwise; a named method forces an engine (tests compare them).
+``method="auto"`` takes the line engine for ``d = 1``, the vertex engine up to
+``d = 7`` and the LP engine from ``d = 8`` on (measured crossover, see
+:data:`cpa.regions.engines.AUTO_LP_FROM_DIM`); a named method forces an engine
+(tests compare them).
 """
 
 from __future__ import annotations
@@ -87,8 +92,8 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     progress
         Show a tqdm progress bar (the library never prints otherwise).
     method
-        ``"auto"`` (default: line for d = 1, vertex otherwise), ``"line"`` (d = 1 only),
-        ``"polygon"`` (d = 2 only) or ``"vertex"`` (any d).
+        ``"auto"`` (default: line for d = 1, vertex for d < 8, lp from d = 8 on), ``"line"``
+        (d = 1 only), ``"polygon"`` (d = 2 only), ``"vertex"`` or ``"lp"`` (any d).
     max_memory
         Bytes the process may hold before the vertex engine stops with
         :class:`~cpa.errors.EnumerationLimitError` (default: 40% of physical memory), so a
@@ -206,7 +211,8 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         cells come as soon as the batch is done (memory held for one batch; ``piece`` is None,
         pieces being global); otherwise after the enumeration, in chunks of 256.
     pieces
-        Count the affine pieces too (the default).  With ``method="lp"`` and ``pieces=False``
+        Count the affine pieces too (the default).  With the LP engine (``method="lp"``, or
+        ``"auto"`` from d = 8 on) and ``pieces=False``
         the count runs in memory that does not grow with the number of regions (the LP
         engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
         counting pieces needs the regions' maps and facets, so it holds the regions.
@@ -239,11 +245,11 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     if on_records is not None and not callable(on_records):
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network = _as_network(net)
-    if not pieces and method == "lp" and on_records is None and not certify and workers is None \
-            and executor is None:
+    lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim).name == "lp")
+    if not pieces and lp and on_records is None and not certify and workers is None and executor is None:
         return _count_lp(network, domain, max_regions)
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
-        and method in ("auto", "vertex")
+        and (method == "vertex" or (method == "auto" and not lp))
     if not split:
         cx = regions(network, domain, max_regions=max_regions, progress=progress, method=method,
                      max_memory=max_memory)
