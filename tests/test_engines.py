@@ -97,3 +97,15 @@ def test_cli_method_lp(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["certified"] == doc["activation_regions"] == 152 and doc["certificate"] == "complete"
     assert main(["regions", "sample:R2", "--method", "vertex", "--no-pieces"]) == 2
+
+
+def test_auto_counts_a_box_in_r784_without_its_corners():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    net = cpa.ReLUNetwork([(rng.standard_normal((4, 784)).astype(np.float32), np.zeros(4)),
+                           (rng.standard_normal((1, 4)), [0])])
+    box = Box([-1] * 784, [1] * 784)
+    c = count_regions(net, box, pieces=False)
+    assert (c.method, c.activation_regions) == ("lp", 16)   # 4 hyperplanes through 0 in general position
+    assert count_regions(net, box).affine_pieces == 16
