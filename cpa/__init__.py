@@ -36,7 +36,13 @@ from .pieces import Pieces as Pieces
 from .compiler import compile as compile, compile_with_report as compile_with_report
 
 from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
-from .regions import regions as regions, count_regions as count_regions, Region as Region, RegionComplex as RegionComplex
+from .regions import (
+    regions as regions,
+    count_regions as count_regions,
+    iter_regions as iter_regions,
+    Region as Region,
+    RegionComplex as RegionComplex,
+)
 
 from ._version import __version__ as __version__
 
@@ -52,7 +58,7 @@ __all__ = [
     "ShapeError", "SpecError", "UnknownVariableError", "UnsupportedLayerError",
     "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
     "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
-    "regions", "count_regions", "Region", "RegionComplex", "__version__",
+    "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "__version__",
     *sorted(_LAZY_SUBMODULES),
 ]
 

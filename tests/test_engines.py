@@ -109,3 +109,32 @@ def test_auto_counts_a_box_in_r784_without_its_corners():
     c = count_regions(net, box, pieces=False)
     assert (c.method, c.activation_regions) == ("lp", 16)   # 4 hyperplanes through 0 in general position
     assert count_regions(net, box).affine_pieces == 16
+
+
+def test_iter_regions_streams_certified_regions():
+    from cpa.regions.certificate import CertificateBuilder, certify_region
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R4"), reference_domain("R4")
+    it = cpa.iter_regions(net, dom)
+    first = next(it)                                   # a region before the search has ended
+    assert certify_region(net, dom, first.pattern, first.witness, first.hrep, first.affine_map, first.bounded) is None
+    builder = CertificateBuilder(net, dom)
+    for r in [first, *it]:
+        assert builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.bounded)
+    cert = builder.result()
+    assert cert.ok and cert.regions == 782 and cert.covered_volume == 8
+    assert isinstance(first.affine_map, cpa.Affine) and first.to_record()["piece"] is None
+
+
+def test_cli_lp_no_pieces_lists_as_found_and_certifies(tmp_path, capsys):
+    import json
+
+    from cpa.cli import main
+
+    out = tmp_path / "r.jsonl"
+    code = main(["regions", "sample:R2", "--method", "lp", "--no-pieces", "--list", str(out), "--certify", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["activation_regions"] == doc["certified"] == 152 and doc["affine_pieces"] is None
+    lines = out.read_text().splitlines()
+    assert len(lines) == 152 and json.loads(lines[0])["index"] == 0

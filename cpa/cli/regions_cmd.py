@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
             if args.workers is not None:
                 return _run_split(args, net, domain, progress, t0, listing)
             if args.no_pieces:
-                return _run_count_only(args, net, domain, t0)
+                return _run_count_only(args, net, domain, t0, listing, progress)
             try:
                 cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
                              max_memory=None if args.max_memory is None else int(args.max_memory * 2**30))
@@ -280,28 +280,52 @@ def _report(args: argparse.Namespace, net: Any, cx: Any, progress: bool, t0: flo
     return 0
 
 
-def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float) -> int:
-    """``--method lp --no-pieces``: activation and bounded regions by the LP search alone."""
+def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, listing: Listing,
+                    progress: bool) -> int:
+    """``--method lp --no-pieces``: activation and bounded regions by the LP search alone, in memory
+    that does not grow with the regions; with ``--list`` each region is written as soon as it is
+    found, and with ``--certify`` each is checked completely on the way (volumes summed)."""
     from ..domains import as_domain
     from ..errors import ArgumentError, EnumerationLimitError
-    from ..regions import count_regions
+    from ..regions import count_regions, iter_regions
+    from ..regions.certificate import CertificateBuilder
 
-    if args.method != "lp" or args.list or args.plot or args.certify:
-        raise ArgumentError("--no-pieces goes with --method lp, and without --list, --plot or --certify "
-                            "(which need the regions)")
+    if args.method != "lp" or args.plot:
+        raise ArgumentError("--no-pieces goes with --method lp, and without --plot (which needs the whole complex)")
     dom = as_domain(domain, net.input_dim)
-    try:
-        c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions)
-    except EnumerationLimitError as e:
-        print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
-        return 3
-    out: dict[str, Any] = {"activation_regions": c.activation_regions, "affine_pieces": None,
-                           "bounded_regions": c.bounded_regions, "domain": repr(dom), "method": "lp",
-                           "seconds": round(time.perf_counter() - t0, 6)}
+    cert = None
+    if args.list or args.certify:
+        builder = CertificateBuilder(net, dom) if args.certify else None
+        n = bounded = 0
+        for r in iter_regions(net, dom, progress=progress or not sys.stderr.isatty()):
+            if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.bounded):
+                break
+            n += 1
+            bounded += r.bounded
+            if args.list:
+                listing.write({"index": listing.count, **r.to_record()})
+                listing.flush()
+            if args.max_regions is not None and n > args.max_regions:
+                print(f"cpa regions: stopped: more than max_regions={args.max_regions} regions (partial count {n})",
+                      file=sys.stderr)
+                return 3
+        cert = _certificate_or_raise(builder)
+        listing.commit()
+    else:
+        try:
+            c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions)
+        except EnumerationLimitError as e:
+            print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
+            return 3
+        n, bounded = c.activation_regions, c.bounded_regions
+    out: dict[str, Any] = {"activation_regions": n, "affine_pieces": None, "bounded_regions": bounded,
+                           "domain": repr(dom), "method": "lp", "seconds": round(time.perf_counter() - t0, 6)}
+    if cert is not None:
+        out.update(_certificate_fields(cert))
     if args.json:
         emit_json(out)
         return 0
-    _print_summary(args, net, dom, out, "lp engine, pieces not counted", "")
+    _print_summary(args, net, dom, out, "lp engine, pieces not counted", " as they were found")
     return 0
 
 

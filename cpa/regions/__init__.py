@@ -15,7 +15,12 @@ See :mod:`cpa.regions.api` for the entry points, :mod:`cpa.regions.complex` for
 
 from __future__ import annotations
 
-from .api import count_regions as count_regions, regions as regions
+from .api import (
+    FoundRegion as FoundRegion,
+    count_regions as count_regions,
+    iter_regions as iter_regions,
+    regions as regions,
+)
 from .complex import Region as Region, RegionComplex as RegionComplex, RegionCount as RegionCount
 
-__all__ = ["regions", "count_regions", "Region", "RegionComplex", "RegionCount"]
+__all__ = ["regions", "count_regions", "iter_regions", "FoundRegion", "Region", "RegionComplex", "RegionCount"]

@@ -27,15 +27,17 @@ import math
 import numbers
 import time
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, NamedTuple
 
 from ..domains import Box, Polyhedron, Reals, as_domain
 from ..errors import ArgumentError, ArgumentTypeError, CertificateError
 from ..network import ReLUNetwork
-from .complex import RegionComplex, RegionCount
+from ..affine import Affine
+from ..sparse import SparseMatrix
+from .complex import RegionComplex, RegionCount, region_record
 from .engines import engine_for, method_names
 
-__all__ = ["regions", "count_regions"]
+__all__ = ["regions", "count_regions", "iter_regions", "FoundRegion"]
 
 _log = logging.getLogger("cpa")
 
@@ -136,6 +138,100 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     _log.debug("regions: %d regions of %r on %r by %s in %.3fs", len(backend), network, dom, use,
                stats["seconds"])
     return RegionComplex(network, dom, backend, use, stats)
+
+
+class FoundRegion(NamedTuple):
+    """One region yielded by :func:`iter_regions`, exact and certified by the search.
+
+    Attributes
+    ----------
+    pattern
+        Per hidden layer, per neuron: pre-activation ``> 0`` on the region.
+    witness
+        An exact rational point strictly inside the region.
+    hrep
+        Exact ``(A, b)``: the region's closure is ``{x : A x <= b}`` (the domain's rows, then
+        one row per neuron that split it; possibly redundant).
+    affine_map
+        The exact :class:`~cpa.affine.Affine` map of the network's output on the region.
+    bounded
+        Whether the region is bounded.
+    """
+
+    pattern: tuple[tuple[bool, ...], ...]
+    witness: tuple[Fraction, ...]
+    hrep: tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]
+    affine_map: Affine
+    bounded: bool
+
+    @property
+    def is_bounded(self) -> bool:
+        return self.bounded
+
+    def to_record(self) -> dict[str, Any]:
+        """The region as a JSON-ready dict of exact ``"p/q"`` strings (the ``--list`` format; ``piece``
+        is None: pieces need all the regions)."""
+        return region_record(self.pattern, self.witness, self.affine_map, None, self.bounded)
+
+
+def iter_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+                 progress: bool = False, log_every: float = 10.0) -> Iterator[FoundRegion]:
+    """Yield the activation regions of a network one by one, as they are found, for any input dimension.
+
+    The search is the LP engine's (:mod:`cpa.regions._lp`): depth first over the neurons, float
+    LPs whose every answer is certified exactly, holding only the open branch, so memory does not
+    grow with the number of regions and a run can be stopped at any moment with every region found
+    so far already yielded.
+
+    Parameters
+    ----------
+    net, domain
+        As for :func:`regions`.
+    progress
+        Show the regions found so far: a tqdm counter when stderr is a terminal, otherwise a log
+        line (``logging.getLogger("cpa")``, level INFO) every ``log_every`` seconds.
+
+    Yields
+    ------
+    FoundRegion
+        Pattern, exact witness, exact H-representation, exact :class:`~cpa.affine.Affine` map and
+        bounded flag; :func:`cpa.regions.certificate.certify_region` re-checks one completely.
+
+    Examples
+    --------
+    >>> from cpa import ReLUNetwork
+    >>> from cpa.domains import Box
+    >>> absx = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> [(r.pattern, r.affine_map) for r in iter_regions(absx, Box([-1], [1]))]
+    [(((True, False),), Affine([[1]], [0])), (((False, True),), Affine([[-1]], [0]))]
+    """
+    import sys
+
+    from ._lp import iter_lp_regions
+
+    network = _as_network(net)
+    dom = as_domain(domain, network.input_dim)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="regions", unit="region")
+    t0 = last = time.monotonic()
+    n = 0
+    try:
+        for r in iter_lp_regions(network, dom):
+            A, c = r.affine_map
+            yield FoundRegion(r.pattern, r.witness, r.hrep,
+                              Affine(SparseMatrix.from_dense(A, network.input_dim), tuple(c)), r.bounded)
+            n += 1
+            if bar is not None:
+                bar.update(1)
+            elif progress and time.monotonic() - last >= log_every:
+                last = time.monotonic()
+                _log.info("regions: %d found in %.0f s (search still running)", n, last - t0)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None) -> RegionCount:
