@@ -138,3 +138,60 @@ def test_cli_lp_no_pieces_lists_as_found_and_certifies(tmp_path, capsys):
     assert code == 0 and doc["activation_regions"] == doc["certified"] == 152 and doc["affine_pieces"] is None
     lines = out.read_text().splitlines()
     assert len(lines) == 152 and json.loads(lines[0])["index"] == 0
+
+
+def test_lp_count_killed_and_resumed_gives_the_same_count(tmp_path):
+    """A checkpointed count killed with SIGKILL in the middle resumes to the same count."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from constructions.reference_nets import random_relu_weights
+
+    widths = [4, 8, 8, 1]
+    net = cpa.ReLUNetwork(random_relu_weights(widths, seed=7))
+    box = Box([-1] * 4, [1] * 4)
+    want = count_regions(net, box, method="lp", pieces=False)
+    ck = tmp_path / "ck"
+    code = ("import cpa; from constructions.reference_nets import random_relu_weights as r; "
+            f"net = cpa.ReLUNetwork(r({widths!r}, seed=7)); "
+            f"cpa.count_regions(net, cpa.Box([-1] * 4, [1] * 4), method='lp', pieces=False, checkpoint={str(ck)!r})")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(__file__)))
+    state = ck / "lp-count.json"
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.exists():
+            try:
+                doc = json.loads(state.read_text())
+            except ValueError:
+                continue
+            done = len(doc["done"])
+            if 0 < done < doc["cells"]:
+                break
+        time.sleep(0.02)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    resumed = count_regions(net, box, method="lp", pieces=False, checkpoint=str(ck))
+    assert (resumed.activation_regions, resumed.bounded_regions) == (want.activation_regions, want.bounded_regions)
+    doc = json.loads(state.read_text())
+    assert len(doc["done"]) == doc["cells"] >= 8
+    with pytest.raises(cpa.CPAError, match="another network"):
+        count_regions(cpa.ReLUNetwork(random_relu_weights(widths, seed=8)), box, method="lp", pieces=False,
+                      checkpoint=str(ck))
+
+
+def test_lp_count_by_cells_on_an_executor_matches():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R4"), reference_domain("R4")
+    with ThreadPoolExecutor(2) as ex:
+        c = count_regions(net, dom, method="lp", pieces=False, executor=ex)
+    assert (c.activation_regions, c.bounded_regions) == (782, 782)
+    assert count_regions(net, dom, method="lp", pieces=False, workers=2).activation_regions == 782

@@ -37,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("auto", "line", "polygon", "vertex", "lp"), default="auto",
                    help="enumeration engine (default: line for 1 input, vertex otherwise); lp works in any "
                         "input dimension in memory that does not grow with the regions (with --no-pieces)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="with --method lp --no-pieces: record every finished first-layer cell in DIR, so that a "
+                        "killed run started again with the same DIR resumes where it stopped (--workers N runs the "
+                        "cells on N processes)")
     p.add_argument("--no-pieces", action="store_true",
                    help="with --method lp: count activation and bounded regions only, without holding the "
                         "regions (affine pieces need their maps and facets)")
@@ -226,12 +230,16 @@ def run(args: argparse.Namespace) -> int:
         _check_image_name(args.plot)
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
-    if args.workers is not None:
+    if args.workers is not None and not args.no_pieces:
         _check_split_args(args, net)
+    if args.checkpoint is not None and not (args.method == "lp" and args.no_pieces):
+        from ..errors import ArgumentError
+
+        raise ArgumentError("--checkpoint goes with --method lp --no-pieces")
     listing = Listing(args.list)
     try:
         with _sigterm_as_interrupt():
-            if args.workers is not None:
+            if args.workers is not None and not args.no_pieces:
                 return _run_split(args, net, domain, progress, t0, listing)
             if args.no_pieces:
                 return _run_count_only(args, net, domain, t0, listing, progress)
@@ -295,6 +303,9 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
     dom = as_domain(domain, net.input_dim)
     cert = None
     if args.list or args.certify:
+        if args.checkpoint or args.workers:
+            raise ArgumentError("--list and --certify with --method lp --no-pieces run in one process, "
+                                "without --checkpoint or --workers")
         builder = CertificateBuilder(net, dom) if args.certify else None
         n = bounded = 0
         for r in iter_regions(net, dom, progress=progress or not sys.stderr.isatty()):
@@ -312,8 +323,11 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
         cert = _certificate_or_raise(builder)
         listing.commit()
     else:
+        if (args.checkpoint or args.workers) and args.max_regions is not None:
+            raise ArgumentError("--max-regions does not go with --checkpoint or --workers")
         try:
-            c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions)
+            c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions,
+                              workers=args.workers, checkpoint=args.checkpoint)
         except EnumerationLimitError as e:
             print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
             return 3

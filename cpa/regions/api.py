@@ -286,7 +286,8 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
                   max_regions: int | None = None, progress: bool = False, method: str = "auto",
                   max_memory: int | None = None, workers: int | None = None,
                   executor: Any = None, on_records: Callable[[list[dict[str, Any]]], None] | None = None,
-                  certify: bool = False, pieces: bool = True) -> RegionCount:
+                  certify: bool = False, pieces: bool = True,
+                  checkpoint: str | None = None) -> RegionCount:
     """Count activation regions, affine pieces and bounded regions exactly.
 
     Same parameters as :func:`regions`, and:
@@ -312,6 +313,11 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         the count runs in memory that does not grow with the number of regions (the LP
         engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
         counting pieces needs the regions' maps and facets, so it holds the regions.
+    checkpoint
+        With the LP engine and ``pieces=False``: a folder where the count of every finished
+        cell of the first layer is recorded (:mod:`cpa.regions._lp_split`), so that a run killed
+        at any moment resumes from there with the same final count; ``workers`` / ``executor``
+        then run the cells in parallel.
     certify
         Check the complete certificate (:mod:`cpa.regions.certificate`) on the way: every region
         in its worker, distinct patterns and the volume sum here.  Raises
@@ -342,8 +348,19 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network = _as_network(net)
     lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim).name == "lp")
-    if not pieces and lp and on_records is None and not certify and workers is None and executor is None:
-        return _count_lp(network, domain, max_regions)
+    if checkpoint is not None and (pieces or not lp or on_records is not None or certify):
+        raise ArgumentError("checkpoint= needs the LP engine without pieces, records or certificate: "
+                            "count_regions(net, domain, method='lp', pieces=False, checkpoint=DIR)")
+    if not pieces and lp and on_records is None and not certify:
+        if workers is None and executor is None and checkpoint is None:
+            return _count_lp(network, domain, max_regions)
+        from ._lp_split import count_lp_by_cells
+
+        dom = as_domain(domain, network.input_dim)
+        n, nb = count_lp_by_cells(network, dom, workers=workers, executor=executor, checkpoint=checkpoint)
+        return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
+                           unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom),
+                           method="lp, by first-layer cells")
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
         and (method == "vertex" or (method == "auto" and not lp))
     if not split:
