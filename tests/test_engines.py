@@ -195,3 +195,27 @@ def test_lp_count_by_cells_on_an_executor_matches():
         c = count_regions(net, dom, method="lp", pieces=False, executor=ex)
     assert (c.activation_regions, c.bounded_regions) == (782, 782)
     assert count_regions(net, dom, method="lp", pieces=False, workers=2).activation_regions == 782
+
+
+def test_lp_count_on_a_dask_local_cluster_matches_serial():
+    distributed = pytest.importorskip("distributed")
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R4"), reference_domain("R4")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        c = count_regions(net, dom, method="lp", pieces=False, executor=client.get_executor())
+    assert (c.activation_regions, c.bounded_regions) == (782, 782)
+
+
+def test_cli_scheduler_counts_on_a_dask_cluster(capsys, tmp_path):
+    import json
+
+    distributed = pytest.importorskip("distributed")
+    from cpa.cli import main
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        code = main(["regions", "sample:R4", "--box", "-1", "1", "--method", "lp", "--no-pieces", "--json",
+                     "--scheduler", cl.scheduler_address, "--checkpoint", str(tmp_path / "ck")])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["activation_regions"] == 782

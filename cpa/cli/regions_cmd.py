@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --method lp --no-pieces: record every finished first-layer cell in DIR, so that a "
                         "killed run started again with the same DIR resumes where it stopped (--workers N runs the "
                         "cells on N processes)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --method lp --no-pieces: count the first-layer cells on the dask.distributed "
+                        "cluster whose scheduler is at ADDRESS (tcp://HOST:8786; needs the [dask] extra)")
     p.add_argument("--no-pieces", action="store_true",
                    help="with --method lp: count activation and bounded regions only, without holding the "
                         "regions (affine pieces need their maps and facets)")
@@ -232,10 +235,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.workers is not None and not args.no_pieces:
         _check_split_args(args, net)
-    if args.checkpoint is not None and not (args.method == "lp" and args.no_pieces):
+    if (args.checkpoint is not None or args.scheduler is not None) and not (args.method == "lp" and args.no_pieces):
         from ..errors import ArgumentError
 
-        raise ArgumentError("--checkpoint goes with --method lp --no-pieces")
+        raise ArgumentError("--checkpoint and --scheduler go with --method lp --no-pieces")
     listing = Listing(args.list)
     try:
         with _sigterm_as_interrupt():
@@ -303,9 +306,9 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
     dom = as_domain(domain, net.input_dim)
     cert = None
     if args.list or args.certify:
-        if args.checkpoint or args.workers:
+        if args.checkpoint or args.workers or args.scheduler:
             raise ArgumentError("--list and --certify with --method lp --no-pieces run in one process, "
-                                "without --checkpoint or --workers")
+                                "without --checkpoint, --workers or --scheduler")
         builder = CertificateBuilder(net, dom) if args.certify else None
         n = bounded = 0
         for r in iter_regions(net, dom, progress=progress or not sys.stderr.isatty()):
@@ -323,14 +326,15 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
         cert = _certificate_or_raise(builder)
         listing.commit()
     else:
-        if (args.checkpoint or args.workers) and args.max_regions is not None:
-            raise ArgumentError("--max-regions does not go with --checkpoint or --workers")
-        try:
-            c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions,
-                              workers=args.workers, checkpoint=args.checkpoint)
-        except EnumerationLimitError as e:
-            print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
-            return 3
+        if (args.checkpoint or args.workers or args.scheduler) and args.max_regions is not None:
+            raise ArgumentError("--max-regions does not go with --checkpoint, --workers or --scheduler")
+        with _dask_executor(args.scheduler) as executor:
+            try:
+                c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions,
+                                  workers=args.workers, executor=executor, checkpoint=args.checkpoint)
+            except EnumerationLimitError as e:
+                print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
+                return 3
         n, bounded = c.activation_regions, c.bounded_regions
     out: dict[str, Any] = {"activation_regions": n, "affine_pieces": None, "bounded_regions": bounded,
                            "domain": repr(dom), "method": "lp", "seconds": round(time.perf_counter() - t0, 6)}
@@ -341,6 +345,28 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
         return 0
     _print_summary(args, net, dom, out, "lp engine, pieces not counted", " as they were found")
     return 0
+
+
+@contextlib.contextmanager
+def _dask_executor(address: str | None) -> Iterator[Any]:
+    """The executor of a dask.distributed client connected to ``address`` (None: no executor)."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        from ..errors import MissingExtraError
+
+        raise MissingExtraError("--scheduler needs dask.distributed: pip install 'cpa[dask]'") from None
+    try:
+        client = Client(address, timeout=10)
+    except (OSError, TimeoutError) as e:
+        from ..errors import ArgumentError
+
+        raise ArgumentError(f"--scheduler {address!r}: cannot reach the scheduler ({e})") from None
+    with client:
+        yield client.get_executor()
 
 
 def _certificate_fields(cert: Any) -> dict[str, Any]:
