@@ -110,7 +110,7 @@ import os
 import sys
 from fractions import Fraction
 from operator import mul
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -202,11 +202,13 @@ def iter_lp_regions(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *,
     return eng.run(full=True)
 
 
-def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict | None = None) -> tuple[int, int]:
+def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict | None = None,
+             witness: Sequence[Fraction] | None = None,
+             bbox: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None) -> tuple[int, int]:
     """``(regions, bounded regions)`` of ``net`` on ``domain``, by the same search as
     :func:`iter_lp_regions` without building the maps, H-representations and witnesses
     as Fractions."""
-    eng = _Engine(net, domain, stats)
+    eng = _Engine(net, domain, stats, witness=witness, bbox=bbox)
     n = nb = 0
     for bounded in eng.run(full=False):
         n += 1
@@ -298,7 +300,12 @@ def _lin_exp(r: tuple[int, ...], d: int) -> int:
 class _Engine:
     """One enumeration (see the module docstring)."""
 
-    def __init__(self, net: ReLUNetwork, domain: Box | Polyhedron | Reals, stats: dict | None):
+    def __init__(self, net: ReLUNetwork, domain: Box | Polyhedron | Reals, stats: dict | None,
+                 witness: Sequence[Fraction] | None = None,
+                 bbox: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None):
+        """``witness`` and ``bbox`` (with a polyhedral ``domain``) give a known exact interior point and
+        a box holding the polyhedron, which skips computing them from its vertices (a cell of a first
+        split: :mod:`cpa.regions._lp_split`); the witness is checked exactly."""
         if not isinstance(net, ReLUNetwork):
             net = ReLUNetwork(net)
         if not isinstance(domain, (Box, Polyhedron, Reals)):
@@ -322,7 +329,7 @@ class _Engine:
         # --- domain: exact rows, bounding box, root witness ---
         self.hrep_dom: list[tuple[tuple[Fraction, ...], Fraction]] = []
         poly_rows: list[tuple[int, ...]] = []
-        bbox: tuple[list[Fraction], list[Fraction]] | None = None
+        bbox = (list(bbox[0]), list(bbox[1])) if bbox is not None else None
         if isinstance(domain, Box):
             A, b = domain.constraints()
             self.hrep_dom = list(zip(A, b))
@@ -330,7 +337,8 @@ class _Engine:
             self.bounded_domain = True
             root = hom_point(domain.interior_point())
         elif isinstance(domain, Polyhedron):
-            domain.check()
+            if witness is None:
+                domain.check()
             for a, c in zip(domain.A, domain.b):
                 r = integer_row(list(a) + [-c])
                 if not any(r[:-1]):
@@ -339,11 +347,19 @@ class _Engine:
                     continue
                 poly_rows.append(r)
                 self.hrep_dom.append((tuple(a), c))
-            self.bounded_domain = domain.is_bounded
-            if self.bounded_domain:
-                vs = domain.vertices()
-                bbox = ([min(v[k] for v in vs) for k in range(d)], [max(v[k] for v in vs) for k in range(d)])
-            root = hom_point(domain.interior_point())
+            if witness is not None:
+                x = tuple(Fraction(v) for v in witness)
+                if len(x) != d or not all(sum((ai * xi for ai, xi in zip(a, x)), Fraction(0)) < c
+                                          for a, c in zip(domain.A, domain.b)):
+                    raise DomainError("the given witness is not strictly inside the polyhedron")
+                root = hom_point(x)
+                self.bounded_domain = bbox is not None
+            else:
+                self.bounded_domain = domain.is_bounded
+                if self.bounded_domain:
+                    vs = domain.vertices()
+                    bbox = ([min(v[k] for v in vs) for k in range(d)], [max(v[k] for v in vs) for k in range(d)])
+                root = hom_point(domain.interior_point())
         else:
             self.bounded_domain = False
             root = (0,) * d + (1,)

@@ -41,7 +41,8 @@ _FILE = "lp-count.json"
 
 
 def _cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, target: int) -> tuple[int, list[Any]]:
-    """``(k, H-representations)`` of the cells of the first ``k`` neurons on ``domain``."""
+    """``(k, cells)`` of the first ``k`` neurons on ``domain``: each cell its exact H-representation
+    ``(A, b)`` and witness (an exact interior point, small, from the search)."""
     from ._lp import iter_lp_regions
 
     first = net.affine_layers[0]
@@ -49,17 +50,19 @@ def _cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, target: int) -> t
     cells: list[Any] = []
     for k in range(1, n + 1):
         sub = ReLUNetwork([(first.W.select_rows(range(k)), first.b[:k]), ([[0] * k], [0])])
-        cells = [r.hrep for r in iter_lp_regions(sub, domain)]
+        cells = [(r.hrep[0], r.hrep[1], r.witness) for r in iter_lp_regions(sub, domain)]
         if len(cells) >= target:
             return k, cells
     return n, cells
 
 
-def _count_cell(layers: list[Any], A: Any, b: Any, d: int) -> tuple[int, int]:
-    """Worker: ``(regions, bounded regions)`` of the network in one cell."""
+def _count_cell(layers: list[Any], A: Any, b: Any, witness: Any, bbox: Any, d: int) -> tuple[int, int]:
+    """Worker: ``(regions, bounded regions)`` of the network in one cell.  The cell's own witness
+    and the domain's box (which holds the cell) spare the engine computing them from the cell's
+    vertices, whose coordinates are large rationals."""
     from ._lp import count_lp
 
-    return count_lp(ReLUNetwork(layers), Polyhedron(A, b, dim=d))
+    return count_lp(ReLUNetwork(layers), Polyhedron(A, b, dim=d), witness=witness, bbox=bbox)
 
 
 def _fingerprint(net: ReLUNetwork, domain: Any, k: int, cells: list[Any]) -> str:
@@ -67,7 +70,7 @@ def _fingerprint(net: ReLUNetwork, domain: Any, k: int, cells: list[Any]) -> str
 
     h = hashlib.sha256(to_json(net).encode())
     h.update(repr(domain).encode())
-    h.update(repr((k, [(tuple(map(tuple, A)), tuple(b)) for A, b in cells])).encode())
+    h.update(repr((k, [(tuple(map(tuple, A)), tuple(b)) for A, b, _ in cells])).encode())
     return h.hexdigest()
 
 
@@ -113,6 +116,7 @@ def count_lp_by_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
     todo = [i for i in range(len(cells)) if str(i) not in done]
     layers = [(L.W, L.b) for L in net.affine_layers]
     d = net.input_dim
+    bbox = (tuple(domain.lo), tuple(domain.hi)) if isinstance(domain, Box) else None
 
     def finish(i: int, result: tuple[int, int]) -> None:
         done[str(i)] = [int(result[0]), int(result[1])]
@@ -130,10 +134,10 @@ def count_lp_by_cells(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
     try:
         if executor is None:
             for i in todo:
-                A, b = cells[i]
-                finish(i, _count_cell(layers, A, b, d))
+                A, b, w = cells[i]
+                finish(i, _count_cell(layers, A, b, w, bbox, d))
         else:
-            futures = {executor.submit(_count_cell, layers, cells[i][0], cells[i][1], d): i for i in todo}
+            futures = {executor.submit(_count_cell, layers, *cells[i], bbox, d): i for i in todo}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
     except BaseException:
