@@ -76,7 +76,8 @@ def test_lp_counts_without_pieces_in_bounded_memory():
 
 def test_engine_table_rows():
     assert engine_for("auto", 1).name == "line" and engine_for("auto", 5).name == "vertex"
-    assert engine_for("auto", 8).name == "lp" and engine_for("auto", 784).name == "lp"
+    assert engine_for("auto", 8, pieces=False).name == "lp" and engine_for("auto", 784, pieces=False).name == "lp"
+    assert engine_for("auto", 8).name == "vertex"
     assert {"line", "polygon", "vertex", "lp"} <= set(ENGINES)
     with pytest.raises(cpa.ShapeError, match="needs a network with 2 inputs"):
         regions(cpa.ReLUNetwork([([[1]], [0])]), method="polygon")
@@ -108,7 +109,7 @@ def test_auto_counts_a_box_in_r784_without_its_corners():
     box = Box([-1] * 784, [1] * 784)
     c = count_regions(net, box, pieces=False)
     assert (c.method, c.activation_regions) == ("lp", 16)   # 4 hyperplanes through 0 in general position
-    assert count_regions(net, box).affine_pieces == 16
+    assert count_regions(net, box, method="lp").affine_pieces == 16
 
 
 def test_iter_regions_streams_certified_regions():

@@ -13,8 +13,9 @@ Both are exact and certified.  The engines are the rows of
   certified exactly (:mod:`cpa.regions._lp`), in memory that does not grow with
   the number of regions.
 
-``method="auto"`` takes the line engine for ``d = 1``, the vertex engine up to
-``d = 7`` and the LP engine from ``d = 8`` on (measured crossover, see
+``method="auto"`` takes the line engine for ``d = 1`` and the vertex engine
+otherwise, except that counts without pieces (``count_regions(..., pieces=False)``)
+take the LP engine from ``d = 8`` on (measured crossover, see
 :data:`cpa.regions.engines.AUTO_LP_FROM_DIM`); a named method forces an engine
 (tests compare them).
 """
@@ -94,8 +95,8 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     progress
         Show a tqdm progress bar (the library never prints otherwise).
     method
-        ``"auto"`` (default: line for d = 1, vertex for d < 8, lp from d = 8 on), ``"line"``
-        (d = 1 only), ``"polygon"`` (d = 2 only), ``"vertex"`` or ``"lp"`` (any d).
+        ``"auto"`` (default: line for d = 1, vertex otherwise), ``"line"`` (d = 1 only),
+        ``"polygon"`` (d = 2 only), ``"vertex"`` or ``"lp"`` (any d).
     max_memory
         Bytes the process may hold before the vertex engine stops with
         :class:`~cpa.errors.EnumerationLimitError` (default: 40% of physical memory), so a
@@ -347,7 +348,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     if on_records is not None and not callable(on_records):
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network = _as_network(net)
-    lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim).name == "lp")
+    lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim, pieces=pieces).name == "lp")
     if checkpoint is not None and (pieces or not lp or on_records is not None or certify):
         raise ArgumentError("checkpoint= needs the LP engine without pieces, records or certificate: "
                             "count_regions(net, domain, method='lp', pieces=False, checkpoint=DIR)")

@@ -76,20 +76,23 @@ def method_names() -> tuple[str, ...]:
     return ("auto", *ENGINES)
 
 
-#: from this input dimension on, ``method="auto"`` takes the LP engine: measured on
-#: ``random_relu_weights(widths, seed=7)`` over ``[-1, 1]^d`` (CPU seconds), the vertex engine is
-#: 3-15 times faster up to d = 6 ([6, 12, 12, 1]: 15 s against 50 s) but needs 1.8 GB there and
-#: more than 10 GB from d = 8 on, where the LP engine is faster ([8, 8, 8, 1]: 4.7 s against
-#: 12.8 s) and stays under 50 MB
+#: from this input dimension on, ``method="auto"`` takes the LP engine for counts without pieces
+#: (``count_regions(..., pieces=False)``): measured on ``random_relu_weights(widths, seed=7)`` over
+#: ``[-1, 1]^d`` (CPU seconds), the vertex engine is 3-15 times faster up to d = 6 ([6, 12, 12, 1]:
+#: 15 s against 50 s) but needs 1.8 GB there and more than 10 GB from d = 8 on, where the LP
+#: engine is faster ([8, 8, 8, 1]: 4.7 s against 12.8 s) and stays under 50 MB.  A complex, or
+#: counts with pieces, stay with the vertex engine: the LP engine's regions rebuild their facets
+#: one by one, which at d = 8 costs more than the vertex engine's whole run (160 s on [8, 8, 8, 1])
 AUTO_LP_FROM_DIM = 8
 
 
-def engine_for(method: str, d: int) -> Engine:
-    """The engine for ``method`` (``"auto"``: line for d = 1, vertex for d < 8, lp from d = 8 on)."""
+def engine_for(method: str, d: int, *, pieces: bool = True) -> Engine:
+    """The engine for ``method``.  ``"auto"``: line for d = 1, otherwise vertex, except the LP engine
+    from d = 8 on when no pieces (nor a complex) are wanted."""
     if method == "auto":
         if d == 1:
             return ENGINES["line"]
-        return ENGINES["vertex"] if d < AUTO_LP_FROM_DIM else ENGINES["lp"]
+        return ENGINES["lp"] if d >= AUTO_LP_FROM_DIM and not pieces else ENGINES["vertex"]
     try:
         return ENGINES[method]
     except KeyError:
