@@ -220,3 +220,15 @@ def test_cli_scheduler_counts_on_a_dask_cluster(capsys, tmp_path):
                      "--scheduler", cl.scheduler_address, "--checkpoint", str(tmp_path / "ck")])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["activation_regions"] == 782
+
+
+def test_lp_count_logs_progress(caplog):
+    import logging
+
+    from constructions.reference_nets import reference_domain, reference_network
+    from cpa.regions.api import _count_lp
+
+    with caplog.at_level(logging.INFO, logger="cpa"):
+        c = _count_lp(reference_network("R4"), reference_domain("R4"), None, progress=True, log_every=0.0)
+    assert c.activation_regions == 782
+    assert any("found in" in r.getMessage() for r in caplog.records)

@@ -259,9 +259,11 @@ def run(args: argparse.Namespace) -> int:
             certified = write_regions(cx, listing, args.certify, progress) if args.list or args.certify else None
             listing.commit()
     except KeyboardInterrupt as e:
-        if getattr(e, "partial_regions", None) is not None:
+        if getattr(e, "cells", None) is not None:
             what = (f"{e.partial_regions} regions counted in {e.cells_done} of {e.cells} "   # type: ignore[attr-defined]
                     f"first-layer cells (partial count)")
+        elif getattr(e, "partial_regions", None) is not None:
+            what = f"{e.partial_regions} regions found (partial count)"   # type: ignore[attr-defined]
         elif listing.count:
             what = f"{listing.count} regions listed (partial count)"
         else:
@@ -311,7 +313,7 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
                                 "without --checkpoint, --workers or --scheduler")
         builder = CertificateBuilder(net, dom) if args.certify else None
         n = bounded = 0
-        for r in iter_regions(net, dom, progress=progress or not sys.stderr.isatty()):
+        for r in _with_progress_lines(iter_regions(net, dom, progress=not args.no_progress), not args.no_progress):
             if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.bounded):
                 break
             n += 1
@@ -328,10 +330,11 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
     else:
         if (args.checkpoint or args.workers or args.scheduler) and args.max_regions is not None:
             raise ArgumentError("--max-regions does not go with --checkpoint, --workers or --scheduler")
-        with _dask_executor(args.scheduler) as executor:
+        with _dask_executor(args.scheduler) as executor, _progress_lines(not args.no_progress):
             try:
                 c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions,
-                                  workers=args.workers, executor=executor, checkpoint=args.checkpoint)
+                                  workers=args.workers, executor=executor, checkpoint=args.checkpoint,
+                                  progress=True)
             except EnumerationLimitError as e:
                 print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
                 return 3
@@ -345,6 +348,33 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
         return 0
     _print_summary(args, net, dom, out, "lp engine, pieces not counted", " as they were found")
     return 0
+
+
+@contextlib.contextmanager
+def _progress_lines(enabled: bool) -> Iterator[None]:
+    """The library's progress log lines (logger ``cpa``, INFO) on stderr within the block."""
+    import logging
+
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("cpa")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("cpa regions: %(message)s"))
+    old = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+
+
+def _with_progress_lines(items: Any, enabled: bool) -> Iterator[Any]:
+    with _progress_lines(enabled and not sys.stderr.isatty()):
+        yield from items
 
 
 @contextlib.contextmanager

@@ -235,20 +235,32 @@ def iter_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = Non
             bar.close()
 
 
-def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None) -> RegionCount:
-    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory)."""
+def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None, progress: bool = False,
+              log_every: float = 10.0) -> RegionCount:
+    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory).
+
+    With ``progress``, a log line (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds;
+    a KeyboardInterrupt carries ``partial_regions``, the regions counted so far (each one certified).
+    """
     from ..errors import EnumerationLimitError
     from ._lp import _Engine
 
     dom = as_domain(domain, network.input_dim)
-    t0 = time.perf_counter()
+    t0 = last = time.perf_counter()
     n = nb = 0
-    for bounded in _Engine(network, dom, None).run(full=False):
-        n += 1
-        nb += bounded
-        if max_regions is not None and n > max_regions:
-            raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", n,
-                                                      unit="regions")
+    try:
+        for bounded in _Engine(network, dom, None).run(full=False):
+            n += 1
+            nb += bounded
+            if max_regions is not None and n > max_regions:
+                raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", n,
+                                                          unit="regions")
+            if progress and time.perf_counter() - last >= log_every:
+                last = time.perf_counter()
+                _log.info("regions: %d found in %.0f s (search still running)", n, last - t0)
+    except KeyboardInterrupt as e:
+        e.partial_regions = n      # type: ignore[attr-defined]
+        raise
     _log.debug("count_regions(method='lp', pieces=False): %d regions in %.3fs", n, time.perf_counter() - t0)
     return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
                        unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom), method="lp")
@@ -354,7 +366,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
                             "count_regions(net, domain, method='lp', pieces=False, checkpoint=DIR)")
     if not pieces and lp and on_records is None and not certify:
         if workers is None and executor is None and checkpoint is None:
-            return _count_lp(network, domain, max_regions)
+            return _count_lp(network, domain, max_regions, progress)
         from ._lp_split import count_lp_by_cells
 
         dom = as_domain(domain, network.input_dim)
