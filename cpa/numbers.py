@@ -100,6 +100,23 @@ def int_to_str(n: int, what: str = "a number") -> str:
 
     Raises :class:`~cpa.errors.LimitError` if ``n`` has more than
     ``cpa.limits.current().max_digits`` digits.
+
+    Parameters
+    ----------
+    n
+        The integer to write.
+    what
+        What ``n`` is, named in the error message if it is refused.
+
+    Returns
+    -------
+    str
+        The decimal text of ``n``.
+
+    Raises
+    ------
+    LimitError
+        If ``n`` has more than ``max_digits`` digits.
     """
     if n.bit_length() <= _PY_LIMIT_SAFE_BITS:
         return str(n)
@@ -114,6 +131,26 @@ def str_to_int(s: str, where: str | None = None) -> int:
     Unlike ``int()``, Unicode digits (``"١"``, ``"１"``) are refused, and Python's
     4300-digit limit does not apply: up to ``max_digits`` digits are read, more are
     refused with :class:`~cpa.errors.LimitError`.
+
+    Parameters
+    ----------
+    s
+        The text; surrounding whitespace is ignored.
+    where
+        A location used in error messages.
+
+    Returns
+    -------
+    int
+        The integer written in ``s``.
+
+    Raises
+    ------
+    InvalidNumberError
+        If ``s`` is not an optionally signed string of ASCII digits (non-ASCII digits are
+        named in the message).
+    LimitError
+        If ``s`` has more than ``max_digits`` digits.
     """
     t = s.strip()
     body = t[1:] if t[:1] in ("+", "-") else t
@@ -151,6 +188,20 @@ def abbreviate(value: Any, limit: int = 60) -> str:
     ``"1234567890... (5001 characters)"``.  Control characters (newlines) are
     escaped, so the result is always one line.  Big ints and Fractions are
     abbreviated without converting all their digits.
+
+    Parameters
+    ----------
+    value
+        Any value; strings are used as they are, Fractions and ints are abbreviated
+        from their digits, anything else through ``str(value)``.
+    limit
+        The number of characters of the text kept.
+
+    Returns
+    -------
+    str
+        One line of at most ``limit`` characters of the text, followed by its length
+        when it was cut.
 
     Examples
     --------
@@ -345,6 +396,29 @@ def power(base: Fraction, exponent: int, what: str = "a power") -> Fraction:
     Raises :class:`~cpa.errors.LimitError` when ``|exponent|`` exceeds ``max_exponent``
     (unless ``base`` is 0 or +-1) or the result would have more than ``max_digits``
     digits; ``ZeroDivisionError``-free: ``0 ** -k`` raises :class:`InvalidNumberError`.
+
+    Parameters
+    ----------
+    base
+        The base, any value :func:`to_rational` accepts.
+    exponent
+        The integer exponent (negative exponents give the reciprocal power).
+    what
+        What the power is, named in error messages.
+
+    Returns
+    -------
+    Fraction
+        ``base ** exponent``.
+
+    Raises
+    ------
+    LimitError
+        If ``|exponent|`` exceeds ``max_exponent`` (unless ``base`` is 0 or +-1) or the result
+        would have more than ``max_digits`` digits.
+    InvalidNumberError
+        If ``base`` is 0 and ``exponent`` is negative, or ``base`` is not a number
+        :func:`to_rational` accepts.
     """
     base = to_rational(base)
     exponent = int(exponent)
@@ -363,7 +437,30 @@ def power(base: Fraction, exponent: int, what: str = "a power") -> Fraction:
     limits.check_digits(int(abs(exponent) * math.log10(size)) + 1, what)
     return base ** exponent
 def to_vector(v: Any, where: str = "vector", length: int | None = None) -> tuple[Fraction, ...]:
-    """Return a 1-D sequence as a tuple of Fractions (a scalar is refused)."""
+    """Return a 1-D sequence as a tuple of Fractions (a scalar is refused).
+
+    Parameters
+    ----------
+    v
+        A 1-D sequence (list, tuple, 1-D array, ...) of numbers :func:`to_rational` accepts.
+    where
+        The name of the vector in error messages; entry ``i`` is named ``where[i]``.
+    length
+        The required length, or None for any length.
+
+    Returns
+    -------
+    tuple of Fraction
+        The entries of ``v``, exactly.
+
+    Raises
+    ------
+    ShapeError
+        If ``v`` is a string, a scalar or not a sequence, an entry is itself a sequence,
+        or ``v`` does not have ``length`` entries.
+    InvalidNumberError
+        If an entry is not a number :func:`to_rational` accepts.
+    """
     if isinstance(v, (str, bytes)) or not _is_sequence(v):
         raise ShapeError(f"{where}: expected a 1-D sequence of numbers, got {type(v).__name__}")
     items = list(v)
@@ -378,7 +475,30 @@ def to_vector(v: Any, where: str = "vector", length: int | None = None) -> tuple
 
 
 def to_matrix(m: Any, where: str = "matrix", cols: int | None = None) -> tuple[tuple[Fraction, ...], ...]:
-    """Return a 2-D sequence as a tuple of rows of Fractions; ragged rows are refused."""
+    """Return a 2-D sequence as a tuple of rows of Fractions; ragged rows are refused.
+
+    Parameters
+    ----------
+    m
+        A 2-D sequence (list of rows, 2-D array, ...) of numbers :func:`to_rational` accepts.
+    where
+        The name of the matrix in error messages; row ``i`` is named ``where[i]``.
+    cols
+        The required number of columns, or None for the length of the first row.
+
+    Returns
+    -------
+    tuple of tuple of Fraction
+        The rows of ``m``, exactly.
+
+    Raises
+    ------
+    ShapeError
+        If ``m`` is not a 2-D sequence, a row is not a sequence, or the rows do not all have
+        the same length (``cols`` when given).
+    InvalidNumberError
+        If an entry is not a number :func:`to_rational` accepts.
+    """
     if isinstance(m, (str, bytes)) or not _is_sequence(m):
         raise ShapeError(f"{where}: expected a 2-D sequence (list of rows), got {type(m).__name__}")
     shape = getattr(m, "shape", None)
@@ -407,14 +527,52 @@ def _is_sequence(x: Any) -> bool:
 
 
 def rational_str(q: Fraction) -> str:
-    """Exact text form: ``"3"`` or ``"-3/7"`` (numbers beyond Python's 4300 digits too)."""
+    """Exact text form: ``"3"`` or ``"-3/7"`` (numbers beyond Python's 4300 digits too).
+
+    Parameters
+    ----------
+    q
+        The rational number.
+
+    Returns
+    -------
+    str
+        ``"p"`` when ``q`` is an integer, ``"p/q"`` otherwise (in lowest terms).
+
+    Raises
+    ------
+    LimitError
+        If the numerator or denominator has more than ``max_digits`` digits.
+    """
     if q.denominator == 1:
         return int_to_str(q.numerator)
     return int_to_str(q.numerator) + "/" + int_to_str(q.denominator)
 
 
 def parse_rational_str(s: Any, where: str | None = None) -> Fraction:
-    """Read a JSON number field: a ``"p/q"`` string or an integer (floats refused as inexact)."""
+    """Read a JSON number field: a ``"p/q"`` string or an integer (floats refused as inexact).
+
+    Parameters
+    ----------
+    s
+        The field: a string (read as :func:`to_rational` reads strings, e.g. ``"3/7"``,
+        ``"0.1"``) or an int.
+    where
+        A location used in error messages.
+
+    Returns
+    -------
+    Fraction
+        The number written in ``s``.
+
+    Raises
+    ------
+    InvalidNumberError
+        If ``s`` is neither a string nor an int (floats and bools are refused), or the
+        string is not a rational number.
+    LimitError
+        If the number is too large for the current limits.
+    """
     if isinstance(s, str):
         return _from_string(s, where)
     if isinstance(s, int) and not isinstance(s, bool):
