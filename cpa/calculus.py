@@ -35,7 +35,28 @@ __all__ = [
 
 
 def affine_network(A: Any, b: Any | None = None) -> ReLUNetwork:
-    """The depth-0 network ``x -> A x + b``."""
+    """The depth-0 network ``x -> A x + b``.
+
+    Parameters
+    ----------
+    A
+        The ``m x d`` matrix: a :class:`~cpa.sparse.SparseMatrix` or a 2-D sequence of
+        numbers (read exactly).
+    b
+        The length-``m`` offset, or None for zero.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network with one affine layer and no hidden layer.
+
+    Raises
+    ------
+    ShapeError
+        If ``A`` is not a matrix or ``b`` does not have one entry per row of ``A``.
+    InvalidNumberError
+        If an entry is not an exact-readable number.
+    """
     if isinstance(A, SparseMatrix):
         W = A
     else:
@@ -45,7 +66,25 @@ def affine_network(A: Any, b: Any | None = None) -> ReLUNetwork:
 
 
 def compose(g: ReLUNetwork, f: ReLUNetwork) -> ReLUNetwork:
-    """``g o f``, fusing the affine layers that meet (depth(g o f) = depth(g) + depth(f))."""
+    """``g o f``, fusing the affine layers that meet (depth(g o f) = depth(g) + depth(f)).
+
+    Parameters
+    ----------
+    g
+        The outer network.
+    f
+        The inner network, applied first.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network ``x -> g(f(x))``.
+
+    Raises
+    ------
+    ShapeError
+        If ``g.input_dim`` differs from ``f.output_dim``.
+    """
     if g.input_dim != f.output_dim:
         raise ShapeError(f"compose: outer network takes {g.input_dim} inputs but inner gives {f.output_dim}")
     fl, gl = f.affine_layers, g.affine_layers
@@ -56,7 +95,25 @@ def compose(g: ReLUNetwork, f: ReLUNetwork) -> ReLUNetwork:
 
 
 def pad_to_depth(f: ReLUNetwork, depth: int) -> ReLUNetwork:
-    """``f`` with identity-through-ReLU layers appended until it has ``depth`` hidden layers."""
+    """``f`` with identity-through-ReLU layers appended until it has ``depth`` hidden layers.
+
+    Parameters
+    ----------
+    f
+        The network.
+    depth
+        The number of hidden layers wanted, at least ``f.depth``.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network computing the same function as ``f`` with ``depth`` hidden layers.
+
+    Raises
+    ------
+    ShapeError
+        If ``f`` already has more than ``depth`` hidden layers.
+    """
     if depth < f.depth:
         raise ShapeError(f"pad_to_depth: network already has depth {f.depth} > {depth}")
     out = f
@@ -67,7 +124,24 @@ def pad_to_depth(f: ReLUNetwork, depth: int) -> ReLUNetwork:
 
 
 def parallel(nets: Sequence[ReLUNetwork]) -> ReLUNetwork:
-    """``x -> (f_1(x), ..., f_k(x))`` for networks on the same input space."""
+    """``x -> (f_1(x), ..., f_k(x))`` for networks on the same input space.
+
+    Parameters
+    ----------
+    nets
+        The networks ``f_1, ..., f_k`` (at least one), all with the same input dimension.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network whose outputs are the outputs of ``f_1``, then ``f_2``, ...; the
+        networks of smaller depth are padded with :func:`pad_to_depth` first.
+
+    Raises
+    ------
+    ShapeError
+        If ``nets`` is empty or the input dimensions differ.
+    """
     nets = list(nets)
     if not nets:
         raise ShapeError("parallel: no networks given")
@@ -88,7 +162,30 @@ def parallel(nets: Sequence[ReLUNetwork]) -> ReLUNetwork:
 
 
 def linear_combination(coeffs: Sequence[Any], nets: Sequence[ReLUNetwork], constant: Any = 0) -> ReLUNetwork:
-    """``x -> sum_i c_i f_i(x) + constant`` for scalar-output networks ``f_i``."""
+    """``x -> sum_i c_i f_i(x) + constant`` for scalar-output networks ``f_i``.
+
+    Parameters
+    ----------
+    coeffs
+        The coefficients ``c_i``, one per network, read exactly.
+    nets
+        The scalar-output networks ``f_i``, all with the same input dimension.
+    constant
+        The constant term, read exactly.
+
+    Returns
+    -------
+    ReLUNetwork
+        A scalar-output network computing the combination.
+
+    Raises
+    ------
+    ShapeError
+        If the number of coefficients differs from the number of networks, a network
+        does not have exactly one output, or the input dimensions differ.
+    InvalidNumberError
+        If a coefficient or ``constant`` is not an exact-readable number.
+    """
     cs = [to_rational(c, f"coefficient {i}") for i, c in enumerate(coeffs)]
     if len(cs) != len(nets):
         raise ShapeError(f"linear_combination: {len(cs)} coefficients for {len(nets)} networks")
@@ -102,7 +199,25 @@ def linear_combination(coeffs: Sequence[Any], nets: Sequence[ReLUNetwork], const
 
 
 def scale(f: ReLUNetwork, c: Any) -> ReLUNetwork:
-    """``c * f``."""
+    """``c * f``.
+
+    Parameters
+    ----------
+    f
+        The network.
+    c
+        The scalar factor, read exactly.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network ``x -> c f(x)``, of the same depth as ``f``.
+
+    Raises
+    ------
+    InvalidNumberError
+        If ``c`` is not an exact-readable number.
+    """
     q = to_rational(c, "scale")
     m = f.output_dim
     return compose(ReLUNetwork([Layer(SparseMatrix((m, m), [((i, q),) if q else () for i in range(m)]),
