@@ -70,6 +70,21 @@ def relu_identity(d: int = 1) -> ReLUNetwork:
 
     Neurons ``i`` and ``d + i`` are ``relu(x_i)`` and ``relu(-x_i)``.
 
+    Parameters
+    ----------
+    d
+        The dimension, an integer >= 1.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network ``R^d -> R^d`` with one hidden layer of ``2d`` neurons.
+
+    Raises
+    ------
+    ArgumentTypeError, ArgumentError
+        If ``d`` is not an integer, or ``d < 1``.
+
     Examples
     --------
     >>> relu_identity(2)([-3, "1/2"])
@@ -110,7 +125,23 @@ def _count(M: Any) -> int:
 
 
 def max_tree_widths(M: int) -> list[int]:
-    """Hidden widths of :func:`max_of`: ``[3 floor(k/2) + 2 (k mod 2)]`` per level, k halving up."""
+    """Hidden widths of :func:`max_of`: ``[3 floor(k/2) + 2 (k mod 2)]`` per level, k halving up.
+
+    Parameters
+    ----------
+    M
+        The number of inputs, an integer >= 1.
+
+    Returns
+    -------
+    list of int
+        One width per hidden layer of ``max_of(M)``; empty for ``M = 1``.
+
+    Raises
+    ------
+    ArgumentTypeError, ArgumentError
+        If ``M`` is not an integer, or ``M < 1``.
+    """
     widths, k = [], _count(M)
     while k > 1:
         widths.append(3 * (k // 2) + 2 * (k % 2))
@@ -125,6 +156,16 @@ def max_of(M: int) -> ReLUNetwork:
     :func:`max_tree_widths`: for M = 2..9 [3], [5,3], [6,3], [8,5,3], [9,5,3],
     [11,6,3], [12,6,3], [14,8,5,3], that is 3, 8, 9, 16, 17, 20, 21, 30 neurons.
     ``M = 1`` is the depth-0 identity.
+
+    Parameters
+    ----------
+    M
+        The number of inputs, an integer >= 1.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network ``R^M -> R`` computing ``max_i x_i``.
 
     Raises
     ------
@@ -167,7 +208,23 @@ def _row_sub(u: tuple[tuple[int, Fraction], ...], v: tuple[tuple[int, Fraction],
 
 
 def min_of(M: int) -> ReLUNetwork:
-    """``x in R^M -> min_i x_i = -max_i(-x_i)``; same size as :func:`max_of`."""
+    """``x in R^M -> min_i x_i = -max_i(-x_i)``; same size as :func:`max_of`.
+
+    Parameters
+    ----------
+    M
+        The number of inputs, an integer >= 1.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network ``R^M -> R`` computing ``min_i x_i``.
+
+    Raises
+    ------
+    ArgumentTypeError, ArgumentError
+        If ``M`` is not an integer, or ``M < 1``.
+    """
     net = max_of(M)
     ls = list(net.affine_layers)
     ls[0] = Layer(-ls[0].W, ls[0].b) if len(ls) > 1 else ls[0]
@@ -179,6 +236,16 @@ def min_of(M: int) -> ReLUNetwork:
 
 def hat_1d(a: Any, b: Any, c: Any) -> ReLUNetwork:
     r"""The 1-D nodal hat with nodes ``a < b < c``: 1 at ``b``, 0 outside ``(a, c)``, 3 neurons.
+
+    Parameters
+    ----------
+    a, b, c
+        The nodes, read exactly.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network ``R -> R`` with one hidden layer of 3 neurons.
 
     Notes
     -----
@@ -208,10 +275,22 @@ def hat_1d(a: Any, b: Any, c: Any) -> ReLUNetwork:
 def soft_threshold(lam: Any) -> ReLUNetwork:
     """Soft thresholding ``S_lam(x) = sign(x) max(|x| - lam, 0) = relu(x - lam) - relu(-x - lam)`` (2 neurons).
 
+    Parameters
+    ----------
+    lam
+        The threshold, read exactly, >= 0.
+
+    Returns
+    -------
+    ReLUNetwork
+        A network ``R -> R`` with one hidden layer of 2 neurons.
+
     Raises
     ------
     ArgumentError
         If ``lam < 0`` (the right-hand side is then not soft thresholding).
+    InvalidNumberError
+        If ``lam`` is not an exact-readable number.
     """
     q = to_rational(lam, "lam")
     if q < 0:
