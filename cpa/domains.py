@@ -143,7 +143,18 @@ class Box:
 
 @dataclass(frozen=True)
 class Reals:
-    """All of ``R^d`` (unbounded)."""
+    """All of ``R^d`` (unbounded).
+
+    Parameters
+    ----------
+    d
+        The dimension, a positive integer.
+
+    Raises
+    ------
+    DomainError
+        If ``d`` is not a positive integer (bools are refused).
+    """
 
     d: int
 
@@ -368,11 +379,24 @@ def as_domain(domain: Any, d: int) -> Box | Polyhedron | Reals:
 
     ``None`` means all of ``R^d``; a ``(lo, hi)`` pair is a :class:`Box`.
 
+    Parameters
+    ----------
+    domain
+        A :class:`Box`, :class:`Polyhedron` or :class:`Reals`, a ``(lo, hi)`` tuple, or None.
+    d
+        The network's input dimension.
+
+    Returns
+    -------
+    Box or Polyhedron or Reals
+        The domain; a :class:`Polyhedron` is checked (:meth:`Polyhedron.check`) first.
+
     Raises
     ------
     DomainError
         If the domain's dimension is not ``d`` (the message names both), or the domain
-        is invalid (empty box, non-finite bounds, empty or lower-dimensional polyhedron).
+        is invalid (empty box, non-finite bounds, empty or lower-dimensional polyhedron),
+        or of none of the accepted kinds.
     """
     if domain is None:
         dom: Box | Polyhedron | Reals = Reals(d)
