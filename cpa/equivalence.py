@@ -53,7 +53,23 @@ def _as_network(f: Any) -> ReLUNetwork:
 
 
 def difference(f: ReLUNetwork, g: ReLUNetwork) -> ReLUNetwork:
-    """The network ``f - g`` (multi-output: componentwise)."""
+    """The network ``f - g`` (multi-output: componentwise).
+
+    Parameters
+    ----------
+    f, g
+        Networks with the same input and output dimensions.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network ``x -> f(x) - g(x)``.
+
+    Raises
+    ------
+    ShapeError
+        If the input or the output dimensions of ``f`` and ``g`` differ.
+    """
     if f.input_dim != g.input_dim:
         raise ShapeError(f"cannot compare: f takes {f.input_dim} inputs, g takes {g.input_dim}")
     if f.output_dim != g.output_dim:
@@ -162,6 +178,18 @@ def rewrite_certificate(f: ReLUNetwork, g: ReLUNetwork) -> bool:
     exact identity, so True is a proof.  This is what the compiler's shrinking passes do (drop,
     merge positively proportional and fold constant neurons); a fused layer (other depth) or any
     other change makes it return False, and the caller falls back to region enumeration.
+
+    Parameters
+    ----------
+    f, g
+        The two networks; they must have the same input and output dimensions and the
+        same depth (otherwise the answer is False).
+
+    Returns
+    -------
+    bool
+        True if ``f = g`` on all of ``R^d`` is proved; False if nothing is proved (which does
+        not mean that ``f`` and ``g`` differ).
     """
     if (f.input_dim, f.output_dim, f.depth) != (g.input_dim, g.output_dim, g.depth):
         return False
