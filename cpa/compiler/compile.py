@@ -46,7 +46,29 @@ class CompileReport:
 
 
 def as_spec(spec: Any, variables: Sequence[Any] | str | None = None) -> Spec:
-    """Coerce a string or sympy expression to an :class:`~cpa.specs.Expression`; specs pass through."""
+    """Coerce a string or sympy expression to an :class:`~cpa.specs.Expression`; specs pass through.
+
+    Parameters
+    ----------
+    spec
+        A spec (:class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.Expression`, ...), a string
+        or a sympy expression.
+    variables
+        The input order for :func:`cpa.parse`; when given, an :class:`~cpa.specs.Expression`
+        is re-read with it too.
+
+    Returns
+    -------
+    Spec
+        The spec itself, or the expression parsed with :func:`cpa.parse`.
+
+    Raises
+    ------
+    SpecError
+        If ``spec`` is of none of these types, or its text is malformed.
+    NotPiecewiseAffineError, UnknownVariableError
+        As raised by :func:`cpa.parse`.
+    """
     if isinstance(spec, Spec):
         if variables is not None and isinstance(spec, Expression):
             return parse(spec, variables)
@@ -58,7 +80,33 @@ def as_spec(spec: Any, variables: Sequence[Any] | str | None = None) -> Spec:
 
 def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = None,
                         check: bool = False, simplify: bool = True) -> tuple[ReLUNetwork, CompileReport]:
-    """Compile ``spec`` and return the network with a :class:`CompileReport`."""
+    """Compile ``spec`` and return the network with a :class:`CompileReport`.
+
+    Parameters
+    ----------
+    spec
+        What :func:`compile` accepts: a spec, a string or a sympy expression.
+    variables
+        The input order used to parse a string or sympy expression (see :func:`cpa.parse`).
+    check
+        Prove the network equal to the spec (exactly) and raise
+        :class:`~cpa.errors.NotEquivalentError` with a rational counterexample if not.
+    simplify
+        Run the shrinking passes (:func:`~cpa.compiler.passes.shrink`).
+
+    Returns
+    -------
+    tuple of (ReLUNetwork, CompileReport)
+        The network and the report of its route and size against the route's
+        theoretical size (``checked`` is True when ``check`` proved it).
+
+    Raises
+    ------
+    NotEquivalentError
+        If ``check`` is set and the network differs from the spec.
+    SpecError
+        If ``spec`` cannot be read (see :func:`as_spec`).
+    """
     t0 = time.perf_counter()
     s = as_spec(spec, variables)
     route, build = route_for(s)
