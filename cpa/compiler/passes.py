@@ -55,7 +55,19 @@ def _rebuild(layer: Layer, nxt: Layer, keep: list[int], cols: list[dict[int, Fra
 
 
 def remove_dead_neurons(layers: list[Layer]) -> bool:
-    """Remove constant neurons and neurons with no outgoing weight.  Returns True if anything changed."""
+    """Remove constant neurons and neurons with no outgoing weight.  Returns True if anything changed.
+
+    Parameters
+    ----------
+    layers
+        The affine layers of a network (as :attr:`~cpa.network.ReLUNetwork.affine_layers`),
+        changed in place; the network's function is unchanged.
+
+    Returns
+    -------
+    bool
+        True if anything changed.
+    """
     changed = False
     for l in range(len(layers) - 1):
         layer, nxt = layers[l], layers[l + 1]
@@ -125,7 +137,19 @@ def _candidates(layer: Layer) -> dict[tuple, list[int]]:
 
 
 def merge_proportional_neurons(layers: list[Layer]) -> bool:
-    """Merge neurons whose ``(w, b)`` are positive multiples of each other."""
+    """Merge neurons whose ``(w, b)`` are positive multiples of each other.
+
+    Parameters
+    ----------
+    layers
+        The affine layers of a network (as :attr:`~cpa.network.ReLUNetwork.affine_layers`),
+        changed in place; the network's function is unchanged.
+
+    Returns
+    -------
+    bool
+        True if anything changed.
+    """
     changed = False
     for l in range(len(layers) - 1):
         layer, nxt = layers[l], layers[l + 1]
@@ -155,7 +179,21 @@ def merge_proportional_neurons(layers: list[Layer]) -> bool:
 
 
 def fuse_linear_layers(layers: list[Layer]) -> bool:
-    """Fuse a hidden layer whose neurons pair up into identities ``relu(z) - relu(-z)``."""
+    """Fuse a hidden layer whose neurons pair up into identities ``relu(z) - relu(-z)``.
+
+    At most one layer is fused per call.
+
+    Parameters
+    ----------
+    layers
+        The affine layers of a network (as :attr:`~cpa.network.ReLUNetwork.affine_layers`),
+        changed in place; the network's function is unchanged.
+
+    Returns
+    -------
+    bool
+        True if anything changed.
+    """
     for l in range(len(layers) - 1):
         layer, nxt = layers[l], layers[l + 1]
         if not _is_linear_layer(layer, nxt):
@@ -209,7 +247,18 @@ def _is_linear_layer(layer: Layer, nxt: Layer) -> bool:
 
 
 def shrink(net: ReLUNetwork) -> ReLUNetwork:
-    """Apply all passes until none changes anything; the function is unchanged."""
+    """Apply all passes until none changes anything; the function is unchanged.
+
+    Parameters
+    ----------
+    net
+        The network (not changed).
+
+    Returns
+    -------
+    ReLUNetwork
+        A network computing the same function as ``net``.
+    """
     layers = list(net.affine_layers)
     while True:
         changed = remove_dead_neurons(layers)
