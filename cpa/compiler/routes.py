@@ -124,7 +124,24 @@ def pieces_to_network(spec: Any) -> ReLUNetwork:
 
 
 def route_for(spec: Spec) -> tuple[str, Any]:
-    """The route name and the function building the network for ``spec``."""
+    """The route name and the function building the network for ``spec``.
+
+    Parameters
+    ----------
+    spec
+        A :class:`~cpa.pieces.Pieces`, :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`,
+        :class:`~cpa.specs.DC`, :class:`~cpa.specs.Breakpoints1D` or :class:`~cpa.specs.Expression`.
+
+    Returns
+    -------
+    tuple of (str, callable)
+        The route's name and the function taking ``spec`` to its network.
+
+    Raises
+    ------
+    SpecError
+        If ``spec`` is of none of these types.
+    """
     from ..pieces import Pieces
 
     table = (
@@ -148,7 +165,19 @@ def _tree_size(M: int) -> tuple[int, int]:
 
 
 def theoretical_size(spec: Spec) -> dict[str, Any]:
-    """The size the route's theorem promises: depth and number of hidden neurons (None if no closed form)."""
+    """The size the route's theorem promises: depth and number of hidden neurons (None if no closed form).
+
+    Parameters
+    ----------
+    spec
+        The spec (as for :func:`route_for`).
+
+    Returns
+    -------
+    dict
+        ``{"depth": ..., "neurons": ..., "rule": ...}``: the promised depth and number of
+        hidden neurons (None for routes without a closed form) and the rule they follow.
+    """
     if isinstance(spec, (MaxAffine, MinAffine)):
         depth, neurons = _tree_size(spec.num_maps)
         return {"depth": depth, "neurons": neurons,
