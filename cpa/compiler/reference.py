@@ -114,7 +114,24 @@ def _expr(e: Expr, names: tuple[str, ...]) -> ReLUNetwork:
 
 
 def reference_network(spec: Spec) -> ReLUNetwork:
-    """A network computing ``spec`` built by the independent identities above."""
+    """A network computing ``spec`` built by the independent identities above.
+
+    Parameters
+    ----------
+    spec
+        A :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`, :class:`~cpa.specs.DC`,
+        :class:`~cpa.specs.Breakpoints1D` or :class:`~cpa.specs.Expression`.
+
+    Returns
+    -------
+    ReLUNetwork
+        The reference network.
+
+    Raises
+    ------
+    SpecError
+        If ``spec`` is of none of these types.
+    """
     if isinstance(spec, MaxAffine):
         return _max_affine(spec.A, spec.b, +1)
     if isinstance(spec, MinAffine):
@@ -177,7 +194,18 @@ def tree_reference(spec: Spec) -> ReLUNetwork | None:
     rebuilt from the proved gadgets, level by level (so equal to the spec by construction: each level
     maps ``(m_1, .., m_k)`` to ``(max(m_1, m_2), max(m_3, m_4), ..)``, and a max of maxes over a
     partition is the max); ``min = -max(-.)``; ``DC`` by :func:`linear_combination`.  None for other
-    specs, or if a gadget proof failed (it never should)."""
+    specs, or if a gadget proof failed (it never should).
+
+    Parameters
+    ----------
+    spec
+        The spec.
+
+    Returns
+    -------
+    ReLUNetwork or None
+        The rebuilt tree network, or None.
+    """
     if isinstance(spec, MaxAffine):
         net = _tree_of(spec.A, spec.b)
     elif isinstance(spec, MinAffine):
