@@ -31,6 +31,27 @@ def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tupl
     turned into an independent reference network (:mod:`cpa.compiler.reference`) and the two are
     compared with :func:`cpa.equivalence.equivalent`; a difference found is confirmed against the
     spec's own exact evaluation.
+
+    Parameters
+    ----------
+    spec
+        The spec: a :class:`~cpa.pieces.Pieces` (compared piece by piece on its own domain) or
+        a spec :func:`~cpa.compiler.reference.reference_network` accepts.
+    net
+        The network to check, with one output.
+    domain
+        Where to compare (as for :func:`cpa.equivalence.equivalent`): a domain, or None for
+        all of ``R^d``; not used for :class:`~cpa.pieces.Pieces`.
+
+    Returns
+    -------
+    tuple of Fraction or None
+        An exact point where ``net`` and ``spec`` differ, or None if they are equal.
+
+    Raises
+    ------
+    SpecError
+        If there is no reference construction for ``spec``.
     """
     if isinstance(spec, Pieces):
         return _pieces_counterexample(spec, net)
