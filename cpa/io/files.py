@@ -44,6 +44,16 @@ _DESCRIPTION = {"json": "exact JSON", "npz": "npz float64 arrays", "onnx": "ONNX
 def format_of(path: str | os.PathLike[str]) -> str:
     """The format name (``"json"``, ``"npz"``, ``"onnx"``, ``"torch"``) for a file name.
 
+    Parameters
+    ----------
+    path
+        The file name; only its extension (case-insensitive) is used.
+
+    Returns
+    -------
+    str
+        The format name.
+
     Raises
     ------
     FormatError
@@ -139,13 +149,50 @@ def save_network(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = No
 
 
 def is_exact_format(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None) -> bool:
-    """Would :func:`save_network` write ``net`` to ``path`` exactly?"""
+    """Would :func:`save_network` write ``net`` to ``path`` exactly?
+
+    Parameters
+    ----------
+    net
+        The network.
+    path
+        The file name; its extension gives the format (:func:`format_of`).
+    dtype
+        The float type of an ONNX or torch file (``"float32"``, ``"float64"``, ...; None for
+        float64); npz files are always float64 and JSON files exact.
+
+    Returns
+    -------
+    bool
+        True if every weight of ``net`` is written exactly in that format.
+
+    Raises
+    ------
+    FormatError
+        For an unknown extension, or an unknown ``dtype`` for an ONNX or torch file.
+    """
     fmt = format_of(path)
     return fmt == "json" or representable(net, "float64" if fmt == "npz" else float_kind(dtype))
 
 
 def describe_format(path: str | os.PathLike[str]) -> str:
-    """A short human name of the format of ``path`` (``"ONNX"``, ``"exact JSON"``, ...)."""
+    """A short human name of the format of ``path`` (``"ONNX"``, ``"exact JSON"``, ...).
+
+    Parameters
+    ----------
+    path
+        The file name; its extension gives the format (:func:`format_of`).
+
+    Returns
+    -------
+    str
+        The name of the format.
+
+    Raises
+    ------
+    FormatError
+        For an unknown extension.
+    """
     return _DESCRIPTION[format_of(path)]
 
 
