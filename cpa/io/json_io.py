@@ -35,6 +35,17 @@ _VERSION = 1
 def network_to_dict(net: ReLUNetwork) -> dict[str, Any]:
     """The exact JSON document of ``net`` (every number a ``"p/q"`` string).
 
+    Parameters
+    ----------
+    net
+        The network.
+
+    Returns
+    -------
+    dict
+        The document: ``format``, ``version``, ``architecture`` and ``layers`` (each with
+        ``W`` and ``b``).
+
     Raises
     ------
     FormatError
@@ -52,7 +63,29 @@ def network_to_dict(net: ReLUNetwork) -> dict[str, Any]:
 
 
 def network_to_json(net: ReLUNetwork, path: str | os.PathLike[str] | None = None, indent: int | None = None) -> str:
-    """Exact JSON text of ``net``, also written to ``path`` when given."""
+    """Exact JSON text of ``net``, also written to ``path`` when given.
+
+    Parameters
+    ----------
+    net
+        The network.
+    path
+        A file to write the text to (followed by a newline), or None.
+    indent
+        Passed to :func:`json.dumps`; None for one line.
+
+    Returns
+    -------
+    str
+        The JSON text of :func:`network_to_dict`.
+
+    Raises
+    ------
+    FormatError
+        If a layer has no outputs, or the file cannot be written.
+    LimitError
+        If a number has more than ``max_digits`` digits.
+    """
     text = json.dumps(network_to_dict(net), indent=indent)
     if path is not None:
         with writing(path) as name, open(name, "w", encoding="utf-8") as fh:
@@ -62,6 +95,18 @@ def network_to_json(net: ReLUNetwork, path: str | os.PathLike[str] | None = None
 
 def network_from_dict(doc: Any, source: str | None = None) -> ReLUNetwork:
     """Read the JSON document of a network (see the module docstring).
+
+    Parameters
+    ----------
+    doc
+        The parsed document.
+    source
+        Where the document came from (e.g. a file name), put before error messages.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network, with exact weights.
 
     Raises
     ------
@@ -124,7 +169,26 @@ def _from_dict(doc: Any) -> ReLUNetwork:
 
 
 def network_from_json(text_or_path: str | os.PathLike[str]) -> ReLUNetwork:
-    """Read exact JSON text (starting with ``{``), or a path to a ``.json`` file."""
+    """Read exact JSON text (starting with ``{``), or a path to a ``.json`` file.
+
+    Parameters
+    ----------
+    text_or_path
+        The JSON text of a network, or the path of a file holding it.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network, with exact weights.
+
+    Raises
+    ------
+    FormatError
+        If there is no such file, or the text is not well-formed JSON or not a well-formed
+        network document.
+    LimitError
+        If the file or the JSON nesting is too large, or a number has too many digits.
+    """
     if isinstance(text_or_path, str) and text_or_path.lstrip().startswith("{"):
         return network_from_dict(parse_json(text_or_path, "network"))
     name = os.fspath(text_or_path)
@@ -134,5 +198,25 @@ def network_from_json(text_or_path: str | os.PathLike[str]) -> ReLUNetwork:
 
 
 def read_json(name: str) -> ReLUNetwork:
-    """Read a ``.json`` network file."""
+    """Read a ``.json`` network file.
+
+    Parameters
+    ----------
+    name
+        The file name.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network, with exact weights.
+
+    Raises
+    ------
+    FormatError
+        If the file cannot be read, is not UTF-8 JSON, or is not a well-formed network
+        document.
+    LimitError
+        If the file is larger than ``max_file_bytes``, too deeply nested, or a number has
+        too many digits.
+    """
     return network_from_dict(read_json_file(name, "network file"), repr(name))
