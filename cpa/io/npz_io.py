@@ -38,6 +38,13 @@ _CHUNK = 1 << 20
 def write_npz(net: ReLUNetwork, path: str | os.PathLike[str]) -> bool:
     """Write ``W0, b0, W1, b1, ...`` as float64 arrays.
 
+    Parameters
+    ----------
+    net
+        The network.
+    path
+        The file to write (with :func:`numpy.savez`).
+
     Returns
     -------
     bool
@@ -67,6 +74,16 @@ def write_npz(net: ReLUNetwork, path: str | os.PathLike[str]) -> bool:
 
 def read_npz(path: str | os.PathLike[str]) -> ReLUNetwork:
     """Read an ``.npz`` network (see the module docstring); floats at their exact binary value.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network, each weight the exact value of its float.
 
     Raises
     ------
