@@ -273,10 +273,26 @@ def save_torch(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None
     Keys are ``0.weight, 0.bias, 2.weight, 2.bias, ...``, readable by
     :func:`load_torch` and by ``nn.Sequential.load_state_dict``.
 
+    Parameters
+    ----------
+    net
+        The network.
+    path
+        The file to write.
+    dtype
+        The float type of the weights (``"float32"``, ``torch.float64``, ...; None for float64).
+
     Returns
     -------
     bool
         True when every weight was written exactly (otherwise a warning is logged).
+
+    Raises
+    ------
+    MissingExtraError
+        If torch is not installed.
+    FormatError
+        For an unknown ``dtype``, a layer with no outputs, or a file that cannot be written.
     """
     torch = require("torch")
     kind = float_kind(dtype)
