@@ -59,6 +59,32 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
 
     The graph is drawn through the exact breakpoints (found by exact region
     enumeration), so it is exact up to display; breakpoints are marked.
+
+    Parameters
+    ----------
+    net
+        A network with one input.
+    domain
+        The interval: a ``(lo, hi)`` pair or a 1-D :class:`~cpa.domains.Box`.
+    output
+        The index of the output to draw.
+    breakpoints
+        Draw the graph through the exact breakpoints and mark them; if False, only the
+        two end points are joined.
+    ax
+        The matplotlib axes to draw on, or None for a new figure.
+    **line_kwargs
+        Passed to ``ax.plot`` for the graph.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ArgumentTypeError, ArgumentError
+        If ``output`` is not an integer index of an output.
     """
     _check_output(net, output)
     ax = _axes(ax)
@@ -85,7 +111,36 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
 
 def plot_surface(net: Any, domain: Any = ((-1.0, -1.0), (1.0, 1.0)), *, output: int = 0, resolution: int = 80,
                  ax: Any = None, **surf_kwargs: Any) -> Any:
-    """3-D surface of a network with two inputs and (at least) one output."""
+    """3-D surface of a network with two inputs and (at least) one output.
+
+    Parameters
+    ----------
+    net
+        A network with two inputs.
+    domain
+        The rectangle: a ``(lo, hi)`` pair of 2-vectors or a 2-D :class:`~cpa.domains.Box`.
+    output
+        The index of the output to draw.
+    resolution
+        Grid points per axis (at least 2) at which the network is evaluated in float64.
+    ax
+        A matplotlib 3-D axes to draw on, or None for a new figure.
+    **surf_kwargs
+        Passed to ``ax.plot_surface``.
+
+    Returns
+    -------
+    mpl_toolkits.mplot3d.axes3d.Axes3D
+        The axes drawn on.
+
+    Raises
+    ------
+    ShapeError
+        If the network does not have two inputs.
+    ArgumentTypeError, ArgumentError
+        If ``output`` is not an integer index of an output, or ``resolution`` is not an
+        integer >= 2.
+    """
     if net.input_dim != 2:
         raise ShapeError(f"plot_surface needs a network with 2 inputs, this one has {net.input_dim}")
     _check_output(net, output)
