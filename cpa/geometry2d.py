@@ -110,6 +110,26 @@ def region_outline(region: Any, clip: Any = None) -> list[Point]:
     its witness (an exact interior point, so every vertex is in a different direction).
     With a 2-D box ``clip`` the region is cut to it (:func:`region_polygon`); the result may
     have fewer than 3 points if the region misses the box's interior.
+
+    Parameters
+    ----------
+    region
+        A 2-D region of a :class:`~cpa.regions.complex.RegionComplex` (or any object with
+        ``hrep``, ``is_bounded``, ``witness`` and ``vertices()``).
+    clip
+        A 2-D :class:`~cpa.domains.Box` to cut the region to, or None.
+
+    Returns
+    -------
+    list of tuple of Fraction
+        The vertices, counter-clockwise.
+
+    Raises
+    ------
+    DomainError
+        If ``clip`` is None and the region is unbounded.
+    ArgumentTypeError
+        If ``clip`` is not a 2-D box.
     """
     if clip is not None:
         return region_polygon(region.hrep, _window(clip))
@@ -125,6 +145,19 @@ def region_polygon(hrep: Any, window: tuple[Any, Any, Any, Any]) -> list[Point]:
 
     ``window`` is ``(x0, x1, y0, y1)``.  Sutherland-Hodgman clipping of the rectangle by each
     half-plane, in exact rationals.
+
+    Parameters
+    ----------
+    hrep
+        ``(A, b)``: the rows ``(a1, a2)`` of ``A`` and the entries of ``b``, exact rationals.
+    window
+        The rectangle ``[x0, x1] x [y0, y1]`` as ``(x0, x1, y0, y1)``.
+
+    Returns
+    -------
+    list of tuple of Fraction
+        The vertices of the clipped polygon, counter-clockwise; empty (or fewer than 3 points)
+        if the polygon has no interior.
     """
     x0, x1, y0, y1 = (Fraction(t) for t in window)
     poly = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
