@@ -70,6 +70,21 @@ def current() -> Limits:
 def set_limits(**changes: int) -> Limits:
     """Change some limits for the whole process; returns the previous ones.
 
+    Parameters
+    ----------
+    **changes
+        New values of limits by name (``max_digits=...``, ...), each a positive integer.
+
+    Returns
+    -------
+    Limits
+        The limits in force before the change.
+
+    Raises
+    ------
+    ArgumentError
+        If a name is not a limit or a value is not a positive integer.
+
     Examples
     --------
     >>> old = set_limits(max_digits=200_000)
@@ -91,7 +106,23 @@ def set_limits(**changes: int) -> Limits:
 
 @contextlib.contextmanager
 def limits(**changes: int) -> Iterator[Limits]:
-    """Context manager: the limits changed inside the block, restored after."""
+    """Context manager: the limits changed inside the block, restored after.
+
+    Parameters
+    ----------
+    **changes
+        New values of limits by name, as for :func:`set_limits`.
+
+    Yields
+    ------
+    Limits
+        The limits in force inside the block.
+
+    Raises
+    ------
+    ArgumentError
+        If a name is not a limit or a value is not a positive integer.
+    """
     old = set_limits(**changes)
     try:
         yield _current
@@ -104,6 +135,16 @@ def from_environment(environ: "os._Environ[str] | dict[str, str] | None" = None)
 
     Each variable holds a positive integer (``1e8`` and ``10_000_000`` are accepted too).
     Used by the command line at start-up; returns the previous limits.
+
+    Parameters
+    ----------
+    environ
+        The environment to read, or None for :data:`os.environ`.
+
+    Returns
+    -------
+    Limits
+        The limits in force before the change.
 
     Raises
     ------
@@ -144,6 +185,20 @@ def refuse(what: str, limit: str, value: object) -> LimitError:
 
     The message names the limit, its value and both ways to raise it: in Python and,
     for the command line, the environment variable.
+
+    Parameters
+    ----------
+    what
+        What exceeds the limit, at the start of the message.
+    limit
+        The name of the limit (``"max_digits"``, ...).
+    value
+        What ``what`` amounts to, shown in the message.
+
+    Returns
+    -------
+    LimitError
+        The error, not raised.
     """
     cap = getattr(_current, limit)
     return LimitError(f"{what} exceeds the limit {limit}={cap} (got {value}); if this is intended, raise it "
@@ -152,13 +207,44 @@ def refuse(what: str, limit: str, value: object) -> LimitError:
 
 
 def check_digits(n_digits: int, what: str = "a number") -> None:
-    """Refuse a number of more than ``max_digits`` decimal digits."""
+    """Refuse a number of more than ``max_digits`` decimal digits.
+
+    Parameters
+    ----------
+    n_digits
+        The number of decimal digits of the number.
+    what
+        What the number is, named in the message.
+
+    Raises
+    ------
+    LimitError
+        If ``n_digits`` exceeds ``max_digits``.
+    """
     if n_digits > _current.max_digits:
         raise refuse(what, "max_digits", f"{n_digits} digits")
 
 
 def check_int(n: int, what: str = "an integer") -> int:
-    """Refuse an integer whose decimal form would have more than ``max_digits`` digits; return it."""
+    """Refuse an integer whose decimal form would have more than ``max_digits`` digits; return it.
+
+    Parameters
+    ----------
+    n
+        The integer.
+    what
+        What the integer is, named in the message.
+
+    Returns
+    -------
+    int
+        ``n``.
+
+    Raises
+    ------
+    LimitError
+        If ``n`` would have more than ``max_digits`` digits.
+    """
     # bit_length * log10(2) overestimates the digit count by less than one
     if n.bit_length() * 0.30103 > _current.max_digits:
         raise refuse(what, "max_digits", f"about {int(n.bit_length() * 0.30103) + 1} digits")
@@ -169,6 +255,18 @@ def check_work(steps: float, what: str = "this request") -> None:
     """Refuse a request whose estimated number of elementary steps exceeds ``max_work``.
 
     ``steps`` may be a float (an estimate, possibly ``inf``).
+
+    Parameters
+    ----------
+    steps
+        The estimated number of elementary steps.
+    what
+        The request, named in the message.
+
+    Raises
+    ------
+    LimitError
+        If ``steps`` exceeds ``max_work`` (or is NaN).
     """
     if not steps <= _current.max_work:
         shown = f"about {steps:.3g}" if steps != float("inf") else "an astronomical number of"
