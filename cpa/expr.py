@@ -73,7 +73,20 @@ class Abs(Expr):
 
 
 def evaluate(e: Expr, point: Mapping[str, Fraction]) -> Fraction:
-    """Exact value of ``e`` at ``point`` (a mapping from variable name to Fraction)."""
+    """Exact value of ``e`` at ``point`` (a mapping from variable name to Fraction).
+
+    Parameters
+    ----------
+    e
+        The expression.
+    point
+        The value of each variable of ``e``, by name.
+
+    Returns
+    -------
+    Fraction
+        The value of ``e`` at ``point``.
+    """
     if isinstance(e, Lin):
         return sum((c * point[k] for k, c in e.coeffs), e.const)
     if isinstance(e, Sum):
@@ -90,7 +103,18 @@ def evaluate(e: Expr, point: Mapping[str, Fraction]) -> Fraction:
 
 
 def variables_of(e: Expr) -> set[str]:
-    """Names of the variables that occur in ``e``."""
+    """Names of the variables that occur in ``e``.
+
+    Parameters
+    ----------
+    e
+        The expression.
+
+    Returns
+    -------
+    set of str
+        The variable names.
+    """
     if isinstance(e, Lin):
         return {k for k, _ in e.coeffs}
     out: set[str] = set()
@@ -100,7 +124,18 @@ def variables_of(e: Expr) -> set[str]:
 
 
 def children(e: Expr) -> tuple[Expr, ...]:
-    """The subexpressions of ``e``; ``()`` for a leaf (:class:`Lin`, or a node type of another module)."""
+    """The subexpressions of ``e``; ``()`` for a leaf (:class:`Lin`, or a node type of another module).
+
+    Parameters
+    ----------
+    e
+        The expression node.
+
+    Returns
+    -------
+    tuple of Expr
+        The direct subexpressions of ``e``, in order.
+    """
     if isinstance(e, Sum):
         return e.terms
     if isinstance(e, (Max, Min)):
@@ -111,7 +146,21 @@ def children(e: Expr) -> tuple[Expr, ...]:
 
 
 def to_sympy(e: Expr, symbols: Mapping[str, Any] | None = None) -> Any:
-    """The expression as a sympy expression (``Max``, ``Min``, ``Abs`` kept unevaluated)."""
+    """The expression as a sympy expression (``Max``, ``Min``, ``Abs`` kept unevaluated).
+
+    Parameters
+    ----------
+    e
+        The expression.
+    symbols
+        The sympy symbol of each variable, by name; a variable not in it becomes a real
+        ``sympy.Symbol`` of its name.
+
+    Returns
+    -------
+    sympy.Expr
+        The sympy expression, with exact rational coefficients.
+    """
     import sympy
 
     symbols = dict(symbols or {})
@@ -141,7 +190,18 @@ def to_sympy(e: Expr, symbols: Mapping[str, Any] | None = None) -> Any:
 
 
 def to_text(e: Expr) -> str:
-    """A readable text form that :func:`cpa.parse` reads back to the same function."""
+    """A readable text form that :func:`cpa.parse` reads back to the same function.
+
+    Parameters
+    ----------
+    e
+        The expression.
+
+    Returns
+    -------
+    str
+        The text.
+    """
     return _text(e, top=True)
 
 
