@@ -569,10 +569,24 @@ _SYMPY: dict[str, Callable[[Any, int, _Reader], Expr]] = {
 def check_variables(e: Expr, variables: Sequence[str] | None) -> tuple[str, ...]:
     """The variable order: ``variables`` if given (every variable of ``e`` must be in it), else sorted names.
 
+    Parameters
+    ----------
+    e
+        The expression.
+    variables
+        The declared variable names (each converted with ``str``), or None.
+
+    Returns
+    -------
+    tuple of str
+        The variable names in order.
+
     Raises
     ------
     UnknownVariableError
         Naming every variable of ``e`` that is not in ``variables``.
+    SpecError
+        If ``variables`` repeats a name.
     """
     if variables is None:
         return tuple(sorted(variables_of(e)))
