@@ -259,7 +259,19 @@ def _arrangement(planes: list[tuple[tuple[Fraction, ...], Fraction]], domain: An
 
 
 def lattice_expression(spec: Pieces) -> Expression:
-    """The max-min form ``max_S min_{i in S} g_i`` of a validated :class:`Pieces` spec (Ovchinnikov 2002)."""
+    """The max-min form ``max_S min_{i in S} g_i`` of a validated :class:`Pieces` spec (Ovchinnikov 2002).
+
+    Parameters
+    ----------
+    spec
+        The validated :class:`Pieces` spec.
+
+    Returns
+    -------
+    Expression
+        The max-min expression of the distinct affine maps ``g_i`` of ``spec``, in the
+        variables ``x1, ..., xd``.
+    """
     maps = spec.distinct_maps()
     names = tuple(f"x{i + 1}" for i in range(spec.input_dim))
 
