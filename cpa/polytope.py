@@ -44,7 +44,18 @@ __all__ = [
 
 
 def lcm_denominator(values: Iterable[Fraction]) -> int:
-    """Least common multiple of the denominators (1 for an empty input)."""
+    """Least common multiple of the denominators (1 for an empty input).
+
+    Parameters
+    ----------
+    values
+        Rational numbers.
+
+    Returns
+    -------
+    int
+        The least common multiple of their denominators.
+    """
     m = 1
     for v in values:
         q = v.denominator
@@ -54,7 +65,18 @@ def lcm_denominator(values: Iterable[Fraction]) -> int:
 
 
 def primitive(vec: Sequence[int]) -> tuple[int, ...]:
-    """Divide an integer vector by the gcd of its entries (the zero vector is returned as is)."""
+    """Divide an integer vector by the gcd of its entries (the zero vector is returned as is).
+
+    Parameters
+    ----------
+    vec
+        An integer vector.
+
+    Returns
+    -------
+    tuple of int
+        ``vec`` divided by the gcd of its entries.
+    """
     g = math.gcd(*vec)
     if g > 1:
         return tuple(x // g for x in vec)
@@ -62,19 +84,52 @@ def primitive(vec: Sequence[int]) -> tuple[int, ...]:
 
 
 def hom(x: Sequence[Fraction]) -> tuple[int, ...]:
-    """Primitive homogeneous integer coordinates ``(X, t)``, ``t > 0``, of a rational point."""
+    """Primitive homogeneous integer coordinates ``(X, t)``, ``t > 0``, of a rational point.
+
+    Parameters
+    ----------
+    x
+        The rational point.
+
+    Returns
+    -------
+    tuple of int
+        ``(X_1, ..., X_d, t)`` with ``x = X / t``.
+    """
     t = lcm_denominator(x)
     return primitive([int(v * t) for v in x] + [t])
 
 
 def dehom(P: Sequence[int]) -> tuple[Fraction, ...]:
-    """The rational point ``X / t`` of homogeneous coordinates ``(X, t)``, ``t > 0``."""
+    """The rational point ``X / t`` of homogeneous coordinates ``(X, t)``, ``t > 0``.
+
+    Parameters
+    ----------
+    P
+        The homogeneous coordinates ``(X_1, ..., X_d, t)``.
+
+    Returns
+    -------
+    tuple of Fraction
+        The point ``X / t``.
+    """
     t = P[-1]
     return tuple(Fraction(v, t) for v in P[:-1])
 
 
 def integer_row(coeffs: Sequence[Fraction]) -> tuple[int, ...]:
-    """A positive multiple of a rational vector that is a primitive integer vector."""
+    """A positive multiple of a rational vector that is a primitive integer vector.
+
+    Parameters
+    ----------
+    coeffs
+        The rational vector.
+
+    Returns
+    -------
+    tuple of int
+        The primitive integer vector.
+    """
     m = lcm_denominator(coeffs)
     return primitive([int(c * m) for c in coeffs])
 
@@ -85,6 +140,19 @@ def box_vrep(lo: Sequence[Fraction], hi: Sequence[Fraction], first_bit: int = 0
 
     Constraint bits: ``first_bit + 2 i`` is ``x_i <= hi_i``, ``first_bit + 2 i + 1`` is
     ``x_i >= lo_i``.  Vertex ``k`` has coordinate ``i`` at ``hi`` iff bit ``i`` of ``k`` is set.
+
+    Parameters
+    ----------
+    lo, hi
+        The box's lower and upper corners.
+    first_bit
+        The constraint bit of ``x_0 <= hi_0``.
+
+    Returns
+    -------
+    tuple of (list, list, list)
+        ``(verts, masks, edges)``: the ``2^d`` vertices in homogeneous coordinates
+        (:func:`hom`), their tight sets, and the edges as pairs of vertex indices.
     """
     d = len(lo)
     verts: list[tuple[int, ...]] = []
@@ -106,6 +174,20 @@ def edges_in_face(ids: Sequence[int], masks: Sequence[int], d: int) -> list[tupl
     ``masks[v]`` is the tight set of vertex ``v``.  Every vertex ``w`` of the polytope with
     ``T(u) & T(v)`` contained in ``T(w)`` must be among ``ids`` (true when all of ``ids``
     share a constraint that defines the face).
+
+    Parameters
+    ----------
+    ids
+        The vertex ids (indices into ``masks``) of the face.
+    masks
+        ``masks[v]`` is the tight set of vertex ``v`` (a bitmask of constraints).
+    d
+        The dimension of the polytope.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        The edges, as pairs of vertex ids.
     """
     k = len(ids)
     if k < 2:
@@ -142,6 +224,27 @@ def clip(verts: list[tuple[int, ...]], masks: list[int], edges: list[tuple[int, 
     ``row = (a_1, ..., a_d, beta)`` is homogeneous: the inequality is ``a . x + beta <= 0``.
     Returns the new ``(verts, masks, edges)`` (vertices re-indexed), or None when the
     intersection is not full-dimensional (empty or contained in the hyperplane).
+
+    Parameters
+    ----------
+    verts
+        The vertices in homogeneous coordinates.
+    masks
+        The tight set of each vertex.
+    edges
+        The edges, as pairs of vertex indices.
+    row
+        The homogeneous integer row ``(a_1, ..., a_d, beta)``.
+    bit
+        The constraint bit of the new half-space, set in the tight sets of the vertices
+        on its hyperplane.
+    d
+        The dimension.
+
+    Returns
+    -------
+    tuple of (list, list, list) or None
+        The clipped ``(verts, masks, edges)``, or None.
     """
     vals = [sum(a * p for a, p in zip(row, P)) for P in verts]
     if all(v <= 0 for v in vals):
@@ -176,7 +279,20 @@ def clip(verts: list[tuple[int, ...]], masks: list[int], edges: list[tuple[int, 
 def face_groups(ids: Sequence[int], masks: Sequence[int]) -> dict[int, int]:
     """Map ``S -> bits``: for each constraint ``c`` tight at some but not all of ``ids``,
     ``S`` is the bitmask (over positions in ``ids``) of the vertices where ``c`` is tight;
-    constraints with equal ``S`` are OR-ed together in ``bits``."""
+    constraints with equal ``S`` are OR-ed together in ``bits``.
+
+    Parameters
+    ----------
+    ids
+        The vertex ids (indices into ``masks``) of the face.
+    masks
+        ``masks[v]`` is the tight set of vertex ``v`` (a bitmask of constraints).
+
+    Returns
+    -------
+    dict of int to int
+        The map ``S -> bits``.
+    """
     allb = 0
     common = -1
     for v in ids:
@@ -203,6 +319,18 @@ def facets(ids: Sequence[int], masks: Sequence[int]) -> list[tuple[int, int]]:
     ``S`` is the bitmask over positions in ``ids`` of the facet's vertices, ``bits`` the
     constraints that define it.  Exact: the facets are the maximal proper sets among
     ``{v : c in T(v)}`` (every proper face lies in a facet, and each facet is one such set).
+
+    Parameters
+    ----------
+    ids
+        The vertex ids (indices into ``masks``) of the face.
+    masks
+        ``masks[v]`` is the tight set of vertex ``v`` (a bitmask of constraints).
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        The ``(S, bits)`` of each facet.
     """
     groups = face_groups(ids, masks)
     keys = sorted(groups, key=lambda S: -S.bit_count())
@@ -218,6 +346,20 @@ def triangulate(ids: Sequence[int], masks: Sequence[int], dim: int) -> list[tupl
 
     Pulling triangulation: the first vertex is coned over a triangulation of every facet
     that does not contain it.
+
+    Parameters
+    ----------
+    ids
+        The vertex ids (indices into ``masks``) of the face.
+    masks
+        ``masks[v]`` is the tight set of vertex ``v`` (a bitmask of constraints).
+    dim
+        The dimension of the face.
+
+    Returns
+    -------
+    list of tuple of int
+        The simplices, each as ``dim + 1`` vertex ids.
     """
     ids = list(ids)
     if dim == 0:
@@ -241,6 +383,22 @@ def volume(verts: Sequence[tuple[int, ...]], ids: Sequence[int], masks: Sequence
 
     Each simplex ``(P_0, ..., P_d)`` in homogeneous coordinates has volume
     ``|det[P_0; ...; P_d]| / (d! * t_0 * ... * t_d)``.
+
+    Parameters
+    ----------
+    verts
+        The vertices in homogeneous coordinates.
+    ids
+        The vertex ids of the polytope.
+    masks
+        The tight set of each vertex.
+    d
+        The dimension.
+
+    Returns
+    -------
+    Fraction
+        The volume.
     """
     from flint import fmpz_mat
 
@@ -256,7 +414,20 @@ def volume(verts: Sequence[tuple[int, ...]], ids: Sequence[int], masks: Sequence
 
 
 def centroid(verts: Sequence[tuple[int, ...]], ids: Sequence[int]) -> tuple[Fraction, ...]:
-    """Exact average of the vertices ``ids`` (a point of the relative interior of their hull)."""
+    """Exact average of the vertices ``ids`` (a point of the relative interior of their hull).
+
+    Parameters
+    ----------
+    verts
+        The vertices in homogeneous coordinates.
+    ids
+        The vertex ids to average (at least one).
+
+    Returns
+    -------
+    tuple of Fraction
+        The average point.
+    """
     k = len(ids)
     d = len(verts[ids[0]]) - 1
     acc = [Fraction(0)] * d
@@ -277,6 +448,18 @@ def radius_bound(rows: Iterable[Sequence[int]], d: int) -> int:
     for a nonsingular integer ``A``, and Hadamard's inequality bounds
     ``|det(A_i)| <= (sqrt(d) B)^d <= (d B^2)^ceil(d/2)``.  The same bound holds for
     the basic solutions of any consistent subsystem of lower rank.
+
+    Parameters
+    ----------
+    rows
+        The integer rows ``(a, beta)``.
+    d
+        The dimension.
+
+    Returns
+    -------
+    int
+        ``R = (d B^2)^ceil(d/2) + 1`` (with ``B`` at least 1).
     """
     B = 1
     for r in rows:
