@@ -93,6 +93,26 @@ __all__ = [
 def zaslavsky(n: int, d: int) -> int:
     r"""Maximum number of regions of ``n`` affine hyperplanes in ``R^d``.
 
+    Parameters
+    ----------
+    n
+        The number of hyperplanes, an integer >= 0.
+    d
+        The dimension, an integer >= 0.
+
+    Returns
+    -------
+    int
+        ``r(n, d)``.
+
+    Raises
+    ------
+    SpecError
+        If ``n`` or ``d`` is not an integer, or negative.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
+
     Notes
     -----
     :math:`r(n, d) = \sum_{j=0}^{d} \binom{n}{j}`, attained exactly by
@@ -115,6 +135,26 @@ def zaslavsky(n: int, d: int) -> int:
 
 def zaslavsky_bounded(n: int, d: int) -> int:
     r"""Number of bounded regions of ``n`` hyperplanes in general position in ``R^d``.
+
+    Parameters
+    ----------
+    n
+        The number of hyperplanes, an integer >= 0.
+    d
+        The dimension, an integer >= 0.
+
+    Returns
+    -------
+    int
+        The number of bounded regions.
+
+    Raises
+    ------
+    SpecError
+        If ``n`` or ``d`` is not an integer, or negative.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Notes
     -----
@@ -140,6 +180,26 @@ def zaslavsky_bounded(n: int, d: int) -> int:
 
 def zaslavsky_central(m: int, d: int) -> int:
     r"""Regions of ``m`` hyperplanes through 0 in general position in ``R^d`` (``d >= 1``).
+
+    Parameters
+    ----------
+    m
+        The number of hyperplanes, an integer >= 0.
+    d
+        The dimension, an integer >= 1.
+
+    Returns
+    -------
+    int
+        The number of regions.
+
+    Raises
+    ------
+    SpecError
+        If ``m`` or ``d`` is not an integer, or ``m < 0`` or ``d < 1``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Notes
     -----
@@ -172,6 +232,27 @@ def zaslavsky_product(n0: int, widths: Sequence[int]) -> int:
     (Zaslavsky 1975 applied layer by layer; an induction on the layers, not a
     published theorem).  It is at least :func:`montufar2017_upper`.
 
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The product.
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
+
     Examples
     --------
     >>> zaslavsky_product(2, [3, 3, 3])
@@ -190,6 +271,24 @@ def telgarsky_1d_upper(widths: Sequence[int]) -> int:
     units is :math:`\prod_l (2 n_l)`-sawtooth (Telgarsky's lemma on networks of
     t-sawtooth units: ``(2m)^l`` for ``l`` layers of width ``m``).  Applies to one
     input.  The tight one-input maximum is :func:`serra2018_1d_max`.
+
+    Parameters
+    ----------
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        :math:`\prod_l 2 n_l`.
+
+    Raises
+    ------
+    SpecError
+        If ``widths`` is empty or a width is below 1 or not an integer.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     References
     ----------
@@ -210,6 +309,24 @@ def telgarsky_1d_upper(widths: Sequence[int]) -> int:
 def trivial_upper(widths: Sequence[int]) -> int:
     """``2^N`` activation patterns for ``N`` hidden neurons (Montufar, Pascanu, Cho, Bengio, NIPS 2014).
 
+    Parameters
+    ----------
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        ``2^N``, ``N`` the sum of the widths.
+
+    Raises
+    ------
+    SpecError
+        If ``widths`` is empty or a width is below 1 or not an integer.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
+
     Examples
     --------
     >>> trivial_upper([2, 2, 2])
@@ -227,6 +344,27 @@ def raghu_scale(n0: int, widths: Sequence[int]) -> int:
     For equal widths ``n`` this is :math:`n^{n_0 L}`.  Raghu et al. give only an
     asymptotic statement with no explicit constant, so this number is **not a
     bound** and must never be tested as an inequality.
+
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The scale (not a bound).
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     References
     ----------
@@ -249,6 +387,18 @@ def raghu_scale(n0: int, widths: Sequence[int]) -> int:
 def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
     r"""Montufar et al. 2014 lower bound on the maximal number of regions.
 
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The lower bound.
+
     Notes
     -----
     For ``n_l >= n0`` for all ``l``:
@@ -262,6 +412,9 @@ def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
     ------
     SpecError
         If some ``n_l < n0``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     References
     ----------
@@ -287,6 +440,27 @@ def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
     quoted by Serra et al., ICML 2018).  It is a *scale*, not a bound: for
     (2; 3, 3, 3) it is 729/16, above the exact bound 7.
 
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    Fraction
+        The scale (not a bound).
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
+
     Examples
     --------
     >>> montufar2014_asymptotic(2, [3, 3, 3])
@@ -301,6 +475,27 @@ def montufar2014_asymptotic(n0: int, widths: Sequence[int]) -> Fraction:
 
 def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
     r"""Montufar 2017 upper bound.
+
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The upper bound.
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Notes
     -----
@@ -328,6 +523,24 @@ def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
 
 def serra2018_J(n0: int, widths: Sequence[int]) -> Iterator[tuple[int, ...]]:
     r"""The index set ``J`` of Serra et al. 2018, Theorem 1, in lexicographic order.
+
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Yields
+    ------
+    tuple of int
+        The index vectors ``(j_1, ..., j_L)`` of ``J``.
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
 
     Notes
     -----
@@ -365,6 +578,27 @@ def serra2018_J(n0: int, widths: Sequence[int]) -> Iterator[tuple[int, ...]]:
 def serra2018_upper(n0: int, widths: Sequence[int]) -> int:
     r"""Serra et al. 2018 Theorem 1 upper bound.
 
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The upper bound.
+
+    Raises
+    ------
+    SpecError
+        If the architecture is malformed (``n0 < 1``, no layers, a width below 1 or not
+        an integer).
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
+
     Notes
     -----
     :math:`\sum_{(j_1..j_L) \in J} \prod_{l=1}^{L} \binom{n_l}{j_l}` with ``J``
@@ -387,6 +621,18 @@ def serra2018_upper(n0: int, widths: Sequence[int]) -> int:
 def serra2018_lower(n0: int, widths: Sequence[int]) -> int:
     r"""Serra et al. 2018 Theorem 6 lower bound.
 
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        The lower bound.
+
     Notes
     -----
     For ``n_l >= 3 n0`` for every layer:
@@ -398,6 +644,9 @@ def serra2018_lower(n0: int, widths: Sequence[int]) -> int:
     ------
     SpecError
         If some ``n_l < 3 n0``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     References
     ----------
@@ -419,10 +668,23 @@ def serra2018_1d_max(widths: Sequence[int]) -> int:
     Valid for ``n0 = 1`` and every ``n_l >= 3`` (Serra et al. 2018, Theorem 5);
     attained on R by :func:`constructions.serra_zigzag`.
 
+    Parameters
+    ----------
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
+
+    Returns
+    -------
+    int
+        :math:`\prod_l (n_l + 1)`.
+
     Raises
     ------
     SpecError
         If some ``n_l < 3``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Examples
     --------
@@ -437,6 +699,22 @@ def serra2018_1d_max(widths: Sequence[int]) -> int:
 
 def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
     r"""Regions of Serra et al.'s Theorem 7 construction.
+
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    m
+        An integer >= 1.
+    w
+        An integer >= 2 (the hidden layers have total size ``2m + w (L - 1)``).
+    L
+        The number of hidden layers, an integer >= 1.
+
+    Returns
+    -------
+    int
+        The number of regions of the construction.
 
     Notes
     -----
@@ -453,6 +731,9 @@ def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
     ------
     SpecError
         If ``m < 1``, ``w < 2`` or ``L < 1``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Examples
     --------
@@ -473,6 +754,22 @@ def serra2018_thm7(n0: int, m: int, w: int, L: int) -> int:
 def arora_zonotope_pieces(n: int, k: int, w: int, m: int) -> int:
     r"""Pieces of Arora et al.'s ``ZONOTOPE^n_{k,w,m}`` family (Theorem 3.9).
 
+    Parameters
+    ----------
+    n
+        The input dimension, an integer >= 1.
+    k
+        An integer >= 0 (the network has ``k + 1`` hidden layers).
+    w
+        An integer >= 1.
+    m
+        The number of zonotope generators, an integer >= 1.
+
+    Returns
+    -------
+    int
+        The number of pieces.
+
     Notes
     -----
     :math:`2 \sum_{i=0}^{n-1} \binom{m-1}{i} \, w^k` pieces, by a network on
@@ -491,6 +788,9 @@ def arora_zonotope_pieces(n: int, k: int, w: int, m: int) -> int:
     ------
     SpecError
         If ``n, m < 1``, ``k < 0`` or ``w < 1``.
+    LimitError
+        If the value would have more than ``max_digits`` digits or its computation more
+        than ``max_work`` steps (checked before any work is done).
 
     Examples
     --------
@@ -562,6 +862,13 @@ _TABLE: tuple[tuple[str, str, str, Callable[[int, tuple[int, ...]], int | Fracti
 
 def all_bounds(n0: int, widths: Sequence[int]) -> list[BoundRow]:
     """Every bound of this module for the architecture ``(n0; widths)``.
+
+    Parameters
+    ----------
+    n0
+        The input dimension, an integer >= 1.
+    widths
+        The hidden layer widths ``n_1, ..., n_L`` (at least one), integers >= 1.
 
     Returns
     -------
