@@ -74,6 +74,15 @@ class EnumerationLimitError(CPAError, RuntimeError):
     final count itself), and ``partial`` a dict with at least ``"lower_bound"`` (the same
     number) and, when known, ``"layer"`` and ``"neuron"`` (where it stopped).  Build it with
     :meth:`partial_count`, which words the message the same way everywhere.
+
+    Parameters
+    ----------
+    message
+        The error message.
+    partial
+        What was found before stopping (stored as ``partial``).
+    count
+        The count reached when it stopped (stored as ``count``), or None.
     """
 
     def __init__(self, message: str, partial: object = None, count: int | None = None):
@@ -134,7 +143,15 @@ class EnumerationLimitError(CPAError, RuntimeError):
 
 
 class NotEquivalentError(CPAError, AssertionError):
-    """Two functions that were claimed equal differ; ``point`` is an exact witness."""
+    """Two functions that were claimed equal differ; ``point`` is an exact witness.
+
+    Parameters
+    ----------
+    message
+        The error message.
+    point
+        The exact point where the functions differ (stored as ``point``), or None.
+    """
 
     def __init__(self, message: str, point: object = None):
         super().__init__(message)
@@ -156,7 +173,15 @@ class ArgumentTypeError(CPAError, TypeError):
 class LimitError(CPAError, ValueError):
     """An input exceeds one of cpa's size limits (:mod:`cpa.limits`): a number with too many
     digits, an exponent bomb, nesting too deep, or a request whose work is too large.
-    The message names the limit and how to raise it."""
+    The message names the limit and how to raise it.
+
+    Parameters
+    ----------
+    message
+        The error message.
+    limit
+        The name of the limit exceeded (stored as ``limit``), or None.
+    """
 
     def __init__(self, message: str, limit: str | None = None):
         super().__init__(message)
@@ -164,7 +189,15 @@ class LimitError(CPAError, ValueError):
 
 
 class CertificateError(CPAError, AssertionError):
-    """A certificate did not check: a claimed result is not proved (``reason`` says which part)."""
+    """A certificate did not check: a claimed result is not proved (``reason`` says which part).
+
+    Parameters
+    ----------
+    message
+        The error message.
+    reason
+        Which part of the certificate failed (stored as ``reason``), or None.
+    """
 
     def __init__(self, message: str, reason: str | None = None):
         super().__init__(message)
