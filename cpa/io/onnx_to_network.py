@@ -752,6 +752,18 @@ def _input_shape(vi: Any, source: str) -> tuple[int, ...]:
 def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     """Interpret an ``onnx.ModelProto`` as an exact :class:`ReLUNetwork` (see the module docstring).
 
+    Parameters
+    ----------
+    model
+        The ``onnx.ModelProto``.
+    source
+        Where the model came from, put before error messages.
+
+    Returns
+    -------
+    ReLUNetwork
+        The network, each weight the exact value of its float.
+
     Raises
     ------
     UnsupportedLayerError
