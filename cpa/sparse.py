@@ -23,6 +23,16 @@ def float_or_inf(v: Fraction) -> float:
     """The nearest float64 to an exact rational (correctly rounded), ``±inf`` beyond the float64 range.
 
     For float filters only: an infinity makes every value it touches undecided.
+
+    Parameters
+    ----------
+    v
+        The exact rational.
+
+    Returns
+    -------
+    float
+        ``float(v)``, or ``inf`` / ``-inf`` if ``v`` is beyond the float64 range.
     """
     try:
         return float(v)
@@ -36,6 +46,19 @@ class SparseMatrix:
     """An exact ``m x n`` matrix stored as sorted nonzero ``(j, value)`` rows.
 
     Immutable and hashable.  Entries are :class:`fractions.Fraction`.
+
+    Parameters
+    ----------
+    shape
+        ``(m, n)``.
+    rows
+        One row per line of the matrix, each a tuple of ``(j, value)`` pairs: the
+        column index and the nonzero entry, sorted by ``j``.  They are stored as given.
+
+    Raises
+    ------
+    ShapeError
+        If the number of rows is not ``m``.
     """
 
     __slots__ = ("shape", "rows", "_hash")
