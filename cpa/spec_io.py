@@ -84,6 +84,18 @@ def _check_fields(doc: dict[str, Any], kind: str, where: str) -> None:
 def spec_from_dict(doc: Any, where: str = "spec") -> Spec:
     """Build a spec from its JSON form (see the module docstring).
 
+    Parameters
+    ----------
+    doc
+        The parsed JSON document: an object with a ``"type"`` field.
+    where
+        The name of the document in error messages.
+
+    Returns
+    -------
+    Spec
+        The spec.
+
     Raises
     ------
     FormatError
@@ -193,7 +205,26 @@ def _pieces(doc: dict[str, Any], where: str) -> Spec:
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
-    """The JSON form of a spec (exact)."""
+    """The JSON form of a spec (exact).
+
+    Parameters
+    ----------
+    spec
+        A :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`, :class:`~cpa.specs.DC`,
+        :class:`~cpa.specs.Breakpoints1D` or :class:`~cpa.specs.Expression`.
+
+    Returns
+    -------
+    dict
+        The JSON form, with a ``"type"`` field and every number a ``"p/q"`` string.
+
+    Raises
+    ------
+    FormatError
+        For a spec of another type.
+    LimitError
+        If a number has more than ``max_digits`` digits.
+    """
     from .io._guard import number_text
 
     def q(v: Any) -> str:
@@ -214,6 +245,16 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read a spec JSON file.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+
+    Returns
+    -------
+    Spec
+        The spec.
 
     Raises
     ------
