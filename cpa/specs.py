@@ -93,7 +93,20 @@ class MinAffine(_AffineFamily):
 
 
 class DC(Spec):
-    """``x -> g(x) - h(x)`` with ``g`` and ``h`` convex (:class:`MaxAffine`)."""
+    """``x -> g(x) - h(x)`` with ``g`` and ``h`` convex (:class:`MaxAffine`).
+
+    Parameters
+    ----------
+    g, h
+        :class:`MaxAffine` specs with the same input dimension.
+
+    Raises
+    ------
+    SpecError
+        If ``g`` or ``h`` is not a :class:`MaxAffine`.
+    ShapeError
+        If their input dimensions differ.
+    """
 
     __slots__ = ("g", "h", "input_dim")
 
@@ -188,7 +201,20 @@ class Breakpoints1D(Spec):
 
 
 class Expression(Spec):
-    """A CPA expression tree over named variables (see :func:`parse`)."""
+    """A CPA expression tree over named variables (see :func:`parse`).
+
+    Parameters
+    ----------
+    expr
+        The expression tree (:mod:`cpa.expr` nodes).
+    variables
+        The variable names, in input order (at least one).
+
+    Raises
+    ------
+    SpecError
+        If ``variables`` is empty.
+    """
 
     __slots__ = ("expr", "variables", "input_dim")
 
