@@ -155,7 +155,6 @@ def write_regions(cx: Any, listing: Listing, certify: bool, progress: bool) -> A
 
     Raises CertificateError with the failed check if the certificate does not hold (it never should).
     """
-    from ..errors import CertificateError
 
     items: Any = cx.regions
     if progress:
@@ -172,15 +171,8 @@ def write_regions(cx: Any, listing: Listing, certify: bool, progress: bool) -> A
 
 
 def _certificate_or_raise(builder: Any) -> Any:
-    from ..errors import CertificateError
-
-    if builder is None:
-        return None
-    cert = builder.result()
-    if not cert.ok:   # pragma: no cover - would be a bug in an engine
-        raise CertificateError(f"the certificate does not hold: {cert.reason}; please report this network",
-                               reason=cert.reason)
-    return cert
+    """The builder's certificate, proved (CertificateError otherwise), or None without a builder."""
+    return None if builder is None else builder.result().require()
 
 
 class _Terminated(KeyboardInterrupt):

@@ -204,15 +204,36 @@ def iter_lp_regions(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *,
 
 def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict | None = None,
              witness: Sequence[Fraction] | None = None,
-             bbox: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None) -> tuple[int, int]:
+             bbox: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None,
+             max_regions: int | None = None, on_progress: Any = None,
+             every: float = 10.0) -> tuple[int, int]:
     """``(regions, bounded regions)`` of ``net`` on ``domain``, by the same search as
     :func:`iter_lp_regions` without building the maps, H-representations and witnesses
-    as Fractions."""
+    as Fractions.
+
+    ``max_regions`` stops with :class:`~cpa.errors.EnumerationLimitError` past that many regions;
+    ``on_progress(regions, seconds)`` is called every ``every`` seconds; a KeyboardInterrupt
+    carries ``partial_regions``, the regions counted so far (each one certified)."""
+    import time
+
     eng = _Engine(net, domain, stats, witness=witness, bbox=bbox)
     n = nb = 0
-    for bounded in eng.run(full=False):
-        n += 1
-        nb += bounded
+    t0 = last = time.perf_counter()
+    try:
+        for bounded in eng.run(full=False):
+            n += 1
+            nb += bounded
+            if max_regions is not None and n > max_regions:
+                from ..errors import EnumerationLimitError
+
+                raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", n,
+                                                          unit="regions")
+            if on_progress is not None and time.perf_counter() - last >= every:
+                last = time.perf_counter()
+                on_progress(n, last - t0)
+    except KeyboardInterrupt as e:
+        e.partial_regions = n      # type: ignore[attr-defined]
+        raise
     return n, nb
 
 

@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterator, NamedTuple
 
 from ..domains import Box, Polyhedron, Reals, as_domain
-from ..errors import ArgumentError, ArgumentTypeError, CertificateError
+from ..errors import ArgumentError, ArgumentTypeError
 from ..network import ReLUNetwork
 from ..affine import Affine
 from ..sparse import SparseMatrix
@@ -237,31 +237,15 @@ def iter_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = Non
 
 def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None, progress: bool = False,
               log_every: float = 10.0) -> RegionCount:
-    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory).
+    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory);
+    with ``progress``, a log line (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds."""
+    from ._lp import count_lp
 
-    With ``progress``, a log line (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds;
-    a KeyboardInterrupt carries ``partial_regions``, the regions counted so far (each one certified).
-    """
-    from ..errors import EnumerationLimitError
-    from ._lp import _Engine
+    def log(n: int, seconds: float) -> None:
+        _log.info("regions: %d found in %.0f s (search still running)", n, seconds)
 
     dom = as_domain(domain, network.input_dim)
-    t0 = last = time.perf_counter()
-    n = nb = 0
-    try:
-        for bounded in _Engine(network, dom, None).run(full=False):
-            n += 1
-            nb += bounded
-            if max_regions is not None and n > max_regions:
-                raise EnumerationLimitError.partial_count(f"more than max_regions={max_regions} regions", n,
-                                                          unit="regions")
-            if progress and time.perf_counter() - last >= log_every:
-                last = time.perf_counter()
-                _log.info("regions: %d found in %.0f s (search still running)", n, last - t0)
-    except KeyboardInterrupt as e:
-        e.partial_regions = n      # type: ignore[attr-defined]
-        raise
-    _log.debug("count_regions(method='lp', pieces=False): %d regions in %.3fs", n, time.perf_counter() - t0)
+    n, nb = count_lp(network, dom, max_regions=max_regions, on_progress=log if progress else None, every=log_every)
     return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
                        unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom), method="lp")
 
@@ -282,17 +266,10 @@ def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]
                 batch = []
     cert = None
     if builder is not None:
-        cert = builder.result()
-        _raise_unless_proved(cert)
+        cert = builder.result().require()
     if batch and on_records is not None:
         on_records(batch)
     return cert
-
-
-def _raise_unless_proved(cert: Any) -> None:
-    if not cert.ok:   # pragma: no cover - would be a bug in an engine
-        raise CertificateError(f"the certificate does not hold: {cert.reason}; please report this network",
-                               reason=cert.reason)
 
 
 def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
@@ -403,8 +380,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
                                                     certify=certify)
     cert = None
     if builder is not None:
-        cert = builder.result()
-        _raise_unless_proved(cert)
+        cert = builder.result().require()
     return RegionCount(activation_regions=n, affine_pieces=pieces, bounded_regions=bounded,
                        unbounded_regions=n - bounded, input_dim=network.input_dim, domain=repr(dom),
                        method="vertex, by first-layer cells", certificate=cert)

@@ -87,6 +87,16 @@ class ComplexCertificate:
     def __bool__(self) -> bool:
         return self.ok
 
+    def require(self) -> "ComplexCertificate":
+        """This certificate if it holds; otherwise :class:`~cpa.errors.CertificateError` naming the
+        failed check (it never should: that would be a bug in an engine)."""
+        if not self.ok:   # pragma: no cover - would be a bug in an engine
+            from ..errors import CertificateError
+
+            raise CertificateError(f"the certificate does not hold: {self.reason}; please report this network",
+                                   reason=self.reason)
+        return self
+
 
 def enclosing_radius(inet: IntegerNetwork, rows: Sequence[Sequence[int]]) -> int:
     """An integer ``R`` such that every vertex of every cell the network can make inside the
