@@ -157,9 +157,11 @@ def test_lp_count_killed_and_resumed_gives_the_same_count(tmp_path):
     box = Box([-1] * 4, [1] * 4)
     want = count_regions(net, box, method="lp", pieces=False)
     ck = tmp_path / "ck"
+    # small tasks, so that the kill lands between two of them; the resumed run uses the default budget
     code = ("import cpa; from constructions.reference_nets import random_relu_weights as r; "
+            "from cpa.regions._lp_split import count_lp_by_tasks; "
             f"net = cpa.ReLUNetwork(r({widths!r}, seed=7)); "
-            f"cpa.count_regions(net, cpa.Box([-1] * 4, [1] * 4), method='lp', pieces=False, checkpoint={str(ck)!r})")
+            f"count_lp_by_tasks(net, cpa.Box([-1] * 4, [1] * 4), checkpoint={str(ck)!r}, budget=20)")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(__file__)))
     state = ck / "lp-count.json"
     deadline = time.monotonic() + 60
@@ -170,8 +172,8 @@ def test_lp_count_killed_and_resumed_gives_the_same_count(tmp_path):
                 doc = json.loads(state.read_text())
             except ValueError:
                 continue
-            done = len(doc["done"])
-            if 0 < done < doc["cells"]:
+            done = doc["tasks_done"]
+            if done > 0 and doc["pending"]:
                 break
         time.sleep(0.02)
     if proc.poll() is None:
@@ -180,7 +182,7 @@ def test_lp_count_killed_and_resumed_gives_the_same_count(tmp_path):
     resumed = count_regions(net, box, method="lp", pieces=False, checkpoint=str(ck))
     assert (resumed.activation_regions, resumed.bounded_regions) == (want.activation_regions, want.bounded_regions)
     doc = json.loads(state.read_text())
-    assert len(doc["done"]) == doc["cells"] >= 8
+    assert doc["pending"] == [] and doc["tasks_done"] >= 2 and done > 0
     with pytest.raises(cpa.CPAError, match="another network"):
         count_regions(cpa.ReLUNetwork(random_relu_weights(widths, seed=8)), box, method="lp", pieces=False,
                       checkpoint=str(ck))
@@ -231,4 +233,19 @@ def test_lp_count_logs_progress(caplog):
     with caplog.at_level(logging.INFO, logger="cpa"):
         c = _count_lp(reference_network("R4"), reference_domain("R4"), None, progress=True, log_every=0.0)
     assert c.activation_regions == 782
-    assert any("found in" in r.getMessage() for r in caplog.records)
+    lines = [r.getMessage() for r in caplog.records if "found in" in r.getMessage()]
+    assert lines and "random probes" in lines[0] and ("left at this rate" in lines[0] or "more than" in lines[0])
+
+
+def test_knuth_estimate_is_exact_on_a_balanced_search_and_close_on_others():
+    """Every probe of a search whose leaves all lie at the same depth scores the exact count; on
+    a reference network the estimate lies within three standard errors of the count."""
+    from constructions.reference_nets import reference_domain, reference_network
+    from cpa.regions._lp import count_lp, estimate_regions
+
+    zonotope = cpa.ReLUNetwork([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])   # 4 quadrants, 2 splits each
+    est = estimate_regions(zonotope, Box([-1, -1], [1, 1]), probes=10)
+    assert (est.regions, est.stderr) == (4.0, 0.0)
+    net, dom = reference_network("R4"), reference_domain("R4")
+    est = estimate_regions(net, dom, probes=100, seed=1)
+    assert abs(est.regions - count_lp(net, dom)[0]) <= 3 * est.stderr

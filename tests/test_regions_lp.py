@@ -363,3 +363,58 @@ def test_exact_direction_and_farkas_helpers():
     assert xlp.nonnegative_combination([(1, 0), (0, 1)], (-1, 0)) is None       # negative multiplier
     assert xlp.nonnegative_combination([(1, 0)], (0, 1)) is None                # not in the span
     assert xlp.integer_vector([Fraction(1, 2), Fraction(-2, 3)]) == [3, -4]
+
+
+# --- budgeted tasks (cpa.regions._lp_split) -------------------------------------------------------
+split = importlib.import_module("cpa.regions._lp_split")
+
+
+@settings(max_examples=15, deadline=None)
+@given(small_networks(3, max_layers=2, max_width=4), st.sampled_from(["box", "reals", "cone", "simplex"]),
+       st.integers(1, 6))
+def test_budgeted_tasks_count_what_one_search_counts(net, kind, budget):
+    """However small the budget, the tasks' counts add up to the one search's, bounded ones too."""
+    dom = {"box": Box([-1, -1, -1], [1, 1, 1]), "reals": Reals(3),
+           "cone": Polyhedron([[-1, 0, 0], [0, -1, 0], [1, 1, -3]], [0, 0, 1]),
+           "simplex": Polyhedron([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 1, 1]], [0, 0, 0, 1])}[kind]
+    want = lp.count_lp(net, dom)
+    tasks = []
+    got = split.count_lp_by_tasks(net, dom, budget=budget, on_task=lambda n, done, left: tasks.append(left))
+    assert got == want
+    assert tasks[-1] == 0
+
+
+@pytest.mark.parametrize("dom", [Box([-1, -1], [1, 1]), Reals(2), TRIANGLE, CONE, HALFPLANE],
+                         ids=["box", "reals", "triangle", "cone", "halfplane"])
+def test_budgeted_tasks_on_degenerate_networks(dom):
+    net = duplicated_2d()
+    assert split.count_lp_by_tasks(net, dom, budget=1) == lp.count_lp(net, dom)
+
+
+@pytest.mark.parametrize("dom", [Box([-1], [2]), Reals(1)], ids=["interval", "line"])
+def test_budgeted_tasks_on_the_sawtooth(dom):
+    net = sawtooth(5)
+    assert split.count_lp_by_tasks(net, dom, budget=3) == lp.count_lp(net, dom)
+
+
+def test_the_frontier_partitions_the_cell():
+    """The regions found before the budget ran out and the regions of the frontier cells are,
+    together, exactly the regions of the domain (same patterns, none twice)."""
+    from constructions.reference_nets import reference_domain, reference_network
+
+    net, dom = reference_network("R2"), reference_domain("R2")
+    want = sorted(r.pattern for r in lp.iter_lp_regions(net, dom))
+    eng = lp._Engine(net, dom, None)
+    got, frontier = [], None
+    for item in eng.run(full=True, budget=10):
+        if isinstance(item, lp.Frontier):
+            frontier = item
+        else:
+            got.append(item.pattern)
+    assert len(got) == 10 and frontier is not None and len(frontier.cells) >= 2
+    bbox = (tuple(dom.lo), tuple(dom.hi))
+    for rows, hom in frontier.cells:
+        w = [Fraction(v, hom[-1]) for v in hom[:-1]]
+        cell_eng = lp._Engine(net, split._cell_domain(dom, rows, 2), None, witness=w, bbox=bbox)
+        got += [r.pattern for r in cell_eng.run(full=True)]
+    assert sorted(got) == want

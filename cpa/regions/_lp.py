@@ -122,7 +122,7 @@ from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, i
     nonnegative_combination, primitive_point, project_direction, rounded_point, solve_square
 from ..polytope import integer_row
 
-__all__ = ["LPRegion", "iter_lp_regions", "count_lp"]
+__all__ = ["LPRegion", "iter_lp_regions", "count_lp", "estimate_regions", "RegionEstimate"]
 
 _log = logging.getLogger("cpa")
 
@@ -235,6 +235,51 @@ def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict 
         e.partial_regions = n      # type: ignore[attr-defined]
         raise
     return n, nb
+
+
+class RegionEstimate(NamedTuple):
+    """An unbiased estimate of the number of activation regions, from random probes."""
+
+    regions: float
+    stderr: float
+    probes: int
+
+    def __str__(self) -> str:
+        return f"about {self.regions:,.0f} regions (+- {self.stderr:,.0f}, {self.probes} random probes)"
+
+
+def estimate_regions(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, probes: int = 64,
+                     seed: int = 0) -> RegionEstimate:
+    """Estimate the number of activation regions without enumerating them (Knuth's estimator).
+
+    Each probe follows one random path of the LP engine's search from the domain to a region,
+    taking either side of every split with probability 1/2, and scores ``2^s`` for the ``s``
+    splits on its path.  The expected score is the number of leaves of the search tree, that is
+    the number of regions (Knuth 1975), so the mean over probes is unbiased; ``stderr`` is the
+    standard error of that mean.  Every decision on the way is the engine's, certified exactly,
+    so only the sampling is random.  A probe costs one root-to-leaf descent (about one LP per
+    hidden neuron); the estimate is what progress reports of long counts extrapolate from.
+
+    References
+    ----------
+    D. E. Knuth, *Estimating the efficiency of backtrack programs*, Mathematics of Computation
+    29 (1975), 121-136.
+
+    Examples
+    --------
+    >>> from cpa import ReLUNetwork
+    >>> absx = ReLUNetwork([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> estimate_regions(absx, Box([-1], [1]), probes=8).regions
+    2.0
+    """
+    import random
+
+    eng = _Engine(net, domain, None)
+    rng = random.Random(seed)
+    scores = [float(next(eng.run(full=False, probe=rng))) for _ in range(probes)]
+    mean = sum(scores) / probes
+    var = sum((v - mean) ** 2 for v in scores) / (probes - 1) if probes > 1 else 0.0
+    return RegionEstimate(mean, math.sqrt(var / probes), probes)
 
 
 def _log_done(stats: dict) -> None:
@@ -937,7 +982,12 @@ class _Engine:
                     return res
         return None
 
-    def run(self, full: bool) -> Iterator[Any]:
+    def run(self, full: bool, budget: int | None = None, probe: Any = None) -> Iterator[Any]:
+        """Yield the regions (``full``: :class:`LPRegion`, else whether each is bounded).  With
+        ``budget``, stop once that many regions are found and yield, last, the unexplored part of
+        the search as a :class:`Frontier`.  With ``probe`` (a :class:`random.Random`), follow one
+        random root-to-leaf path instead, taking either side of every split with probability 1/2,
+        and yield ``2^(splits on the path)`` (Knuth's estimator: its mean is the number of regions)."""
         inet = self.inet
         d = self.d
         widths = inet.widths
@@ -958,9 +1008,15 @@ class _Engine:
         fixed: list[Any] = []
         found: dict[int, Any] = {}
         root = self.root
+        self._truncate(0, None)        # a run stopped early (a probe, a budget) leaves its rows
         stack: list[Any] = [(0, None, root, self._values(root), 0, None, fixed,
                              _Pool(self.pool_size, self.pool_interior), None, self.bounded_domain)]
+        found_here = 0
+        weight = 1
         while stack:
+            if budget is not None and found_here >= budget:
+                yield self._frontier(stack, maps, layer_of, start)
+                return
             # bnd: the cell is known to be bounded (then so is every cell below it)
             p, side, W, sW, npath, basis, fixed, pool, flB, bnd = stack.pop()
             self._truncate(npath, basis)
@@ -1029,6 +1085,11 @@ class _Engine:
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
                 stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB, bnd))
+                if probe is not None:
+                    weight *= 2
+                    if probe.random() < 0.5:
+                        break              # down the other side: the sibling just pushed
+                    stack.pop()
                 if len(stack) > st["max_stack"]:
                     st["max_stack"] = len(stack)
                 sW = sW + [dot(rA, W)]
@@ -1045,7 +1106,13 @@ class _Engine:
                 bits[p] = here
                 p += 1
                 recheck = eager_split
+            if p < N:
+                continue                   # a probe left this branch for its sibling
+            if probe is not None:
+                yield weight
+                return
             st["regions"] += 1
+            found_here += 1
             wb = max(map(abs, W)).bit_length()
             if wb > st["max_witness_bits"]:
                 st["max_witness_bits"] = wb
@@ -1069,6 +1136,29 @@ class _Engine:
                 b.append(Fraction(-r[d]))
             yield LPRegion(pattern, witness, (tuple(A), tuple(b)), amap, bounded)
         _log_done(st)
+
+
+    def _frontier(self, stack: list[Any], maps: list[Any], layer_of: list[int], start: list[int]) -> "Frontier":
+        """The pending siblings of the open branch as cells: each one's split rows (those of its
+        ancestors, then its own side of its neuron) and its exact witness.  Every pending sibling
+        branched off the current path, so the cell maps of its layer are the current ones."""
+        cells = []
+        for p, side, W, _sW, npath, *_ in stack:
+            l = layer_of[p]
+            row = maps[l][p - start[l]]
+            own = _neg(row) if side else row
+            cells.append((tuple(self.rows[self.n_base:self.n_base + npath]) + (own,), W))
+        return Frontier(tuple(cells))
+
+
+class Frontier(NamedTuple):
+    """The unexplored rest of a search stopped at its work budget: cells, each ``(rows, witness)``
+    with ``rows`` the exact integer rows ``r`` (``r[:d] . x + r[d] <= 0``) added to the domain's
+    and ``witness`` a homogeneous integer point strictly inside.  With the regions already
+    yielded, the cells' regions are exactly the domain's (the cells and the explored part of the
+    search have disjoint interiors and cover the domain)."""
+
+    cells: tuple[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]], ...]
 
 
 class _Pool:

@@ -241,13 +241,42 @@ def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None, progre
     with ``progress``, a log line (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds."""
     from ._lp import count_lp
 
-    def log(n: int, seconds: float) -> None:
-        _log.info("regions: %d found in %.0f s (search still running)", n, seconds)
-
     dom = as_domain(domain, network.input_dim)
+    log = _ProgressLog(network, dom)
     n, nb = count_lp(network, dom, max_regions=max_regions, on_progress=log if progress else None, every=log_every)
     return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
                        unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom), method="lp")
+
+
+class _ProgressLog:
+    """Log lines for a long LP count: regions found, and from the first line on an estimate of
+    the total (:func:`cpa.regions._lp.estimate_regions`, computed once, when the count has run
+    for a while) with the time left at the rate so far."""
+
+    def __init__(self, network: ReLUNetwork, domain: Any, probes: int = 64):
+        self.network, self.domain, self.probes = network, domain, probes
+        self.estimate: Any = None
+
+    def __call__(self, n: int, seconds: float, detail: str = "") -> None:
+        from ._lp import estimate_regions
+
+        if self.estimate is None:
+            self.estimate = estimate_regions(self.network, self.domain, probes=self.probes)
+        est = self.estimate
+        if n >= est.regions:
+            guess = f"more than the estimated {est.regions:,.0f}"
+        else:
+            left = seconds * (est.regions - n) / max(n, 1)
+            guess = f"of {est} in all: roughly {_duration(left)} left at this rate"
+        _log.info("regions: %s found in %s%s, %s", f"{n:,}", _duration(seconds), detail, guess)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]]], None] | None,
@@ -304,10 +333,10 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
         engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
         counting pieces needs the regions' maps and facets, so it holds the regions.
     checkpoint
-        With the LP engine and ``pieces=False``: a folder where the count of every finished
-        cell of the first layer is recorded (:mod:`cpa.regions._lp_split`), so that a run killed
-        at any moment resumes from there with the same final count; ``workers`` / ``executor``
-        then run the cells in parallel.
+        With the LP engine and ``pieces=False``: a folder where the regions counted so far and
+        the cells of the search not yet finished are recorded after every task
+        (:mod:`cpa.regions._lp_split`), so that a run killed at any moment resumes from there
+        with the same final count; ``workers`` / ``executor`` run the tasks in parallel.
     certify
         Check the complete certificate (:mod:`cpa.regions.certificate`) on the way: every region
         in its worker, distinct patterns and the volume sum here.  Raises
@@ -344,13 +373,24 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
     if not pieces and lp and on_records is None and not certify:
         if workers is None and executor is None and checkpoint is None:
             return _count_lp(network, domain, max_regions, progress)
-        from ._lp_split import count_lp_by_cells
+        from ._lp_split import count_lp_by_tasks
 
         dom = as_domain(domain, network.input_dim)
-        n, nb = count_lp_by_cells(network, dom, workers=workers, executor=executor, checkpoint=checkpoint)
+        log = _ProgressLog(network, dom)
+        t0 = last = time.perf_counter()
+
+        def on_task(n: int, done: int, left: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last >= 10.0:
+                last = now
+                log(n, now - t0, f" ({done:,} tasks done, {left:,} to go)")
+
+        n, nb = count_lp_by_tasks(network, dom, workers=workers, executor=executor, checkpoint=checkpoint,
+                                  on_task=on_task if progress else None)
         return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
                            unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom),
-                           method="lp, by first-layer cells")
+                           method="lp, by budgeted tasks")
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \
         and (method == "vertex" or (method == "auto" and not lp))
     if not split:
