@@ -38,11 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="enumeration engine (default: line for 1 input, vertex otherwise); lp works in any "
                         "input dimension in memory that does not grow with the regions (with --no-pieces)")
     p.add_argument("--checkpoint", metavar="DIR",
-                   help="with --method lp --no-pieces: record every finished first-layer cell in DIR, so that a "
-                        "killed run started again with the same DIR resumes where it stopped (--workers N runs the "
-                        "cells on N processes)")
+                   help="with --method lp --no-pieces: record the count so far and the cells not yet searched in "
+                        "DIR after every task, so that a killed run started again with the same DIR resumes where "
+                        "it stopped (--workers N runs the tasks on N processes)")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --method lp --no-pieces: count the first-layer cells on the dask.distributed "
+                   help="with --method lp --no-pieces: run the search's tasks on the dask.distributed "
                         "cluster whose scheduler is at ADDRESS (tcp://HOST:8786; needs the [dask] extra)")
     p.add_argument("--no-pieces", action="store_true",
                    help="with --method lp: count activation and bounded regions only, without holding the "
@@ -51,8 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-memory", type=_positive_gb, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
     p.add_argument("--workers", type=_positive_int, metavar="N",
-                   help="count cell by cell of the first layer on N processes (lowers peak memory); with --list "
-                        "each region is written as soon as its cells are done")
+                   help="count on N processes: with --method lp --no-pieces by budgeted tasks, otherwise cell by "
+                        "cell of the first layer (lowers peak memory; with --list each region is written as soon "
+                        "as its cell is done)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
