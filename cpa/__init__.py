@@ -43,6 +43,7 @@ from .regions import (
     Region as Region,
     RegionComplex as RegionComplex,
 )
+from .regions.decision import decision_regions as decision_regions
 
 from ._version import __version__ as __version__
 
@@ -58,7 +59,7 @@ __all__ = [
     "ShapeError", "SpecError", "UnknownVariableError", "UnsupportedLayerError",
     "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
     "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
-    "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "__version__",
+    "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "decision_regions", "__version__",
     *sorted(_LAZY_SUBMODULES),
 ]
 

@@ -16,7 +16,7 @@ from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .geometry2d import region_polygon
 from .numbers import ONE
 
-__all__ = ["plot_function_1d", "plot_surface", "plot_regions", "region_polygon"]
+__all__ = ["plot_function_1d", "plot_surface", "plot_regions", "plot_decision_regions", "region_polygon"]
 
 
 def _axes(ax: Any, projection: str | None = None) -> Any:
@@ -202,6 +202,82 @@ def plot_regions(complex_or_net: Any, domain: Any = None, *, color_by: str = "re
     ax.set_aspect("equal")
     ax.locator_params(nbins=6)
     ax.set_title(f"{len(polys)} regions" + (f", {len(cx.pieces)} pieces" if color_by == "piece" else ""))
+    return ax
+
+
+def plot_decision_regions(result_or_net: Any, domain: Any = None, *, ax: Any = None, colormap: str = "tab10",
+                          show_regions: bool = True) -> Any:
+    """The decision regions of a 2-input classifier: class cells filled, boundary in bold.
+
+    The cells and the boundary are the exact ones of :func:`cpa.decision_regions`, converted
+    to floats only to draw: the cells as one collection coloured by class (with a legend of
+    the classes that win somewhere, with their exact areas as floats), the activation regions
+    as thin grey lines over the fill, the decision boundary as black bold lines on top.
+
+    Parameters
+    ----------
+    result_or_net
+        A :class:`~cpa.regions.decision.DecisionRegions`, or a network with 2 inputs and at
+        least 2 outputs, or its :class:`~cpa.regions.RegionComplex` (then it is decided on
+        ``domain``).
+    domain
+        The bounded domain when a network is given (see :func:`cpa.decision_regions`).
+    ax
+        The matplotlib axes to draw on, or None for a new figure.
+    colormap
+        A matplotlib colormap name; class ``k`` gets its ``k``-th colour (listed colormaps
+        such as ``"tab10"``, cycling beyond their length) or the colour at ``k / (c - 1)``
+        (continuous ones).
+    show_regions
+        Draw the outlines of the activation regions.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ShapeError, DomainError
+        As :func:`cpa.decision_regions`.
+    ArgumentError
+        If ``colormap`` is not a matplotlib colormap.
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.patches import Patch
+
+    from .regions.decision import DecisionRegions, decision_regions
+
+    cmap = _colormap(colormap)
+    res = result_or_net if isinstance(result_or_net, DecisionRegions) else decision_regions(result_or_net, domain)
+    c = res.num_classes
+    colors = [cmap(k % cmap.N) if cmap.N <= 64 else cmap(k / max(c - 1, 1)) for k in range(c)]
+    ax = _axes(ax)
+    polys = [[(_plot_float(x), _plot_float(y)) for x, y in cell.vertices] for cell in res.cells]
+    fills = [colors[cell.label] for cell in res.cells]
+    ax.add_collection(PolyCollection(polys, facecolors=fills, edgecolors=fills, linewidths=0.3, zorder=1))
+    if show_regions:
+        from .geometry2d import region_outline
+
+        outlines = [[(_plot_float(x), _plot_float(y)) for x, y in region_outline(r)] for r in res.complex.regions]
+        ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="0.35", linewidths=0.3,
+                                         zorder=2))
+    segs = [[(_plot_float(s.start[0]), _plot_float(s.start[1])), (_plot_float(s.end[0]), _plot_float(s.end[1]))]
+            for s in res.boundary_pieces]
+    ax.add_collection(LineCollection(segs, colors="k", linewidths=2.2, zorder=3))
+    areas = res.areas
+    handles = [Patch(facecolor=colors[k], edgecolor="k", linewidth=0.5, label=f"class {k} ({float(areas[k]):.3g})")
+               for k in range(c) if areas[k] > 0]
+    ax.legend(handles=handles, loc="best", fontsize=8, title="class (area)", title_fontsize=8)
+    xs = [p[0] for poly in polys for p in poly]
+    ys = [p[1] for poly in polys for p in poly]
+    if xs:
+        ax.set_xlim(min(xs), max(xs))
+        ax.set_ylim(min(ys), max(ys))
+    ax.set_aspect("equal")
+    ax.locator_params(nbins=6)
+    ax.set_title(f"{sum(1 for a in areas if a > 0)} of {c} classes, {len(res.complex)} regions, "
+                 f"{res.num_boundary_pieces} boundary pieces")
     return ax
 
 
