@@ -57,3 +57,24 @@ def test_last_layer_maps_row_by_row_agree(net):
     assert rows.counts() == batch.counts()
     assert {r.pattern: r.affine_map for r in rows} == {r.pattern: r.affine_map for r in batch}
     assert all(r.certify() for r in rows)
+
+
+def test_a_box_in_high_dimension_is_refused_at_once_by_the_vertex_engine():
+    """A box in R^784 has 2^784 corners: the vertex engine says so in one line instead of hanging,
+    and the count without pieces (the LP engine) answers."""
+    import time
+
+    import numpy as np
+
+    import cpa
+
+    rng = np.random.default_rng(0)
+    net = cpa.ReLUNetwork([(rng.integers(-3, 4, size=(5, 784)).tolist(), [0] * 5), ([[1] * 5], [0])])
+    box = cpa.Box([-1] * 784, [1] * 784)
+    t0 = time.perf_counter()
+    with pytest.raises(cpa.EnumerationLimitError, match=r"2\^784 corners.*pieces=False") as e:
+        cpa.count_regions(net, box)
+    assert "\n" not in str(e.value) and time.perf_counter() - t0 < 5
+    small = cpa.Box([-1] * 40, [1] * 40)
+    with pytest.raises(cpa.EnumerationLimitError, match="2\\^40 corners"):
+        cpa.regions(cpa.ReLUNetwork([([[1] * 40], [0]), ([[1]], [0])]), small, method="vertex", max_memory=10**9)

@@ -164,6 +164,22 @@ class VertexResult:
         return np.concatenate(cols, axis=1)
 
 
+_BYTES_PER_INCIDENCE = 220     # measured at the peak of a step (see cpa.regions._memory)
+
+
+def _check_corners(d: int, budget: int | None) -> None:
+    """Refuse at once when the ``2^d`` corners of the starting box cannot fit in the budget (the
+    engine holds every vertex of every cell; a box in R^784 would otherwise hang)."""
+    if d <= 16 or (budget is not None and d < 64 and (1 << d) * _BYTES_PER_INCIDENCE <= budget):
+        return      # few corners: the engine's own memory guard words any stop
+    if budget is None and d <= 30:
+        return
+    raise EnumerationLimitError(
+        f"the vertex engine starts from the 2^{d} corners of a box in R^{d}, more than fit in memory: count "
+        f"without pieces (count_regions(..., pieces=False), or method='lp'; CLI --no-pieces), or on a plane or a "
+        f"segment through the inputs (cpa.Plane, cpa.Segment)", count=0)
+
+
 def _domain_setup(inet: IntegerNetwork, domain: Box | Polyhedron | Reals):
     """Initial polytope: (verts, masks, edges, domain_bits, artificial_bits, rows_by_bit, n_bits)."""
     d = inet.d
@@ -275,6 +291,7 @@ class _Engine:
         self.max_regions = max_regions
         self.max_memory = max_memory if max_memory is not None else default_budget()
         self.progress = progress
+        _check_corners(self.d, self.max_memory)
         verts0, masks0, edges0, self.domain_bits, self.artificial, self.rows_by_bit, nb = \
             _domain_setup(inet, domain)
         self.neuron_bit0 = []
