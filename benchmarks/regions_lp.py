@@ -1,6 +1,7 @@
 """Benchmark: the LP region engine (cpa.regions._lp) against the vertex engine, any input dimension.
 
 Run ``python benchmarks/regions_lp.py`` (several minutes; ``--large`` adds [8, 12, 12, 1],
+``--scaling`` runs the scaling table over the input dimension,
 ``--only 8,8,8,1`` runs one network, ``--profile 8,8,8,1`` prints a cProfile breakdown).
 Networks: ``random_relu_weights(widths, seed=7)`` over ``[-1, 1]^d``.  Every run is a fresh
 process, so the peak RSS (``resource.getrusage``: the high-water mark of that process,
@@ -131,11 +132,20 @@ def main() -> None:
     ap.add_argument("--no-vertex", action="store_true", help="skip the vertex engine")
     ap.add_argument("--vertex-timeout", type=float, default=600.0, help="seconds (default 600)")
     ap.add_argument("--profile", help="cProfile the LP engine on one network, e.g. 8,8,8,1")
+    ap.add_argument("--scaling", action="store_true",
+                    help="the scaling table: [d, 8, 8, 1] for d = 2..12 and [d, 12, 12, 1] for d = 2..8 "
+                         "(with --large up to d = 12: hours)")
     args = ap.parse_args()
     if args.profile:
         profile([int(v) for v in args.profile.split(",")])
         return
-    nets = [[int(v) for v in args.only.split(",")]] if args.only else NETWORKS + (LARGE if args.large else [])
+    if args.scaling:
+        top = 12 if args.large else 8
+        nets = [[d, 8, 8, 1] for d in range(2, 13)] + [[d, 12, 12, 1] for d in range(2, top + 1)]
+    elif args.only:
+        nets = [[int(v) for v in args.only.split(",")]]
+    else:
+        nets = NETWORKS + (LARGE if args.large else [])
     print("seconds are CPU seconds of the process (time.process_time), wall seconds in brackets when"
           " they differ by more than 10% (another process shared the cores)")
     print(f"{'widths':18} {'regions':>8} {'LP s':>14} {'MB':>6} {'LPs':>8} {'no LP':>7} {'float':>7} "

@@ -36,6 +36,7 @@ from .pieces import Pieces as Pieces
 from .compiler import compile as compile, compile_with_report as compile_with_report
 
 from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
+from .slices import Path as Path, Plane as Plane, Segment as Segment
 from .regions import (
     regions as regions,
     count_regions as count_regions,
@@ -44,6 +45,8 @@ from .regions import (
     RegionComplex as RegionComplex,
 )
 from .regions.decision import decision_regions as decision_regions
+
+from .regions.trajectory import breakpoints as breakpoints, transitions as transitions
 
 from ._version import __version__ as __version__
 
@@ -60,6 +63,7 @@ __all__ = [
     "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
     "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
     "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "decision_regions", "__version__",
+    "Plane", "Segment", "Path", "breakpoints", "transitions",
     *sorted(_LAZY_SUBMODULES),
 ]
 

@@ -143,7 +143,8 @@ class Affine:
         if self.input_dim != other.output_dim:
             raise ShapeError(f"cannot compose: the outer map takes R^{self.input_dim}, "
                              f"the inner one gives R^{other.output_dim}")
-        return Affine(self.W.matmul(other.W), self.apply(other.b))
+        W, shift = self.W.matmul_and_apply(other.W, other.b)
+        return Affine(W, tuple(s + c for s, c in zip(shift, self.b)))
 
     def _check_same(self, other: "Affine", op: str) -> None:
         if self.shape != other.shape:

@@ -8,6 +8,8 @@ built on demand.
 
 from __future__ import annotations
 
+import math
+import operator
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -61,7 +63,7 @@ class SparseMatrix:
         If the number of rows is not ``m``.
     """
 
-    __slots__ = ("shape", "rows", "_hash")
+    __slots__ = ("shape", "rows", "_hash", "_ints")
 
     def __init__(self, shape: tuple[int, int], rows: Sequence[Row]):
         m, n = shape
@@ -70,6 +72,7 @@ class SparseMatrix:
         self.shape = (int(m), int(n))
         self.rows: tuple[Row, ...] = tuple(rows)
         self._hash: int | None = None
+        self._ints: _IntegerRows | None = None          # integer rows, for products (cached)
 
     # construction -------------------------------------------------------
     @classmethod
@@ -163,9 +166,121 @@ class SparseMatrix:
         return [sum((v * x[j] for j, v in r), ZERO) for r in self.rows]
 
     def matmul(self, other: "SparseMatrix") -> "SparseMatrix":
-        """Exact product ``self @ other``."""
+        """Exact product ``self @ other`` (see :meth:`matmul_and_apply` for the integer fast path)."""
         if self.shape[1] != other.shape[0]:
             raise ShapeError(f"matmul: shapes {self.shape} and {other.shape} do not fit")
+        if self._integer_product_pays(other, 0):
+            return self._integer_product(other, None)[0]
+        return self._fraction_product(other)
+
+    def matmul_and_apply(self, other: "SparseMatrix", x: Sequence[Fraction]) -> tuple["SparseMatrix", list[Fraction]]:
+        """Exact ``(self @ other, self @ x)`` in one pass: the linear part and the offset of a composition.
+
+        Parameters
+        ----------
+        other
+            A ``k x n`` matrix, ``k`` the number of columns of ``self``.
+        x
+            A vector of ``k`` Fractions.
+
+        Returns
+        -------
+        tuple
+            The product as a :class:`SparseMatrix` and ``self @ x`` as a list of Fractions,
+            identical to ``(self.matmul(other), self.apply(x))``.
+
+        Notes
+        -----
+        For large products (a dense first layer composed with a plane or a segment) the
+        rows of ``self`` and the columns of ``[other | x]`` are scaled to integers by the
+        least common multiple of their denominators (a power of two for float data),
+        ``self_i = a_i / L_i``, ``[other | x]_j = c_j / D_j``; then
+        ``(self [other | x])_ij = (a_i . c_j) / (L_i D_j)`` with one Fraction per output
+        entry.  The integer dot products are exact: when every integer is below ``2^61``
+        (float32 data, and most float64 data) they are sums of float64 products of short
+        limbs whose every partial sum is an integer below ``2^53`` (numpy / BLAS, any
+        summation order), otherwise products of Python integers in numpy object arrays.
+        The integer rows of ``self`` are cached on the (immutable) matrix, so composing
+        one layer with many slices pays for them once.
+
+        Examples
+        --------
+        >>> A = SparseMatrix.from_dense([[Fraction(1, 2), Fraction(1, 3)]])
+        >>> B = SparseMatrix.from_dense([[Fraction(1)], [Fraction(3, 4)]])
+        >>> P, y = A.matmul_and_apply(B, [Fraction(2), Fraction(3)])
+        >>> P.to_dense(), y
+        (((Fraction(3, 4),),), [Fraction(2, 1)])
+        """
+        if self.shape[1] != other.shape[0] or len(x) != self.shape[1]:
+            raise ShapeError(f"matmul: shapes {self.shape}, {other.shape} and vector of length {len(x)} do not fit")
+        if self._integer_product_pays(other, 1):
+            P, y = self._integer_product(other, x)
+            return P, y  # type: ignore[return-value]
+        return self._fraction_product(other), self.apply(x)
+
+    def _integer_product_pays(self, other: "SparseMatrix", extra: int) -> bool:
+        """Whether the integer product is cheaper than the Fraction one (estimated operation counts:
+        a Fraction multiply-add costs about as much as 30 integer ones); never when the dense
+        integer copy of ``other`` would be large."""
+        m, k = self.shape
+        n = other.shape[1] + extra
+        nnz = self.nnz
+        if nnz < 64 or k == 0 or m == 0 or k * n > 4_000_000:
+            return False
+        fraction_ops = 30 * nnz * (other.nnz + extra * k) / k
+        integer_ops = 8 * nnz + nnz * n + 300 * m + 8 * (other.nnz + extra * k) + k * n + 30 * m * n
+        return integer_ops < fraction_ops
+
+    def _integer_rows(self) -> "_IntegerRows":
+        """The rows scaled to integers (cached; see :meth:`matmul_and_apply`)."""
+        if self._ints is None:
+            counts = [len(r) for r in self.rows]
+            indptr = np.zeros(len(counts) + 1, dtype=np.intp)
+            np.cumsum(counts, out=indptr[1:])
+            indices = np.array([j for r in self.rows for j, _ in r], dtype=np.intp)
+            nums, dens = _integer_ratios([v for r in self.rows for _, v in r])
+            bounds = indptr.tolist()
+            scales = [math.lcm(*set(dens[a:b])) if b > a else 1 for a, b in zip(bounds[:-1], bounds[1:])]
+            data = _scaled_numerators(nums, dens, scales, np.repeat(np.arange(len(counts)), counts))
+            self._ints = _IntegerRows(scales, indptr, indices, data, self.shape[1])
+        return self._ints
+
+    def _integer_product(self, other: "SparseMatrix",
+                         x: Sequence[Fraction] | None) -> tuple["SparseMatrix", list[Fraction] | None]:
+        """``self @ other`` (and ``self @ x``) exactly through integer dot products (see
+        :meth:`matmul_and_apply`)."""
+        k, n = other.shape
+        ncol = n + (x is not None)
+        at_row = [i for i, r in enumerate(other.rows) for _ in r]
+        at_col = [j for r in other.rows for j, _ in r]
+        values = [v for r in other.rows for _, v in r]
+        if x is not None:
+            nz = [i for i, v in enumerate(x) if v]
+            at_row += nz
+            at_col += [n] * len(nz)
+            values += [x[i] for i in nz]
+        nums, dens = _integer_ratios(values)
+        rows_of = np.array(at_row, dtype=np.intp)
+        cols_of = np.array(at_col, dtype=np.intp)
+        per_col: list[list[int]] = [[] for _ in range(ncol)]
+        for j, d in zip(cols_of.tolist(), dens):
+            per_col[j].append(d)
+        D = [math.lcm(*set(c)) if c else 1 for c in per_col]
+        entries = _scaled_numerators(nums, dens, D, cols_of)
+        B = np.zeros((k, ncol), dtype=entries.dtype)
+        B[rows_of, cols_of] = entries
+        ints = self._integer_rows()
+        dots = ints.times(B)
+        out: list[Row] = []
+        image: list[Fraction] = []
+        for L, row in zip(ints.scales, dots):
+            out.append(tuple((j, Fraction(row[j], L * D[j])) for j in range(n) if row[j]))
+            if x is not None:
+                image.append(Fraction(row[n], L * D[n]))
+        return SparseMatrix((self.shape[0], n), out), (image if x is not None else None)
+
+    def _fraction_product(self, other: "SparseMatrix") -> "SparseMatrix":
+        """``self @ other`` with Fraction arithmetic, row by row (best for sparse rows)."""
         orows = other.rows
         out: list[Row] = []
         for r in self.rows:
@@ -262,3 +377,126 @@ def _merge(x: Row, y: Row) -> Row:
     out.extend(x[i:])
     out.extend(y[k:])
     return tuple(out)
+
+
+class _IntegerRows:
+    """A matrix with row ``i`` equal to ``(integer row i) / scales[i]``, the integer rows in CSR form.
+
+    :meth:`times` multiplies the integer rows by an integer matrix ``B`` exactly.  When every
+    integer has magnitude below ``2^61`` it splits them into signed limbs of ``s`` bits,
+    ``a = sum_p a_p 2^(s p)`` with ``|a_p| < 2^s``, where ``s = floor((53 - bitlength(r)) / 2)``
+    for ``r`` the most nonzeros in a row: a limb product is below ``2^(2s)`` and a row's sum of
+    them below ``r 2^(2s) <= 2^53``, so float64 products and sums of limbs (in any order, BLAS
+    included) are exact integers; ``A B = sum_{p,q} (A_p B_q) 2^(s (p + q))`` is recombined in
+    Python integers.  Otherwise it multiplies Python integers in numpy object arrays.
+    """
+
+    __slots__ = ("scales", "indptr", "indices", "data", "ncols", "_int64", "_limbs")
+
+    def __init__(self, scales: list[int], indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                 ncols: int):
+        self.scales = scales
+        self.indptr = indptr
+        self.indices = indices
+        self.data = data
+        self.ncols = ncols
+        self._int64 = _as_small_int64(data)
+        self._limbs: tuple[int, list[np.ndarray], bool] | None = None
+
+    def times(self, B: np.ndarray) -> list[list[int]]:
+        """Exact ``(integer rows) @ B`` for an int64 or object array ``B`` of integers, as lists of ints."""
+        m = len(self.scales)
+        n = B.shape[1]
+        B64 = _as_small_int64(B)
+        if self._int64 is not None and B64 is not None and len(self.data):
+            return self._limb_times(B64).tolist()
+        full = np.zeros((m, n), dtype=object)
+        if len(self.data):
+            nonempty = np.flatnonzero(np.diff(self.indptr))
+            prod = self.data.astype(object)[:, None] * B.astype(object)[self.indices]
+            full[nonempty] = np.add.reduceat(prod, self.indptr[nonempty], axis=0)
+        return full.tolist()
+
+    def _limb_times(self, B: np.ndarray) -> np.ndarray:
+        """``(integer rows) @ B`` by exact float64 products of limbs (see the class docstring)."""
+        if self._limbs is None:
+            m, k = len(self.scales), self.ncols
+            s = (53 - int(np.diff(self.indptr).max()).bit_length()) // 2
+            limbs = _limbs(self._int64, s)
+            dense = 4 * len(self.data) >= m * k          # dense rows: BLAS products of (m x k) limbs
+            if dense:
+                rows = np.repeat(np.arange(m), np.diff(self.indptr))
+                mats = []
+                for a in limbs:
+                    M = np.zeros((m, k))
+                    M[rows, self.indices] = a
+                    mats.append(M)
+                limbs = mats
+            self._limbs = (s, limbs, dense)
+        s, la, dense = self._limbs
+        lb = _limbs(B, s)
+        nonempty = np.flatnonzero(np.diff(self.indptr))
+        starts = self.indptr[nonempty]
+        acc: dict[int, np.ndarray] = {}
+        for p, Ap in enumerate(la):
+            for q, Bq in enumerate(lb):
+                if dense:
+                    part = (Ap @ Bq).astype(np.int64)
+                else:
+                    part = np.zeros((len(self.scales), B.shape[1]), dtype=np.int64)
+                    part[nonempty] = np.add.reduceat(Ap[:, None] * Bq[self.indices], starts, axis=0)
+                acc[p + q] = acc[p + q] + part if p + q in acc else part
+        out = np.zeros((len(self.scales), B.shape[1]), dtype=object)
+        for r, part in acc.items():
+            out += part.astype(object) * (1 << (s * r))
+        return out
+
+
+def _integer_ratios(values: Sequence[Fraction]) -> tuple[list[int], list[int]]:
+    """Numerators and denominators of Fractions (read through ``map``: no tuple per entry)."""
+    return list(map(_NUMERATOR, values)), list(map(_DENOMINATOR, values))
+
+
+# the public ``numerator`` / ``denominator`` of a Fraction are properties over the slots ``_numerator`` /
+# ``_denominator`` (CPython and PyPy); reading the slots is four times faster on a large matrix
+_SLOTS = hasattr(Fraction(1), "_numerator") and hasattr(Fraction(1), "_denominator")
+_NUMERATOR = operator.attrgetter("_numerator" if _SLOTS else "numerator")
+_DENOMINATOR = operator.attrgetter("_denominator" if _SLOTS else "denominator")
+
+
+def _scaled_numerators(nums: list[int], dens: list[int], scales: list[int], group: np.ndarray) -> np.ndarray:
+    """``nums[e] * (scales[group[e]] // dens[e])`` for every entry ``e``, exactly: an int64 array when every
+    result has magnitude below ``2^62`` (the usual case for float data), else an object array of ints."""
+    try:
+        N = np.array(nums, dtype=np.int64)
+        q = np.array(scales, dtype=np.int64)[group] // np.array(dens, dtype=np.int64)
+    except OverflowError:
+        pass
+    else:
+        if (np.abs(N.astype(np.float64)) * q.astype(np.float64) < 2.0 ** 61).all():
+            return N * q
+    out = np.empty(len(nums), dtype=object)
+    out[:] = [p * (scales[g] // d) for p, d, g in zip(nums, dens, group.tolist())]
+    return out
+
+
+def _as_small_int64(values: np.ndarray) -> np.ndarray | None:
+    """``values`` (int64 or object array of Python ints) as int64 when every one has magnitude below
+    ``2^61`` (the float64 test has room for its rounding), else None."""
+    if values.dtype != np.int64:
+        try:
+            values = values.astype(np.int64)
+        except OverflowError:
+            return None
+    if values.size and not (np.abs(values.astype(np.float64)) < 2.0 ** 61).all():
+        return None
+    return values
+
+
+def _limbs(x: np.ndarray, s: int) -> list[np.ndarray]:
+    """Signed ``s``-bit limbs of an int64 array (magnitudes below ``2^61``) as exact float64 arrays."""
+    mag = np.abs(x)
+    sign = np.sign(x)
+    bits = int(mag.max()).bit_length() if mag.size else 0
+    mask = (1 << s) - 1
+    return [(((mag >> (s * p)) & mask) * sign).astype(np.float64) for p in range(max(1, -(-bits // s)))]

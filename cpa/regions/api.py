@@ -31,8 +31,9 @@ from fractions import Fraction
 from typing import Any, Callable, Iterator, NamedTuple
 
 from ..domains import Box, Polyhedron, Reals, as_domain
-from ..errors import ArgumentError, ArgumentTypeError
+from ..errors import ArgumentError, ArgumentTypeError, DomainError
 from ..network import ReLUNetwork
+from ..slices import Path, Plane, Segment
 from ..affine import Affine
 from ..sparse import SparseMatrix
 from .complex import RegionComplex, RegionCount, region_record
@@ -51,6 +52,21 @@ def _as_network(net: Any) -> ReLUNetwork:
         raise ArgumentTypeError(f"net must be a ReLUNetwork or a sequence of (W, b) layers, "
                                 f"got {type(net).__name__}")
     return ReLUNetwork(net)
+
+
+def _resolve_slice(net: ReLUNetwork, domain: Any) -> tuple[ReLUNetwork, Any, Plane | Segment | None]:
+    """For a :class:`~cpa.slices.Plane` or :class:`~cpa.slices.Segment` domain: the network on the
+    slice's coordinates (``net @ slice.affine``, exact), the slice's box and the slice; any other
+    domain comes back unchanged with None."""
+    if isinstance(domain, (Plane, Segment)):
+        if domain.dim != net.input_dim:
+            raise DomainError(f"the {type(domain).__name__.lower()} lies in R^{domain.dim} but the network "
+                              f"has input dimension {net.input_dim}")
+        return net @ domain.affine, domain.domain, domain
+    if isinstance(domain, Path):
+        raise DomainError("a Path is only piecewise affine, not a domain for regions; walk it with "
+                          "cpa.breakpoints(net, path), or pass one of its segments (path.segments[i])")
+    return net, domain, None
 
 
 def positive_int(value: Any, name: str, unit: str = "") -> int | None:
@@ -77,7 +93,7 @@ def _check_method(method: Any) -> str:
     return method
 
 
-def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+def regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment | tuple | None = None, *,
             max_regions: int | None = None, progress: bool = False, method: str = "auto",
             max_memory: int | None = None) -> RegionComplex:
     """Enumerate the activation regions of a ReLU network exactly.
@@ -88,7 +104,11 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
         A :class:`~cpa.network.ReLUNetwork` (or layers accepted by its constructor).
     domain
         :class:`~cpa.domains.Box`, :class:`~cpa.domains.Polyhedron`, :class:`~cpa.domains.Reals`,
-        a ``(lo, hi)`` pair, or None for all of ``R^d``.
+        a ``(lo, hi)`` pair, or None for all of ``R^d``; or a :class:`~cpa.slices.Plane` or
+        :class:`~cpa.slices.Segment` of ``R^d``: the regions of the network restricted to the slice,
+        ``net @ slice.affine`` on ``slice.domain`` (exact), in slice coordinates ``(s, t)`` (or
+        ``t``); ``slice.to_input`` maps a witness or vertex back to ``R^d``, and the complex keeps
+        the slice as ``cx.slice``.
     max_regions
         Stop with :class:`~cpa.errors.EnumerationLimitError` (carrying the partial count)
         once more regions than this are certain.
@@ -105,12 +125,14 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     Returns
     -------
     RegionComplex
+        With ``slice`` the Plane or Segment given as the domain (None otherwise).
 
     Raises
     ------
     DomainError
         If the domain's dimension differs from the network's input dimension, or the
-        domain is empty, not full-dimensional or has non-finite bounds.
+        domain is empty, not full-dimensional or has non-finite bounds, or is a
+        :class:`~cpa.slices.Path` (walk paths with :func:`cpa.breakpoints`).
     EnumerationLimitError
         If ``max_regions`` or ``max_memory`` is exceeded.
     ArgumentError, ArgumentTypeError
@@ -129,7 +151,7 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     method = _check_method(method)
     max_regions = positive_int(max_regions, "max_regions")
     max_memory = positive_int(max_memory, "max_memory", " of bytes")
-    network = _as_network(net)
+    network, domain, slice_ = _resolve_slice(_as_network(net), domain)
     dom = as_domain(domain, network.input_dim)
     engine = engine_for(method, network.input_dim)
     t0 = time.perf_counter()
@@ -138,7 +160,9 @@ def regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
     stats = dict(backend.stats, seconds=time.perf_counter() - t0)
     _log.debug("regions: %d regions of %r on %r by %s in %.3fs", len(backend), network, dom, use,
                stats["seconds"])
-    return RegionComplex(network, dom, backend, use, stats)
+    cx = RegionComplex(network, dom, backend, use, stats)
+    cx.slice = slice_
+    return cx
 
 
 class FoundRegion(NamedTuple):
@@ -175,7 +199,7 @@ class FoundRegion(NamedTuple):
         return region_record(self.pattern, self.witness, self.affine_map, None, self.bounded)
 
 
-def iter_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+def iter_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment | tuple | None = None, *,
                  progress: bool = False, log_every: float = 10.0) -> Iterator[FoundRegion]:
     """Yield the activation regions of a network one by one, as they are found, for any input dimension.
 
@@ -210,7 +234,7 @@ def iter_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = Non
 
     from ._lp import iter_lp_regions
 
-    network = _as_network(net)
+    network, domain, _ = _resolve_slice(_as_network(net), domain)
     dom = as_domain(domain, network.input_dim)
     bar = None
     if progress and sys.stderr.isatty():
@@ -301,7 +325,7 @@ def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]
     return cert
 
 
-def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = None, *,
+def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment | tuple | None = None, *,
                   max_regions: int | None = None, progress: bool = False, method: str = "auto",
                   max_memory: int | None = None, workers: int | None = None,
                   executor: Any = None, on_records: Callable[[list[dict[str, Any]]], None] | None = None,
@@ -365,7 +389,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | tuple | None = No
                                 f"got {type(executor).__name__}")
     if on_records is not None and not callable(on_records):
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
-    network = _as_network(net)
+    network, domain, _ = _resolve_slice(_as_network(net), domain)
     lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim, pieces=pieces).name == "lp")
     if checkpoint is not None and (pieces or not lp or on_records is not None or certify):
         raise ArgumentError("checkpoint= needs the LP engine without pieces, records or certificate: "

@@ -180,7 +180,13 @@ class RegionComplex:
         What was enumerated.
     method
         ``"line"`` or ``"vertex"``.
+    slice
+        The :class:`~cpa.slices.Plane` or :class:`~cpa.slices.Segment` whose coordinates the
+        regions are in (``network`` is then the network composed with ``slice.affine``, and
+        ``slice.to_input`` maps back to the input space), or None.
     """
+
+    slice: Any = None
 
     def __init__(self, network: Any, domain: Box | Polyhedron | Reals, backend: "RegionBackend", method: str,
                  stats: dict[str, Any] | None = None):
