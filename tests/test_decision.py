@@ -220,3 +220,17 @@ def test_plot_decision_regions_returns_axes():
     assert len([c for c in ax2.collections if isinstance(c, PolyCollection)]) == 1
     with pytest.raises(ArgumentError, match="colormap"):
         plot_decision_regions(dr, colormap="no-such-map")
+
+
+def test_a_plane_of_a_higher_dimensional_classifier():
+    """On a plane through three inputs of a 4-input classifier, the classes are those of the
+    2-input network composed by hand, and their areas add up to the plane's box."""
+    import cpa
+
+    net = ReLUNetwork([([[1, -1, 0, 2], [0, 1, 1, -1], [1, 1, 1, 1]], [0, "1/2", -1]),
+                       ([[1, 0, -1], [0, 1, 1], [-1, 1, 0]], [0, 0, "1/3"])])
+    plane = cpa.Plane.through([0, 0, 0, 0], [1, 0, 1, 0], [0, 2, 0, 1], margin=1)
+    dr = cpa.decision_regions(net, plane)
+    by_hand = cpa.decision_regions(net @ plane.affine, plane.domain)
+    assert dr.areas == by_hand.areas and sum(dr.areas) == 9
+    assert dr.num_boundary_pieces == by_hand.num_boundary_pieces

@@ -44,6 +44,7 @@ from typing import Any, NamedTuple, Sequence
 from ..domains import Box, Polyhedron, Reals, as_domain
 from ..errors import ArgumentError, ArgumentTypeError, DomainError, ShapeError
 from ..numbers import to_rational
+from ..slices import Plane
 from ._adjacency import UnionFind
 from ._polygon import _edge_row, _split
 from .api import _as_network, regions
@@ -215,11 +216,10 @@ class DecisionRegions:
 def decision_regions(net_or_complex: Any, domain: Any = None, *, method: str = "auto") -> DecisionRegions:
     """Split the activation regions of a 2-input, ``c``-output network by the exact argmax.
 
-    For a classifier with more inputs, decide on a plane slice: with the exact affine
-    parametrisation ``P : R^2 -> R^n`` of the plane (an :class:`~cpa.affine.Affine` map),
-    ``net @ P`` is a network with 2 inputs, the restriction of ``net`` to the plane.  (Plane
-    domains accepted by :func:`cpa.regions.regions` itself, ``cpa.Plane``, are in preparation;
-    this function does not take them yet: compose with ``P`` as above.)
+    For a classifier with more inputs, decide on a plane slice: pass a :class:`~cpa.slices.Plane`
+    of its input space as the domain (``cpa.Plane.through(x0, x1, x2)``), and the classes are
+    found in plane coordinates ``(s, t)`` of the network restricted to the plane, exactly
+    (``net @ plane.affine``; ``plane.to_input`` maps a point back).
 
     Parameters
     ----------
@@ -228,7 +228,8 @@ def decision_regions(net_or_complex: Any, domain: Any = None, *, method: str = "
         its constructor accepts), or a :class:`~cpa.regions.RegionComplex` of one.
     domain
         A bounded domain: :class:`~cpa.domains.Box`, bounded :class:`~cpa.domains.Polyhedron`
-        or a ``(lo, hi)`` pair.  With a complex, None (its domain) or the complex's domain.
+        or a ``(lo, hi)`` pair; or a :class:`~cpa.slices.Plane` of a network with any number of
+        inputs.  With a complex, None (its domain) or the complex's domain.
     method
         The region engine (see :func:`cpa.regions.regions`); ignored for a complex.
 
@@ -327,6 +328,10 @@ def _complex(net_or_complex: Any, domain: Any, method: str) -> RegionComplex:
         _check_bounded(net_or_complex.domain)
         return net_or_complex
     net = _as_network(net_or_complex)
+    if isinstance(domain, Plane):
+        cx = regions(net, domain, method=method)
+        _check_network(cx.network)
+        return cx
     _check_network(net)
     dom = as_domain(domain, 2)
     _check_bounded(dom)
@@ -336,7 +341,7 @@ def _complex(net_or_complex: Any, domain: Any, method: str) -> RegionComplex:
 def _check_network(net: Any) -> None:
     if net.input_dim != 2:
         raise ShapeError(f"decision_regions needs a network with 2 inputs (regions of the plane), this one has "
-                         f"{net.input_dim}; decide on a plane slice net @ Affine(...) instead")
+                         f"{net.input_dim}; decide on a plane of its inputs: domain=cpa.Plane.through(x0, x1, x2)")
     if net.output_dim < 2:
         raise ShapeError("decision_regions needs at least 2 outputs (one per class), this network has 1; "
                          "for a one-logit classifier use Affine([[0], [1]]) @ net (outputs 0 and f)")
