@@ -16,7 +16,8 @@ from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .geometry2d import region_polygon
 from .numbers import ONE
 
-__all__ = ["plot_function_1d", "plot_surface", "plot_regions", "plot_decision_regions", "region_polygon"]
+__all__ = ["plot_function_1d", "plot_trajectory", "plot_surface", "plot_regions", "plot_decision_regions",
+           "region_polygon"]
 
 
 def _axes(ax: Any, projection: str | None = None) -> Any:
@@ -106,6 +107,69 @@ def plot_function_1d(net: Any, domain: Any = (-1.0, 1.0), *, output: int = 0, br
         ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
+    return ax
+
+
+def plot_trajectory(net: Any, path: Any, trajectory: Any = None, *, outputs: Any = None, ax: Any = None) -> Any:
+    """The outputs of a network along a segment or a path of its input space, against ``t``.
+
+    Along a :class:`~cpa.slices.Segment` or :class:`~cpa.slices.Path` the outputs are affine
+    in ``t`` between consecutive breakpoints and path vertices, so they are drawn through their
+    exact values there (computed on the network composed with each segment's parametrisation)
+    and the polyline is the graph.  Breakpoints of the activation pattern are thin vertical
+    lines; the path's own vertices are dashed.
+
+    Parameters
+    ----------
+    net
+        A network whose input dimension is the path's.
+    path
+        A :class:`~cpa.slices.Segment` or :class:`~cpa.slices.Path`.
+    trajectory
+        ``cpa.breakpoints(net, path)`` if already computed.
+    outputs
+        Indices of the outputs to draw (default: all, up to 10).
+    ax
+        The matplotlib axes to draw on, or None for a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from fractions import Fraction
+
+    from .regions.trajectory import breakpoints
+    from .slices import Segment
+
+    tr = trajectory if trajectory is not None else breakpoints(net, path)
+    segs = [path] if isinstance(path, Segment) else list(path.segments)
+    m = len(segs)
+    if outputs is None:
+        outputs = list(range(min(net.output_dim, 10)))
+    for k in outputs:
+        _check_output(net, k)
+    ax = _axes(ax)
+    ts: list[float] = []
+    ys: list[list[float]] = []
+    for i, seg in enumerate(segs):
+        lo, hi = Fraction(i, m), Fraction(i + 1, m)
+        knots = [lo, *[t for t in tr.parameters if lo < t < hi], hi]
+        sub = net @ seg.affine
+        for t in knots:
+            y = sub([(t - lo) * m])
+            ts.append(float(t))
+            ys.append([_plot_float(y[k]) for k in outputs])
+    Y = np.array(ys)
+    for j, k in enumerate(outputs):
+        ax.plot(ts, Y[:, j], lw=1.5, label=f"output {k}")
+    for t in tr.parameters:
+        ax.axvline(float(t), color="0.75", lw=0.5, zorder=0)
+    for i in range(1, m):
+        ax.axvline(i / m, color="0.3", lw=0.8, ls="--", zorder=0)
+    ax.set_xlabel(f"t ({tr.activation_regions} activation regions, {len(tr.parameters)} breakpoints)")
+    ax.set_ylabel("output")
+    if len(outputs) > 1:
+        ax.legend(loc="best", fontsize=7)
     return ax
 
 

@@ -25,6 +25,7 @@ _COMMANDS = (
     "info",
     "eval",
     "regions",
+    "path",
     "plot",
     "bounds",
     "theorems",

@@ -12,7 +12,11 @@ from ..network import ReLUNetwork
 from ..numbers import rational_str
 
 __all__ = ["load_network", "network_path", "input_file", "output_file", "output_folder", "emit_json",
-           "format_matrix", "NETWORK_HELP"]
+           "format_matrix", "read_point", "read_points", "NETWORK_HELP", "POINT_HELP"]
+
+#: help text of a point argument
+POINT_HELP = ("a point of input space: a .npy file (any shape with d entries, read without unpickling), or "
+              "comma-separated numbers such as 0.5,1/3,-2")
 
 #: help text of a network argument
 NETWORK_HELP = "network file (.json, .npz, .onnx, .pt, .pth), or sample:NAME for a shipped sample (cpa samples)"
@@ -94,3 +98,49 @@ def print_weights(net: ReLUNetwork) -> None:
         print(f"    W{l} =")
         print(format_matrix(W, "      "))
         print(f"    b{l} = [{'  '.join(rational_str(v) for v in b)}]")
+
+
+def _npy(path: str, what: str) -> Any:
+    import numpy as np
+
+    from ..errors import FormatError
+
+    input_file(path, f"{what} file")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except ValueError as e:
+        raise FormatError(f"{what} {path!r}: not a numeric .npy array ({e})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "iuf":
+        raise FormatError(f"{what} {path!r}: expected a numeric array, got dtype {getattr(arr, 'dtype', '?')}")
+    return arr
+
+
+def read_point(arg: str, d: int, what: str = "point") -> Any:
+    """A point of ``R^d`` from the command line: a ``.npy`` file (flattened; floats are exact at their
+    binary value) or a comma-separated list of numbers (:func:`cpa.numbers.to_rational`)."""
+    from ..errors import ShapeError
+    from ..numbers import to_rational
+
+    if arg.endswith(".npy"):
+        vals: Any = _npy(arg, what).reshape(-1)
+    else:
+        vals = [to_rational(t.strip(), f"{what} entry {i}") for i, t in enumerate(arg.split(","))]
+    if len(vals) != d:
+        shown = arg if len(arg) < 40 else arg[:37] + "..."
+        raise ShapeError(f"{what} ({shown}) has {len(vals)} entries, the network takes {d} inputs")
+    return vals
+
+
+def read_points(path: str, d: int, what: str = "points") -> Any:
+    """An ``(N, d)`` float array of points from a ``.npy`` file (``(N, ...)`` is flattened per point)."""
+    from ..errors import ShapeError
+
+    if not path.endswith(".npy"):
+        raise ShapeError(f"{what} {path!r}: give a .npy file holding an (N, {d}) array")
+    arr = _npy(path, what)
+    if arr.ndim < 1 or arr.size == 0:
+        raise ShapeError(f"{what} {path!r}: empty array")
+    arr = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(1, -1)
+    if arr.shape[1] != d:
+        raise ShapeError(f"{what} {path!r}: points have {arr.shape[1]} entries, the network takes {d} inputs")
+    return arr

@@ -21,6 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("network", help=NETWORK_HELP)
     p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
                    help="box domain: scalars for a cube [LO, HI]^d, or comma-separated vectors")
+    p.add_argument("--plane", nargs=3, metavar=("X0", "X1", "X2"),
+                   help="count on the plane through three inputs instead (points as .npy files or comma lists): "
+                        "x0 + s (x1 - x0) + t (x2 - x0) for (s, t) in [-M, 1 + M]^2 with M from --margin; "
+                        "regions are reported in plane coordinates (s, t)")
+    p.add_argument("--margin", default="0", metavar="M", help="with --plane: the box margin (default 0)")
+    p.add_argument("--decision", action="store_true",
+                   help="on 2 inputs or a --plane, for a network with several outputs: also split the regions "
+                        "by the exact argmax (class areas and decision-boundary pieces); --plot then draws the "
+                        "classes")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="save a picture (regions for 2 inputs, graph for 1)")
     p.add_argument("--color-by", choices=("region", "piece"), default="piece", help="plot colouring")
@@ -217,7 +226,16 @@ def run(args: argparse.Namespace) -> int:
     from ..regions import regions
 
     net = load_network(args.network)
-    domain = parse_box(args.box[0], args.box[1], net.input_dim) if args.box else None
+    plane = None
+    if args.plane:
+        net, domain, plane = _plane(args, net)
+    else:
+        domain = parse_box(args.box[0], args.box[1], net.input_dim) if args.box else None
+    args.plane_obj = plane
+    if args.decision and (args.no_pieces or args.workers is not None):
+        from ..errors import ArgumentError
+
+        raise ArgumentError("--decision needs the whole complex: drop --no-pieces and --workers")
     if args.list:                               # a folder that cannot take the file: before any work
         output_file(args.list, "listing")
     if args.plot:
@@ -267,23 +285,74 @@ def run(args: argparse.Namespace) -> int:
     return _report(args, net, cx, progress, t0, certified)
 
 
+def _plane(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
+    """``--plane X0 X1 X2 --margin M``: the network on the plane's coordinates, the plane's box and
+    the plane."""
+    from ..errors import ArgumentError
+    from ..slices import Plane
+    from .common import read_point
+
+    if args.box:
+        raise ArgumentError("--plane and --box: give one domain (the plane's box is set by --margin)")
+    d = net.input_dim
+    x0, x1, x2 = (read_point(a, d, f"--plane point {i}") for i, a in enumerate(args.plane))
+    plane = Plane.through(x0, x1, x2, margin=args.margin)
+    return net @ plane.affine, plane.domain, plane
+
+
+def _decision(args: argparse.Namespace, cx: Any) -> Any:
+    from ..errors import ArgumentError
+    from ..regions.decision import decision_regions
+
+    if cx.network.input_dim != 2:
+        raise ArgumentError("--decision needs 2 inputs or a --plane")
+    return decision_regions(cx)
+
+
 def _report(args: argparse.Namespace, net: Any, cx: Any, progress: bool, t0: float, certified: Any) -> int:
     counts = cx.counts()
+    dr = _decision(args, cx) if args.decision else None
     seconds = time.perf_counter() - t0
     out: dict[str, Any] = {"activation_regions": counts.activation_regions, "affine_pieces": counts.affine_pieces,
                            "bounded_regions": counts.bounded_regions, "domain": str(cx.domain),
                            "method": counts.method, "seconds": round(seconds, 6)}
+    if args.plane_obj is not None:
+        out["plane"] = f"x0 + s (x1 - x0) + t (x2 - x0) in R^{args.plane_obj.dim}, (s, t) in the domain"
+    if dr is not None:
+        out["class_areas"] = {str(k): float(a) for k, a in enumerate(dr.areas) if a}
+        out["class_areas_exact"] = {str(k): str(a) for k, a in enumerate(dr.areas) if a}
+        out["decision_boundary_pieces"] = dr.num_boundary_pieces
     if certified is not None:
         out.update(_certificate_fields(certified))
     if args.plot:
-        save_plot(cx, args.plot, args.color_by)
+        if dr is not None:
+            _save_decision_plot(dr, args.plot)
+        else:
+            save_plot(cx, args.plot, args.color_by)
     if args.json:
         emit_json(out)
         return 0
     _print_summary(args, net, cx.domain, out, f"{counts.method} engine", "")
+    if dr is not None:
+        areas = ", ".join(f"{k}: {float(a):.4g}" for k, a in enumerate(dr.areas) if a)
+        print(f"  classes (area)      {areas}")
+        print(f"  decision boundary   {dr.num_boundary_pieces} pieces")
     if args.plot:
         print(f"  plot saved to {args.plot}")
     return 0
+
+
+def _save_decision_plot(dr: Any, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plotting import plot_decision_regions
+
+    ax = plot_decision_regions(dr)
+    ax.figure.savefig(path, dpi=130, bbox_inches="tight")
+    plt.close(ax.figure)
 
 
 def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, listing: Listing,
@@ -450,7 +519,10 @@ def _run_split(args: argparse.Namespace, net: Any, domain: Any, progress: bool, 
 
 def _print_summary(args: argparse.Namespace, net: Any, dom: Any, out: dict[str, Any], how: str,
                    listed: str) -> None:
-    print(f"{args.network}: {net.input_dim} -> {net.output_dim}, widths {list(net.widths)}, on {dom!r}")
+    where, d = f"on {dom!r}", net.input_dim
+    if getattr(args, "plane_obj", None) is not None:
+        where, d = f"on the plane through the three points, (s, t) in {dom!r}", args.plane_obj.dim
+    print(f"{args.network}: {d} -> {net.output_dim}, widths {list(net.widths)}, {where}")
     print(f"  activation regions  {out['activation_regions']}")
     print(f"  affine pieces       {out['affine_pieces'] if out['affine_pieces'] is not None else 'not counted'}")
     if not dom.is_bounded:

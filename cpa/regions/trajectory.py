@@ -28,7 +28,8 @@ conventions of :mod:`cpa.regions._float`).  Then, for every neuron:
 1. the sign of ``z`` at both ends of ``I`` (exact breakpoints known to within a bound)
    must be decided: ``|value| > bound``;
 2. opposite signs mean exactly one crossing, at ``r = -c / g`` inside ``I``, known to
-   within ``(E_c + E_g) / |g^|`` (``|r| < 1``);
+   within ``(E_c + |r^| E_g) / (|g^| - E_g)`` (no bound, so nothing certified after it,
+   when ``|g^| <= E_g``);
 3. the crossings inside one interval must be separated by more than the sum of their
    bounds, which orders them and proves them distinct.
 
