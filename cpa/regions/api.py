@@ -352,7 +352,7 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment |
         pieces being global); otherwise after the enumeration, in chunks of 256.
     pieces
         Count the affine pieces too (the default).  With the LP engine (``method="lp"``, or
-        ``"auto"`` from d = 8 on) and ``pieces=False``
+        ``"auto"`` from d = 7 on) and ``pieces=False``
         the count runs in memory that does not grow with the number of regions (the LP
         engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
         counting pieces needs the regions' maps and facets, so it holds the regions.

@@ -78,17 +78,19 @@ def method_names() -> tuple[str, ...]:
 
 #: from this input dimension on, ``method="auto"`` takes the LP engine for counts without pieces
 #: (``count_regions(..., pieces=False)``): measured on ``random_relu_weights(widths, seed=7)`` over
-#: ``[-1, 1]^d`` (CPU seconds), the vertex engine is 3-15 times faster up to d = 6 ([6, 12, 12, 1]:
-#: 15 s against 50 s) but needs 1.8 GB there and more than 10 GB from d = 8 on, where the LP
-#: engine is faster ([8, 8, 8, 1]: 4.7 s against 12.8 s) and stays under 50 MB.  A complex, or
-#: counts with pieces, stay with the vertex engine: the LP engine's regions rebuild their facets
-#: one by one, which at d = 8 costs more than the vertex engine's whole run (160 s on [8, 8, 8, 1])
-AUTO_LP_FROM_DIM = 8
+#: ``[-1, 1]^d`` (CPU seconds, ``benchmarks/regions_lp.py --scaling``), the vertex engine is 2-15
+#: times faster up to d = 6 ([6, 12, 12, 1]: 16.6 s against 51.7 s) but needs 1.8 GB there; at
+#: d = 7 the LP engine is faster ([7, 8, 8, 1]: 2.8 s against 3.7 s; [7, 12, 12, 1]: 98 s against
+#: 111 s) in 47 MB instead of 0.5 and 7.9 GB, and from d = 8 on the vertex engine does not finish in
+#: memory.  A complex, or counts with pieces, stay with the vertex engine: the LP engine's regions
+#: rebuild their facets one by one, which at d = 8 costs more than the vertex engine's whole run
+#: (160 s on [8, 8, 8, 1])
+AUTO_LP_FROM_DIM = 7
 
 
 def engine_for(method: str, d: int, *, pieces: bool = True) -> Engine:
     """The engine for ``method``.  ``"auto"``: line for d = 1, otherwise vertex, except the LP engine
-    from d = 8 on when no pieces (nor a complex) are wanted."""
+    from d = 7 on (:data:`AUTO_LP_FROM_DIM`) when no pieces (nor a complex) are wanted."""
     if method == "auto":
         if d == 1:
             return ENGINES["line"]
