@@ -98,7 +98,7 @@ def main() -> None:
         plane_rows([784, 64, 64, 10], [1], rng)
     else:
         plane_rows([784, 64, 64, 10], [1, 3, 10, 1000], rng)
-        plane_rows([784, 128, 128, 10], [1], rng)
+        plane_rows([784, 128, 128, 10], [1, 2], rng)
     print("transitions along segments (exact counts):")
     segment_rows(500 if args.quick else 10_000, rng)
     print("local complexity:")

@@ -48,9 +48,9 @@ def read_onnx(source: str | os.PathLike[str] | Any) -> ReLUNetwork:
     Raises
     ------
     UnsupportedLayerError
-        Listing every node (name and op type) whose operator is not supported,
-        or naming a node that makes the graph something other than a
-        feed-forward ReLU network.
+        Listing every node (name, op type and reason) whose operator is not
+        supported or that is in training mode, or naming a node that makes
+        the graph something other than a feed-forward ReLU network.
     FormatError
         If the file is not a valid ONNX model or its graph is malformed.
     MissingExtraError
@@ -61,7 +61,14 @@ def read_onnx(source: str | os.PathLike[str] | Any) -> ReLUNetwork:
     Supported operators and the reading conventions (batch of one, row-major
     flattening) are listed in :mod:`cpa.io.onnx_to_network`.  Both the
     TorchScript exporter (``Gemm``) and the dynamo exporter (``MatMul`` +
-    ``Add``, possibly after ``Transpose``) are covered.
+    ``Add``, possibly after ``Transpose``) are covered.  Exported
+    evaluation-mode layers are folded exactly as by :func:`cpa.io.from_torch`
+    (:mod:`cpa.fold`): ``BatchNormalization``, ``LeakyRelu``, ``Clip``
+    (Hardtanh, ReLU6), ``Dropout``, ``Identity``, ``Flatten``.  The
+    TorchScript exporter (``dynamo=False``) keeps ``BatchNormalization`` as a
+    node, so the fold is exact; the dynamo exporter folds it into the
+    ``Gemm`` weights in float32 itself, so the network read is the one in
+    the file, which differs from the exact fold by float rounding.
     """
     onnx = require("onnx")
     if isinstance(source, onnx.ModelProto):

@@ -11,19 +11,41 @@ symbolic tensor closes one layer of the network: its affine functions become
 an affine function of the last hidden state, is the final layer.
 
 One table maps each supported operator to a small function; a first pass
-reports *every* unsupported node (name and op type) at once.
+reports *every* unsupported node (name, op type and, where known, the
+reason) at once.
+
+The layers of evaluation-mode models are read through the table shared with
+the PyTorch reader (:mod:`cpa.fold.table`), each folded exactly:
+
+* ``BatchNormalization`` (``training_mode=0``, constant parameters):
+  ``scale (x - mean) / s + B`` per channel (axis 1), with
+  ``s = fl(sqrt(fl(var + fl(epsilon))))`` taken in the float type of
+  ``input_var`` (:mod:`cpa.fold.batchnorm`); the map composes exactly with
+  the neighbouring ``Gemm``;
+* ``LeakyRelu(alpha)``: ``relu(x) - alpha relu(-x)``, two ReLUs per entry
+  (``alpha`` is the float32 attribute at its exact value);
+* ``Clip(min, max)`` (bounds as constant inputs, or attributes before opset
+  11; either may be absent): ``relu(x - min) - relu(x - max) + min``, two
+  ReLUs per entry (one with a single bound);
+* ``Dropout``: the identity, unless ``training_mode`` is true (refused).
+
+The width changes are logged (logger ``"cpa"``, level INFO).  A final
+``Softmax``/``LogSoftmax`` is refused with a message that the network is read
+up to its logits.
 
 Supported: ``Gemm`` (any ``alpha``, ``beta``, ``transA``, ``transB``; the
 float32 attributes are used at their exact value), ``MatMul``, ``Add``,
 ``Sub``, ``Mul``, ``Div`` and ``Neg`` where the result stays affine,
-``Relu``, ``Identity``, ``Constant``, initializers, and the shape plumbing
+``Relu``, ``LeakyRelu``, ``Clip``, ``BatchNormalization``, ``Dropout``,
+``Identity``, ``Constant``, initializers, and the shape plumbing
 of exporters (``Flatten``, ``Reshape``, ``Squeeze``, ``Unsqueeze``,
 ``Transpose``, ``Shape``, ``Gather``, ``Slice``, ``Concat``).
 
 Integer tensors (``int8`` ... ``int64``, ``uint8`` ... ``uint64``) are read
 exactly, and constant folding of integers is done with Python integers: a
 result outside the tensor's type (where ONNX would wrap around, e.g. int64
-``2**62 + 2**62``) is refused, never wrapped.  Bool, string and complex tensors
+``2**62 + 2**62``) is refused, never wrapped.  Bool tensors are read only as
+Dropout's ``training_mode`` flag (never as 0/1); string and complex tensors
 are refused, as are non-finite float attributes (``Gemm alpha=inf``) and
 tensors whose data lives in external files (except through :func:`read_onnx`
 with a file path, which loads it with size checks).
@@ -43,6 +65,7 @@ input-dependent values, models with several inputs or outputs.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Sequence
@@ -51,6 +74,8 @@ import numpy as np
 
 from .. import limits
 from ..errors import CPAError, FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
+from ..fold import RULES, ReluSum, ScaleShift
+from ..fold.table import LOGITS_LAYERS, NOT_PIECEWISE_AFFINE
 from ..network import ReLUNetwork
 from ..numbers import ONE, ZERO
 from ..sparse import SparseMatrix
@@ -58,6 +83,8 @@ from ._floats import fractions_of
 from ._guard import check_layers, listing, short
 
 __all__ = ["graph_to_network", "SUPPORTED_OPS"]
+
+_log = logging.getLogger("cpa")
 
 Row = dict[int, Fraction]
 
@@ -79,7 +106,22 @@ class _Sym:
         return not any(self.rows)
 
 
-Value = Any  # _Sym or np.ndarray (object array of Fractions, or an integer dtype)
+Value = Any  # _Sym or np.ndarray (object array of Fractions, or an integer dtype), or a _Flag
+
+
+@dataclass(frozen=True, eq=False)
+class _Flag:
+    """A constant bool tensor: read only where an operator takes a flag (Dropout's ``training_mode``)."""
+
+    values: np.ndarray
+    where: str
+
+    def refusal(self) -> FormatError:
+        return FormatError(f"{self.where}: a bool tensor, expected numbers (bools are not read as 0/1)")
+
+
+#: op type -> positions of the inputs that are bool flags
+_FLAG_INPUTS: dict[str, tuple[int, ...]] = {"Dropout": (2,)}
 
 
 class _Reader:
@@ -99,6 +141,8 @@ class _Reader:
         self.sizes: list[int] = []
         self.relu_nodes: list[str] = []
         self.node = "?"
+        self.elem_types: dict[str, int] = {t.name: t.data_type for t in self.graph.initializer}
+        self.input_elem = 0
 
     # --- errors --------------------------------------------------------------
     def unsupported(self, why: str) -> UnsupportedLayerError:
@@ -117,7 +161,7 @@ class _Reader:
             return v
         raise FormatError(f"{self.source}: node {self.node}: input {short(name, 60)!r} is not produced by any node")
 
-    def tensor(self, proto: Any, where: str) -> np.ndarray:
+    def tensor(self, proto: Any, where: str) -> Value:
         if proto.data_location == self.onnx.TensorProto.EXTERNAL:
             raise FormatError(f"{self.source}: {where} keeps its data in an external file, which is not "
                               "read here; read the model with read_onnx(path) (external data is then "
@@ -126,7 +170,20 @@ class _Reader:
             arr = self.numpy_helper.to_array(proto)
         except Exception as e:  # unknown data types, missing external data, ...
             raise FormatError(f"{self.source}: {where} cannot be read ({short(str(e), 120)})") from None
-        return _const(np.asarray(arr), f"{self.source}: {where}")
+        arr = np.asarray(arr)
+        if arr.dtype.kind == "b":
+            return _Flag(arr, f"{self.source}: {where}")
+        return _const(arr, f"{self.source}: {where}")
+
+    def float_kind(self, name: str, what: str) -> str:
+        """``"float32"``/``"float64"``: the type of the tensor ``name`` (an initializer or a Constant),
+        else that of the graph input."""
+        elem = self.elem_types.get(name, self.input_elem)
+        kind = {self.onnx.TensorProto.FLOAT: "float32", self.onnx.TensorProto.DOUBLE: "float64"}.get(elem)
+        if kind is None:
+            name_of = self.onnx.TensorProto.DataType.Name(elem) if elem else "unknown"
+            raise self.unsupported(f"{what} in {name_of} arithmetic is not modelled; use a float or double model")
+        return kind
 
     @property
     def current(self) -> int:
@@ -500,8 +557,12 @@ def _op_identity(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]
 def _op_constant(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     at = _attrs(node)
     if "value" in at:
+        if node.output:
+            rd.elem_types[node.output[0]] = at["value"].data_type
         return [rd.tensor(at["value"], f"Constant {rd.node}")]
     if "value_float" in at:
+        if node.output:
+            rd.elem_types[node.output[0]] = rd.onnx.TensorProto.FLOAT
         return [np.array(_finite(rd, at["value_float"], "value_float"), dtype=object)]
     if "value_floats" in at:
         return [_frac_list([_finite(rd, v, f"value_floats[{i}]") for i, v in enumerate(at["value_floats"])])]
@@ -651,6 +712,132 @@ def _op_concat(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
     return [_structural(rd, datas, lambda *xs: np.concatenate(xs, axis=axis))]
 
 
+# --- elementwise layers of the shared table (cpa.fold) -------------------------------------
+
+def _elementwise_apply(rd: _Reader, x: Value, f: ReluSum | ScaleShift) -> Value:
+    """Apply an exact elementwise layer (:mod:`cpa.fold.elementwise`) to a value.
+
+    A :class:`~cpa.fold.elementwise.ReluSum` of ``K`` terms on a symbolic
+    tensor of ``n`` entries opens one hidden layer of ``K n`` neurons (through
+    :meth:`_Reader.relu`); its output is ``sum_k c_k h_k + e`` in the new
+    hidden state.
+    """
+    if x is None:
+        raise rd.malformed("missing input")
+    if isinstance(f, ScaleShift):
+        if f.is_identity:
+            return x
+        scale, shift = (np.array(v, dtype=object).reshape(()) if len(v) == 1 else _frac_list(list(v))
+                        for v in (f.scale, f.shift))
+        return _binary(rd, _binary(rd, x, scale, "Mul"), shift, "Add")
+    if not isinstance(x, _Sym) or x.is_constant:
+        vals = _frac(x).ravel().tolist() if not isinstance(x, _Sym) else list(x.b)
+        out = _frac_list([f(v) for v in vals]).reshape(_shape(x))
+        return out if not isinstance(x, _Sym) else _to_sym(x.base, out)
+    if f.is_relu:
+        return rd.relu(x)
+    n, k = len(x.rows), f.relus_per_feature
+    rows: list[Row] = []
+    bs: list[Fraction] = []
+    for a, d in f.pieces:
+        rows.extend(_scaled(r, a) for r in x.rows)
+        bs.extend(a * v + d for v in x.b)
+    before = rd.current
+    h = rd.relu(_Sym(x.base, (k,) + x.shape, tuple(rows), tuple(bs)))
+    if k > 1 and rd.current > before:
+        _log.info("read_onnx: %s: %d ReLUs per feature, hidden layer %d has %d neurons for %d features",
+                  rd.node, k, rd.current - 1, k * n, n)
+    out_rows = tuple(_lincomb([(h.rows[j * n + i], c) for j, c in enumerate(f.weights)]) for i in range(n))
+    out_b = tuple(sum((c * h.b[j * n + i] for j, c in enumerate(f.weights)), f.offset) for i in range(n))
+    return _Sym(h.base, x.shape, out_rows, out_b)
+
+
+def _scalar(rd: _Reader, v: Value, what: str) -> Fraction | None:
+    """The exact number held by an optional scalar input (None when the input is absent)."""
+    if v is None:
+        return None
+    if isinstance(v, _Sym):
+        if not v.is_constant:
+            raise rd.unsupported(f"{what} depends on the input; it must be a constant")
+        vals = list(v.b)
+    else:
+        vals = _frac(v).ravel().tolist()
+    if len(vals) != 1:
+        raise rd.malformed(f"{what} has {len(vals)} entries, expected one number")
+    return vals[0]
+
+
+def _op_leaky_relu(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    alpha = _finite(rd, _attrs(node).get("alpha", float(np.float32(0.01))), "alpha")
+    return [_elementwise_apply(rd, ins[0], RULES["leaky_relu"].build(alpha))]  # type: ignore[misc]
+
+
+def _op_clip(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if "min" in at or "max" in at:                  # opset < 11: bounds as attributes
+        lo = _finite(rd, at["min"], "min") if "min" in at else None
+        hi = _finite(rd, at["max"], "max") if "max" in at else None
+    else:
+        lo = _scalar(rd, ins[1] if len(ins) > 1 else None, "Clip min")
+        hi = _scalar(rd, ins[2] if len(ins) > 2 else None, "Clip max")
+    x = ins[0]
+    out = _elementwise_apply(rd, x, RULES["clamp"].build(lo, hi))  # type: ignore[misc]
+    if _is_int(x):                                  # integer bounds keep integer values
+        ints = np.array([int(v) for v in _frac(out).ravel().tolist()], dtype=object).reshape(_shape(x))
+        out = _int_result(rd, ints, x.dtype, f"{x.dtype} Clip")
+    return [out]
+
+
+def _op_dropout(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if "is_test" in at and not at["is_test"]:
+        raise rd.unsupported("Dropout in training mode (is_test=0); export the model after model.eval()")
+    flag = ins[2] if len(ins) > 2 else None
+    if flag is not None:
+        if not isinstance(flag, _Flag):
+            raise rd.unsupported("Dropout training_mode must be a constant bool")
+        if flag.values.any():
+            raise rd.unsupported("Dropout in training mode (training_mode=true) is random; "
+                                 "export the model after model.eval()")
+    return [ins[0]]
+
+
+def _op_batch_norm(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if at.get("training_mode", 0):
+        raise rd.unsupported("BatchNormalization in training mode (training_mode=1) normalizes with the "
+                             "statistics of each batch; export the model after model.eval()")
+    if not at.get("spatial", 1):
+        raise rd.unsupported("BatchNormalization with spatial=0 is not supported")
+    if len(ins) < 5 or any(v is None for v in ins[:5]):
+        raise rd.malformed("BatchNormalization needs inputs X, scale, B, input_mean and input_var")
+    x = ins[0]
+    shape = _shape(x)
+    if len(shape) < 2:
+        raise rd.malformed(f"BatchNormalization input of shape {shape}: expected (N, C, ...)")
+    c = shape[1]
+    params = []
+    for v, what in zip(ins[1:5], ("scale", "B", "input_mean", "input_var")):
+        if isinstance(v, _Sym):
+            if not v.is_constant:
+                raise rd.unsupported(f"BatchNormalization {what} depends on the input; it must be a constant")
+            v = np.array(v.b, dtype=object).reshape(v.shape)
+        if _shape(v) != (c,):
+            raise rd.malformed(f"BatchNormalization {what} has shape {_shape(v)}, expected ({c},) "
+                               f"for input of shape {shape}")
+        params.append(_frac(v).tolist())
+    kind = rd.float_kind(node.input[4], "BatchNormalization")
+    eps = _finite(rd, at.get("epsilon", float(np.float32(1e-5))), "epsilon")
+    try:
+        f = RULES["batch_norm"].build(params[0], params[1], params[2], params[3], eps, kind)  # type: ignore[misc]
+    except FormatError as e:
+        raise rd.malformed(str(e)) from None
+    per_channel = (c,) + (1,) * (len(shape) - 2)
+    scale = _frac_list(list(f.scale)).reshape(per_channel)
+    shift = _frac_list(list(f.shift)).reshape(per_channel)
+    return [_binary(rd, _binary(rd, x, scale, "Mul"), shift, "Add")]
+
+
 _Op = Callable[[_Reader, Any, list[Value | None]], list[Value]]
 
 #: op type -> function(reader, node, input values) -> output values
@@ -674,6 +861,10 @@ _OPS: dict[str, _Op] = {
     "Gather": _op_gather,
     "Slice": _op_slice,
     "Concat": _op_concat,
+    "LeakyRelu": _op_leaky_relu,
+    "Clip": _op_clip,
+    "Dropout": _op_dropout,
+    "BatchNormalization": _op_batch_norm,
 }
 
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(_OPS))
@@ -749,6 +940,51 @@ def _input_shape(vi: Any, source: str) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _training(node: Any, flags: dict[str, Any]) -> bool:
+    """A BatchNormalization or Dropout node in training mode, as seen before evaluation.
+
+    ``flags`` maps tensor names to the TensorProto of initializers and Constant
+    nodes (where a Dropout's ``training_mode`` comes from).
+    """
+    if node.op_type == "BatchNormalization":
+        return any(a.name == "training_mode" and a.i for a in node.attribute)
+    if node.op_type == "Dropout":
+        if any(a.name == "is_test" and not a.i for a in node.attribute):
+            return True
+        if len(node.input) > 2 and node.input[2] in flags:
+            from onnx import numpy_helper
+
+            try:
+                return bool(np.asarray(numpy_helper.to_array(flags[node.input[2]])).any())
+            except Exception:  # unreadable: left to the evaluation, which reports it
+                return False
+    return False
+
+
+def _flag_tensors(graph: Any) -> dict[str, Any]:
+    """Name -> TensorProto of the initializers and of the Constant nodes with a ``value``."""
+    out = {t.name: t for t in graph.initializer}
+    for n in graph.node:
+        if n.op_type == "Constant" and n.output:
+            for a in n.attribute:
+                if a.name == "value" and a.HasField("t"):
+                    out[n.output[0]] = a.t
+    return out
+
+
+def _why_not(node: Any, output: str, training: bool) -> str:
+    """The reason given after ``node 'name' (Op)`` in the list of refused nodes ("" if nothing to add)."""
+    op = node.op_type
+    if training:
+        return " in training mode"
+    if op in LOGITS_LAYERS and output in node.output:
+        return (" at the output: a network is read up to its logits (the final "
+                f"{op} is not piecewise affine); export the model without it")
+    if op in NOT_PIECEWISE_AFFINE:
+        return " not piecewise affine"
+    return ""
+
+
 def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     """Interpret an ``onnx.ModelProto`` as an exact :class:`ReLUNetwork` (see the module docstring).
 
@@ -785,16 +1021,22 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
         raise FormatError(f"{source}: expected one output, the graph has {len(g.output)}")
     out_name = g.output[0].name
     order = _live_nodes(g, out_name)
+    flags = _flag_tensors(g)
+    training = {i for i, n in order if _training(n, flags)}
     bad = [f"node {_label(i, n)} "
            f"({short(n.op_type if n.domain in ('', 'ai.onnx') else n.domain + '.' + n.op_type, 60)})"
-           for i, n in order if n.op_type not in _OPS or n.domain not in ("", "ai.onnx")]
+           + _why_not(n, out_name, i in training)
+           for i, n in order if n.op_type not in _OPS or n.domain not in ("", "ai.onnx") or i in training]
     if bad:
+        hint = ("; export the model after model.eval(): in training mode Dropout is random and "
+                "BatchNormalization normalizes with the statistics of each batch" if training else "")
         raise UnsupportedLayerError(
             f"{source}: {len(bad)} unsupported operator{'s' if len(bad) > 1 else ''}: "
-            + "; ".join(bad[:20]) + (f"; ... and {len(bad) - 20} more" if len(bad) > 20 else "")
+            + "; ".join(bad[:20]) + (f"; ... and {len(bad) - 20} more" if len(bad) > 20 else "") + hint
             + f" (supported: {', '.join(SUPPORTED_OPS)})")
     rd = _Reader(model, source)
     x = inputs[0]
+    rd.input_elem = x.type.tensor_type.elem_type
     shape = _input_shape(x, source)
     rd.sizes.append(_size(shape))
     try:
@@ -804,6 +1046,9 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     for i, node in order:
         rd.node = f"{_label(i, node)} ({node.op_type})"
         ins = [rd.value(name) if name else None for name in node.input]
+        for k, v in enumerate(ins):
+            if isinstance(v, _Flag) and k not in _FLAG_INPUTS.get(node.op_type, ()):
+                raise v.refusal()
         try:
             outs = _OPS[node.op_type](rd, node, ins)
         except CPAError:
@@ -818,6 +1063,8 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
                 rd.env[name] = v
     rd.node = f"graph output {short(out_name, 60)!r}"
     y = rd.value(out_name)
+    if isinstance(y, _Flag):
+        raise y.refusal()
     if not isinstance(y, _Sym):
         y = _to_sym(rd.current, y)
     if not y.is_constant and y.base != rd.current:

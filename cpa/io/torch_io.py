@@ -2,8 +2,33 @@
 
 What is read
 ------------
-* an ``nn.Sequential`` (nested ones are flattened) of ``nn.Linear`` (with or
-  without bias), ``nn.ReLU``, ``nn.Flatten`` and ``nn.Identity``;
+* an ``nn.Sequential`` in evaluation mode (nested ones are flattened) of the
+  layers of the table :mod:`cpa.fold.table`, each folded exactly:
+
+  - ``Linear`` (with or without bias): an affine map;
+  - ``ReLU``;
+  - ``Dropout`` (any ``p``, and its 1d/2d/3d/alpha kinds) and ``Identity``:
+    dropped; ``Flatten()`` (``start_dim=1, end_dim=-1``): the identity on the
+    flat features of one example (an input of shape ``(N, C, L)`` is read
+    flattened in row-major order);
+  - ``BatchNorm1d`` with running statistics (``affine`` or not): the exact
+    map ``gamma (x - mean) / s + beta``, ``s = sqrt(var + eps)`` taken in the
+    float type of ``running_var`` as torch does (:mod:`cpa.fold.batchnorm`),
+    folded into the preceding Linear layer when no ReLU is between them,
+    otherwise into the next one (``W' = W diag(scale)``,
+    ``b' = b + W shift``); at the input or after the last ReLU with no
+    Linear after it, it is an affine layer of its own composed with its
+    neighbour;
+  - ``LeakyReLU(a)``: ``relu(x) - a relu(-x)``, two ReLUs per feature (the
+    hidden layer is twice as wide; ``a = 0`` is a ReLU, ``a = 1`` the
+    identity); ``Hardtanh(lo, hi)`` and ``ReLU6``:
+    ``relu(x - lo) - relu(x - hi) + lo``, two ReLUs per feature.  The width
+    changes are logged (logger ``"cpa"``, level INFO).
+
+  A model in training mode is refused when it matters (Dropout or BatchNorm
+  present), with a message saying to call ``model.eval()``.  The slope and
+  bounds are taken at the value torch applies: rounded to the model's float
+  type (``LeakyReLU(0.1)`` in a float32 model has slope ``float32(0.1)``);
 * a ``state_dict`` (a mapping ``name -> tensor``) of Linear layers only, with
   keys ``<name>.weight`` and optionally ``<name>.bias``, in the layout below.
 
@@ -53,9 +78,12 @@ networks have no ReLU on the output, so an identity layer is appended,
 ReLU layers equals the number of ReLUs of the model.  A leading ReLU (on the
 input) likewise becomes an identity first layer.
 
-Everything else (Dropout, BatchNorm, Sigmoid, Conv, LeakyReLU, subclasses of
+Everything else (Sigmoid, GELU, Softmax, Conv, attention, subclasses of
 Sequential or Linear whose ``forward`` may differ, ...) is refused with one
-:class:`~cpa.errors.UnsupportedLayerError` that lists every such layer.
+:class:`~cpa.errors.UnsupportedLayerError` that lists every such layer with
+its position and the reason (a final Softmax or LogSoftmax: the network is
+read up to its logits, so read the model without it).  A state dict with
+BatchNorm parameters is refused: it does not record the layer's ``eps``.
 
 Safety
 ------
@@ -74,19 +102,16 @@ import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .. import limits
-from ..errors import FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
-from ..affine import Affine
+from ..errors import FormatError, UnsupportedLayerError
+from ..fold import Step, relu, steps_to_network
 from ..network import ReLUNetwork
-from ..sparse import SparseMatrix
 from ._deps import require
-from ._floats import float_array, float_kind, fractions_of, representable
+from ._floats import float_array, float_kind, representable
 from ._guard import check_file_size, check_layers, listing, short, writing
+from .torch_to_steps import linear_affine, sequential_to_steps
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -102,7 +127,8 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
     Parameters
     ----------
     model
-        An ``nn.Sequential`` of Linear, ReLU, Flatten and Identity layers
+        An ``nn.Sequential`` in evaluation mode of Linear, ReLU, LeakyReLU,
+        Hardtanh, ReLU6, BatchNorm1d, Dropout, Flatten and Identity layers
         (nested Sequential allowed), a single ``nn.Linear``, or a state dict
         (mapping of ``"<name>.weight"`` / ``"<name>.bias"`` to tensors) of
         Linear layers, by default that of ``nn.Sequential(Linear, ReLU, ...,
@@ -124,8 +150,10 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
     Raises
     ------
     UnsupportedLayerError
-        Listing every layer (position and type) or state-dict key that is not
-        a Linear/ReLU/Flatten/Identity part.
+        Listing every layer (position, type and reason) that cannot be read:
+        not in the table, Dropout or BatchNorm in training mode (call
+        ``model.eval()``), BatchNorm without running statistics, a final
+        Softmax; or every state-dict key that is not a Linear parameter.
     FormatError
         If there is no Linear layer, shapes do not chain, a weight is NaN
         or infinite, or a state dict is not in the Sequential layout above
@@ -137,8 +165,9 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
 
     Notes
     -----
-    See the module docstring for the treatment of trailing ReLUs, fused
-    Linear layers and the state-dict convention.
+    See the module docstring for the exact folds (BatchNorm, LeakyReLU,
+    Hardtanh), trailing ReLUs, fused Linear layers and the state-dict
+    convention.
 
     Examples
     --------
@@ -160,20 +189,7 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
         raise FormatError(
             f"from_torch needs an nn.Sequential or a state_dict, got {type(model).__name__}: "
             "its forward() cannot be read; if it is a Linear/ReLU chain pass model.state_dict()")
-    leaves: list[tuple[str, Any]] = []
-    bad: list[str] = []
-    _flatten_modules(model, "", leaves, bad, nn)
-    if bad:
-        raise UnsupportedLayerError(
-            f"cannot convert the model: {len(bad)} unsupported layer{'s' if len(bad) > 1 else ''}: "
-            + "; ".join(bad) + " (supported: Linear, ReLU, Flatten, Identity, nested Sequential)")
-    ops: list[tuple[str, str, Any]] = []
-    for name, m in leaves:
-        if type(m) is nn.Linear:
-            ops.append(("linear", name, _linear_affine(name, m.weight, m.bias)))
-        elif type(m) is nn.ReLU:
-            ops.append(("relu", name, None))
-    return _chain(ops)
+    return _fold(sequential_to_steps(model, torch))
 
 
 def to_torch(net: ReLUNetwork, dtype: Any = None) -> "torch.nn.Sequential":
@@ -346,101 +362,13 @@ def _build_sequential(net: ReLUNetwork, kind: str) -> Any:
     return torch.nn.Sequential(*mods)
 
 
-def _flatten_modules(m: Any, prefix: str, leaves: list[tuple[str, Any]], bad: list[str], nn: Any) -> None:
-    supported = (nn.Linear, nn.ReLU, nn.Flatten, nn.Identity)
-    if _has_hooks(m):
-        bad.append(f"{prefix.rstrip('.') or '(the model)'} ({type(m).__name__} with forward hooks)")
-    for name, child in m.named_children():
-        where = f"{prefix}{name}"
-        if type(child) is nn.Sequential:
-            _flatten_modules(child, where + ".", leaves, bad, nn)
-        elif type(child) in supported:
-            if type(child) is nn.Linear and _uninitialized(child.weight):
-                bad.append(f"{where} (Linear with uninitialized weights)")
-            elif _has_hooks(child):
-                bad.append(f"{where} ({type(child).__name__} with forward hooks)")
-            else:
-                leaves.append((where, child))
-        else:
-            bad.append(f"{where} ({type(child).__name__})")
-
-
-def _has_hooks(m: Any) -> bool:
-    return bool(getattr(m, "_forward_hooks", None) or getattr(m, "_forward_pre_hooks", None))
-
-
-def _uninitialized(p: Any) -> bool:
-    return type(p).__name__.startswith("Uninitialized")
-
-
-def _linear_affine(where: str, weight: Any, bias: Any) -> Affine:
-    W = _exact_array(where + ".weight", weight)
-    if W.ndim != 2:
-        raise FormatError(f"{where}.weight has shape {tuple(W.shape)}, expected a 2-D Linear weight")
-    m, n = W.shape
-    Ws = SparseMatrix.from_dense([list(r) for r in W], n) if m else SparseMatrix.zeros(0, n)
-    if bias is None:
-        b: tuple[Fraction, ...] = (Fraction(0),) * m
-    else:
-        bv = _exact_array(where + ".bias", bias)
-        if bv.shape != (m,):
-            raise FormatError(f"{where}.bias has shape {tuple(bv.shape)}, expected ({m},) to match the weight")
-        b = tuple(bv.tolist())
-    if not m:
-        raise FormatError(f"{where}.weight has no rows: a Linear layer needs at least one output")
-    return Affine(Ws, b)
-
-
-def _exact_array(where: str, t: Any) -> np.ndarray:
-    import torch
-
-    if not isinstance(t, torch.Tensor):
-        raise FormatError(f"{where} is a {type(t).__name__}, expected a tensor")
-    t = t.detach()
-    if t.numel() * 8 > limits.current().max_file_bytes:   # read as float64: a stride-0 view can be huge
-        raise limits.refuse(f"{where} (shape {short(tuple(t.shape), 60)}, {t.numel()} entries)",
-                            "max_file_bytes", f"{t.numel() * 8} bytes as float64")
-    if t.is_complex():
-        raise FormatError(f"{where} is complex")
-    if t.dtype == torch.bool:
-        raise FormatError(f"{where} is a bool tensor, expected numbers")
-    try:
-        if t.layout != torch.strided:
-            t = t.to_dense()
-        if t.dtype.is_floating_point:
-            t = t.to(torch.float64)         # exact: every float16/bfloat16/float32 is a float64
-        arr = t.cpu().numpy()
-    except (RuntimeError, NotImplementedError, TypeError) as e:
-        raise FormatError(f"{where}: cannot read the tensor's values ({e})") from None
-    return fractions_of(arr, where)
-
-
-def _chain(ops: list[tuple[str, str, Any]]) -> ReLUNetwork:
-    """Turn a list of ("linear", name, (W, b)) / ("relu", name, None) into a network."""
-    linear = [a for kind, _, a in ops if kind == "linear"]
-    if not linear:
-        raise FormatError("the model has no Linear layer, so its input dimension is unknown")
-    dim = linear[0].input_dim
-    layers: list[Affine] = []
-    pending: Affine | None = None      # affine map since the last ReLU (None = identity)
-    for kind, name, aff in ops:
-        if kind == "linear":
-            if aff.input_dim != dim:
-                raise FormatError(f"layer {name} (Linear) takes {aff.input_dim} inputs but receives {dim}")
-            pending = aff if pending is None else aff @ pending
-            dim = aff.output_dim
-        elif pending is None and layers:
-            continue                    # relu(relu(z)) = relu(z)
-        else:
-            layers.append(pending if pending is not None else Affine.identity(dim))
-            pending = None
-    layers.append(pending if pending is not None else Affine.identity(dim))
-    try:
-        net = ReLUNetwork(layers)
-    except (ShapeError, InvalidNumberError) as e:
-        raise FormatError(f"malformed model: {e}") from None
-    check_layers(net, "malformed model")
-    return net
+def _fold(steps: list[Step]) -> ReLUNetwork:
+    """Fold the steps into a network (:func:`cpa.fold.steps_to_network`); log the width changes."""
+    folded = steps_to_network(steps)
+    for note in folded.notes:
+        _log.info("from_torch: %s", note)
+    check_layers(folded.network, "malformed model")
+    return folded.network
 
 
 _PARAM = re.compile(r"^(?:(?P<prefix>.*)\.)?(?P<kind>weight|bias)$")
@@ -474,19 +402,24 @@ def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dic
         listed = "; ".join(f"layer {short(p, 60)!r}: {listing(v, 5)}" for p, v in list(problems.items())[:10])
         if len(problems) > 10:
             listed += f"; ... and {len(problems) - 10} more"
+        batch_norm = any(isinstance(k, str) and k.endswith((".running_mean", ".running_var")) for k in sd)
+        hint = ("; a state dict does not record a BatchNorm's eps (nor which activations sit between "
+                "the layers), so BatchNorm is read from the module itself: from_torch(model), or from "
+                "its ONNX export" if batch_norm else "")
         raise UnsupportedLayerError(
             f"{source}: cannot read as a Linear/ReLU chain: {len(problems)} "
-            f"layer{'s are' if len(problems) > 1 else ' is'} not Linear: {listed}")
+            f"layer{'s are' if len(problems) > 1 else ' is'} not Linear: {listed}{hint}")
     if not groups:
         raise FormatError(f"{source}: empty state_dict, no Linear layer")
     order = _sequential_order(groups, source) if layout is None else _explicit_order(groups, layout, source)
-    ops: list[tuple[str, str, Any]] = []
+    steps: list[Step] = []
     for p in order:
         if p is None:
-            ops.append(("relu", "(ReLU)", None))
+            steps.append(Step("(ReLU)", "ReLU", relu()))
         else:
-            ops.append(("linear", p, _linear_affine(p or "(Linear)", groups[p]["weight"], groups[p].get("bias"))))
-    return _chain(ops)
+            steps.append(Step(p or "(Linear)", "Linear",
+                              linear_affine(p or "(Linear)", groups[p]["weight"], groups[p].get("bias"))))
+    return _fold(steps)
 
 
 def _sequential_order(groups: Mapping[str, Any], source: str) -> list[str | None]:

@@ -1,0 +1,153 @@
+"""A chain of exact layers (affine maps and elementwise layers) as one ReLU network.
+
+The readers of layer stacks (``nn.Sequential``, state dicts) translate each
+layer into a :class:`Step`; :func:`steps_to_network` then folds the chain:
+
+* consecutive affine maps and :class:`~cpa.fold.elementwise.ScaleShift` layers
+  compose exactly into one affine map (``W = W_2 W_1``, ``b = W_2 b_1 + b_2``).
+  So a BatchNorm right after a Linear folds into it
+  (``W' = diag(scale) W``, ``b' = scale * b + shift``), a BatchNorm after a
+  ReLU, or at the input, folds into the next Linear (``W' = W diag(scale)``,
+  ``b' = b + W shift``), and one after the last ReLU with no Linear after it
+  is the last layer on its own;
+* a :class:`~cpa.fold.elementwise.ReluSum` with ``K`` terms closes a hidden
+  layer of ``K n`` neurons (pre-activations ``a_k z + d_k`` of the pending
+  affine map ``z``); the weights ``c_k`` and the offset ``e`` form the next
+  pending affine map, so they fold into the next Linear;
+* a ReLU right after a ReLU is dropped (``relu o relu = relu``); a trailing
+  ReLU, or one on the input, is kept with an identity layer
+  (``f(x) = I relu(z) + 0``), since cpa networks have no ReLU on the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence, Union
+
+from ..affine import Affine
+from ..errors import FormatError, InvalidNumberError, ShapeError
+from ..network import ReLUNetwork
+from ..numbers import ONE
+from ..sparse import SparseMatrix
+from .elementwise import ReluSum, ScaleShift
+
+__all__ = ["Step", "Folded", "steps_to_network"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer of a chain: where it is, what it was, and its exact map.
+
+    Attributes
+    ----------
+    name
+        Its position in the model, for messages (``"3"``, ``"net.1"``).
+    kind
+        The layer type it was read from (``"Linear"``, ``"BatchNorm1d"``).
+    op
+        An :class:`~cpa.affine.Affine` map, a
+        :class:`~cpa.fold.elementwise.ScaleShift` or a
+        :class:`~cpa.fold.elementwise.ReluSum`.
+    """
+
+    name: str
+    kind: str
+    op: Union[Affine, ScaleShift, ReluSum]
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Result of :func:`steps_to_network`: the network and what the folding did.
+
+    Attributes
+    ----------
+    network
+        The ReLU network.
+    notes
+        One line per layer that changed the width (``LeakyReLU '2': 2 ReLUs
+        per feature, hidden layer 0 has 8 neurons for 4 features``).
+    """
+
+    network: ReLUNetwork
+    notes: tuple[str, ...] = field(default=())
+
+
+def steps_to_network(steps: Sequence[Step]) -> Folded:
+    """Fold a chain of steps into one exact ReLU network (see the module docstring).
+
+    Parameters
+    ----------
+    steps
+        The layers in order of application.
+
+    Returns
+    -------
+    Folded
+        The network, of the same function as the chain, and notes on width changes.
+
+    Raises
+    ------
+    FormatError
+        If no step fixes the input dimension (no Linear layer and no
+        per-feature parameters), or the sizes of two steps do not chain.
+    """
+    dim = _input_dim(steps)
+    layers: list[Affine] = []
+    notes: list[str] = []
+    pending: Affine | None = None          # the affine map since the last ReLU (None = identity)
+    for step in steps:
+        op = step.op
+        if isinstance(op, Affine):
+            if op.input_dim != dim:
+                raise FormatError(f"layer {step.name} ({step.kind}) takes {op.input_dim} inputs but receives {dim}")
+            pending = op if pending is None else op @ pending
+            dim = op.output_dim
+        elif isinstance(op, ScaleShift):
+            if op.is_identity:
+                continue
+            try:
+                scale, shift = op.scales(dim)
+            except ShapeError as e:
+                raise FormatError(f"layer {step.name} ({step.kind}): {e}") from None
+            base = pending if pending is not None else Affine.identity(dim)
+            pending = Affine(base.W.scale_rows(scale), tuple(s * b + t for s, b, t in zip(scale, base.b, shift)))
+        elif op.is_relu and pending is None and layers:
+            continue                       # relu(relu(z)) = relu(z)
+        else:
+            base = pending if pending is not None else Affine.identity(dim)
+            layers.append(_pre_activations(base, op))
+            pending = None if op.is_relu else _post_map(op, dim)
+            if op.relus_per_feature > 1:
+                notes.append(f"{step.kind} {step.name!r}: {op.relus_per_feature} ReLUs per feature, hidden layer "
+                             f"{len(layers) - 1} has {op.relus_per_feature * dim} neurons for {dim} features")
+    layers.append(pending if pending is not None else Affine.identity(dim))
+    try:
+        net = ReLUNetwork(layers)
+    except (ShapeError, InvalidNumberError) as e:
+        raise FormatError(f"malformed model: {e}") from None
+    return Folded(net, tuple(notes))
+
+
+def _input_dim(steps: Sequence[Step]) -> int:
+    for step in steps:
+        if isinstance(step.op, Affine):
+            return step.op.input_dim
+        if isinstance(step.op, ScaleShift) and step.op.size is not None:
+            return step.op.size
+    raise FormatError("the model has no Linear layer, so its input dimension is unknown")
+
+
+def _pre_activations(z: Affine, f: ReluSum) -> Affine:
+    """The stacked pre-activations ``a_k z + d_k``, ``k = 0 .. K-1`` (``K n`` rows)."""
+    if f.is_relu:
+        return z
+    blocks = [z.W.scale_rows([a] * z.output_dim) for a, _ in f.pieces]
+    b = tuple(a * v + d for a, d in f.pieces for v in z.b)
+    return Affine(SparseMatrix.vstack(blocks), b)
+
+
+def _post_map(f: ReluSum, n: int) -> Affine:
+    """``h -> sum_k c_k h_k + e`` from the ``K n`` neurons back to the ``n`` features."""
+    blocks = [SparseMatrix.identity(n).scale_rows([c] * n) if c != ONE else SparseMatrix.identity(n)
+              for c in f.weights]
+    return Affine(SparseMatrix.hstack(blocks), (f.offset,) * n)

@@ -1,0 +1,115 @@
+"""The one table of layers read from evaluation-mode models, shared by the PyTorch and ONNX readers.
+
+Each row is a canonical operation: the PyTorch module classes and the ONNX
+operator types that are read as it, and the exact rule that folds it into a
+ReLU network.  A reader keeps only what is specific to its framework: how to
+find a row's parameters (module attributes, node attributes and inputs) and
+how to apply an affine map to its own values.  Adding an operation (a
+convolution, a pooling layer) means adding a row here and one parameter
+reader per framework.
+
+==========  =======================  ===========================  ==========================================
+operation   PyTorch                  ONNX                         exact rule
+==========  =======================  ===========================  ==========================================
+affine      Linear                   Gemm, MatMul, Add, Sub,      weights at their exact binary value;
+                                     Mul, Div, Neg                consecutive affine maps compose
+relu        ReLU                     Relu                         one neuron per feature
+leaky_relu  LeakyReLU                LeakyRelu                    ``relu(x) - a relu(-x)``: two neurons
+clamp       Hardtanh, ReLU6          Clip                         ``relu(x - lo) - relu(x - hi) + lo``: two
+batch_norm  BatchNorm1d              BatchNormalization           ``scale x + shift`` per feature, folded
+                                                                  into the neighbouring affine map
+identity    Identity, Dropout (all)  Identity, Dropout            dropped (Dropout in evaluation mode)
+reshape     Flatten (start_dim=1)    Flatten, Reshape, Squeeze,   row-major re-indexing; the identity
+                                     Unsqueeze, Transpose         on a flat input
+==========  =======================  ===========================  ==========================================
+
+Layers whose behaviour depends on the mode (Dropout, BatchNorm) are read in
+evaluation mode only; a model in training mode is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .batchnorm import batch_norm
+from .elementwise import clamp, identity, leaky_relu, relu
+
+__all__ = ["FoldRule", "RULES", "torch_rule", "onnx_rule", "TRAINING_SENSITIVE", "LOGITS_LAYERS",
+           "NOT_PIECEWISE_AFFINE"]
+
+
+@dataclass(frozen=True)
+class FoldRule:
+    """One row of the table.
+
+    Attributes
+    ----------
+    op
+        The canonical name (``"leaky_relu"``).
+    torch
+        Names of the ``torch.nn`` classes read as this operation (exact classes,
+        not subclasses, whose ``forward`` may differ).
+    onnx
+        ONNX operator types (default domain) read as this operation.
+    build
+        For elementwise operations, the constructor of the exact form
+        (:mod:`cpa.fold.elementwise`), called with the parameters the reader
+        finds; None when the reader builds the map itself (affine maps,
+        re-indexing).
+    rule
+        The exact identity, in one line (for documentation and messages).
+    """
+
+    op: str
+    torch: tuple[str, ...]
+    onnx: tuple[str, ...]
+    build: Callable[..., Any] | None
+    rule: str
+
+
+_DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
+
+#: canonical operation -> its row
+RULES: dict[str, FoldRule] = {r.op: r for r in (
+    FoldRule("affine", ("Linear",), ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Neg"), None,
+             "weights at their exact binary value; consecutive affine maps compose exactly"),
+    FoldRule("relu", ("ReLU",), ("Relu",), relu, "relu(x): one neuron per feature"),
+    FoldRule("leaky_relu", ("LeakyReLU",), ("LeakyRelu",), leaky_relu,
+             "relu(x) - a relu(-x): two neurons per feature"),
+    FoldRule("clamp", ("Hardtanh", "ReLU6"), ("Clip",), clamp,
+             "relu(x - lo) - relu(x - hi) + lo: two neurons per feature"),
+    FoldRule("batch_norm", ("BatchNorm1d",), ("BatchNormalization",), batch_norm,
+             "gamma (x - mean) / fl(sqrt(var + eps)) + beta, folded into the neighbouring affine map"),
+    FoldRule("identity", ("Identity",) + _DROPOUTS, ("Identity", "Dropout"), identity,
+             "the identity (Dropout in evaluation mode)"),
+    FoldRule("reshape", ("Flatten",), ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"), identity,
+             "re-indexing of the entries (row-major); Flatten() is the identity on a flat input"),
+)}
+
+#: layer types that behave differently in training mode (torch class names and ONNX op types)
+TRAINING_SENSITIVE: frozenset[str] = frozenset(_DROPOUTS + ("BatchNorm1d", "BatchNormalization"))
+
+#: a final layer of these types turns logits into probabilities: cpa reads the network up to the logits
+LOGITS_LAYERS: frozenset[str] = frozenset({"Softmax", "LogSoftmax", "Softmin"})
+
+#: common layers that are not piecewise affine (named as such in refusals)
+NOT_PIECEWISE_AFFINE: frozenset[str] = frozenset({
+    "GELU", "Gelu", "Sigmoid", "Tanh", "SiLU", "Mish", "Softplus", "ELU", "Elu", "SELU", "Selu", "CELU",
+    "Celu", "Hardswish", "HardSwish", "Softsign", "Tanhshrink", "LogSigmoid", "Erf", "Exp", "Log",
+    "Softmax", "LogSoftmax", "Softmin", "MultiheadAttention", "LayerNorm", "LayerNormalization",
+    "GroupNorm", "GroupNormalization", "RMSNorm", "Bilinear", "Pow", "Sqrt", "Reciprocal"})
+
+
+def torch_rule(cls_name: str) -> FoldRule | None:
+    """The row that reads the ``torch.nn`` class ``cls_name``, or None."""
+    return _BY_TORCH.get(cls_name)
+
+
+def onnx_rule(op_type: str) -> FoldRule | None:
+    """The row that reads the ONNX operator ``op_type``, or None."""
+    return _BY_ONNX.get(op_type)
+
+
+_BY_TORCH = {name: r for r in RULES.values() for name in r.torch}
+_BY_ONNX = {name: r for r in RULES.values() for name in r.onnx}

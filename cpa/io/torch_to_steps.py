@@ -1,0 +1,282 @@
+"""An ``nn.Sequential`` in evaluation mode as a chain of exact steps (:mod:`cpa.fold`).
+
+The modules are matched against the shared table :data:`cpa.fold.table.RULES`
+by their exact class (a subclass may override ``forward``, so it is not read);
+this module knows only where each row's parameters live in a torch module.
+Every module that cannot be read is reported at once, with its position and
+the reason: not in the table, in training mode (Dropout, BatchNorm), a final
+Softmax, hooks, uninitialized weights, ...
+
+Hyperparameters are taken at the value torch applies: torch casts a LeakyReLU
+slope and Hardtanh bounds to the tensor's float type, so they are rounded to
+the model's float type (float32 or float64) before being read exactly; a
+BatchNorm's ``sqrt(var + eps)`` is taken in the float type of its running
+variance (:mod:`cpa.fold.batchnorm`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import limits
+from ..affine import Affine
+from ..errors import FormatError, UnsupportedLayerError
+from ..fold import Step, torch_rule
+from ..fold.table import LOGITS_LAYERS, NOT_PIECEWISE_AFFINE, RULES, TRAINING_SENSITIVE, FoldRule
+from ..sparse import SparseMatrix
+from ._floats import fractions_of
+from ._guard import short
+
+__all__ = ["sequential_to_steps", "linear_affine", "exact_array", "SUPPORTED_MODULES"]
+
+#: the torch.nn classes read (every name of the table's torch column)
+SUPPORTED_MODULES: tuple[str, ...] = tuple(n for r in RULES.values() for n in r.torch)
+
+
+class _Refused(Exception):
+    """A module that cannot be read; the message is the reason (after ``where (Type)``)."""
+
+
+def sequential_to_steps(model: Any, torch: Any) -> list[Step]:
+    """The exact steps of an ``nn.Sequential`` (nested ones are flattened), in order.
+
+    Parameters
+    ----------
+    model
+        The ``nn.Sequential``.
+    torch
+        The torch module.
+
+    Returns
+    -------
+    list of Step
+        One step per module that computes something (Identity, Dropout and
+        Flatten give none).
+
+    Raises
+    ------
+    UnsupportedLayerError
+        Listing every module that cannot be read, with its position, type and
+        reason; when some are in training mode, the message says to call
+        ``model.eval()``.
+    FormatError
+        For a Linear weight that cannot be read (NaN, wrong shape, ...).
+    """
+    nn = torch.nn
+    leaves: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    _flatten(model, "", leaves, problems, nn)
+    precision = _Precision(leaves)
+    steps: list[Step] = []
+    training = False
+    for k, (where, m) in enumerate(leaves):
+        name = type(m).__name__
+        rule = torch_rule(name) if getattr(nn, name, None) is type(m) else None
+        if rule is None:
+            problems.append(f"{where} ({name}){_why_not(name, k == len(leaves) - 1)}")
+            continue
+        try:
+            op = _READERS[rule.op](m, where, rule, precision)
+        except _Refused as e:
+            problems.append(f"{where} ({name}) {e}")
+            continue
+        if name in TRAINING_SENSITIVE and m.training:
+            problems.append(f"{where} ({name}) in training mode")
+            training = True
+            continue
+        if op is not None:
+            steps.append(Step(where, name, op))
+    if problems:
+        n = len(problems)
+        hint = ("; call model.eval() before reading it: in training mode Dropout is random and BatchNorm "
+                "normalizes with the statistics of each batch" if training else "")
+        raise UnsupportedLayerError(
+            f"cannot convert the model: {n} unsupported layer{'s' if n > 1 else ''}: " + "; ".join(problems[:20])
+            + (f"; ... and {n - 20} more" if n > 20 else "") + hint
+            + f" (supported: {', '.join(SUPPORTED_MODULES)}, nested Sequential)")
+    return steps
+
+
+def linear_affine(where: str, weight: Any, bias: Any) -> Affine:
+    """The exact affine map of a Linear layer's ``weight`` (``m x n``) and ``bias`` (``m``, or None).
+
+    Raises
+    ------
+    FormatError
+        If the weight is not 2-D or has no rows, the bias does not fit, or a
+        value is NaN, infinite or not a real number.
+    """
+    W = exact_array(where + ".weight", weight)
+    if W.ndim != 2:
+        raise FormatError(f"{where}.weight has shape {tuple(W.shape)}, expected a 2-D Linear weight")
+    m, n = W.shape
+    Ws = SparseMatrix.from_dense([list(r) for r in W], n) if m else SparseMatrix.zeros(0, n)
+    if bias is None:
+        b: tuple[Fraction, ...] = (Fraction(0),) * m
+    else:
+        bv = exact_array(where + ".bias", bias)
+        if bv.shape != (m,):
+            raise FormatError(f"{where}.bias has shape {tuple(bv.shape)}, expected ({m},) to match the weight")
+        b = tuple(bv.tolist())
+    if not m:
+        raise FormatError(f"{where}.weight has no rows: a Linear layer needs at least one output")
+    return Affine(Ws, b)
+
+
+def exact_array(where: str, t: Any) -> np.ndarray:
+    """The exact values of a tensor (an object array of Fractions of the same shape).
+
+    Raises
+    ------
+    FormatError
+        If ``t`` is not a tensor, is complex or bool, or holds NaN or infinities.
+    LimitError
+        If reading it as float64 would exceed ``max_file_bytes``.
+    """
+    import torch
+
+    if not isinstance(t, torch.Tensor):
+        raise FormatError(f"{where} is a {type(t).__name__}, expected a tensor")
+    t = t.detach()
+    if t.numel() * 8 > limits.current().max_file_bytes:   # read as float64: a stride-0 view can be huge
+        raise limits.refuse(f"{where} (shape {short(tuple(t.shape), 60)}, {t.numel()} entries)",
+                            "max_file_bytes", f"{t.numel() * 8} bytes as float64")
+    if t.is_complex():
+        raise FormatError(f"{where} is complex")
+    if t.dtype == torch.bool:
+        raise FormatError(f"{where} is a bool tensor, expected numbers")
+    try:
+        if t.layout != torch.strided:
+            t = t.to_dense()
+        if t.dtype.is_floating_point:
+            t = t.to(torch.float64)         # exact: every float16/bfloat16/float32 is a float64
+        arr = t.cpu().numpy()
+    except (RuntimeError, NotImplementedError, TypeError) as e:
+        raise FormatError(f"{where}: cannot read the tensor's values ({e})") from None
+    return fractions_of(arr, where)
+
+
+# --- the walk ------------------------------------------------------------------------
+
+def _flatten(m: Any, prefix: str, leaves: list[tuple[str, Any]], problems: list[str], nn: Any) -> None:
+    if _has_hooks(m):
+        problems.append(f"{prefix.rstrip('.') or '(the model)'} ({type(m).__name__} with forward hooks)")
+    for name, child in m.named_children():
+        where = f"{prefix}{name}"
+        if type(child) is nn.Sequential:
+            _flatten(child, where + ".", leaves, problems, nn)
+        elif _has_hooks(child):
+            problems.append(f"{where} ({type(child).__name__} with forward hooks)")
+        else:
+            leaves.append((where, child))
+
+
+def _has_hooks(m: Any) -> bool:
+    return bool(getattr(m, "_forward_hooks", None) or getattr(m, "_forward_pre_hooks", None))
+
+
+def _why_not(name: str, last: bool) -> str:
+    """The reason given after ``where (Type)`` for a module not in the table ("" if nothing to add)."""
+    if name in LOGITS_LAYERS and last:
+        return (" at the output: a network is read up to its logits (the final "
+                f"{name} is not piecewise affine); read the model without it, e.g. model[:-1]")
+    if name in NOT_PIECEWISE_AFFINE:
+        return " not piecewise affine"
+    return ""
+
+
+class _Precision:
+    """The model's float type, in which torch applies scalar hyperparameters (found on first use)."""
+
+    def __init__(self, leaves: list[tuple[str, Any]]):
+        self._leaves = leaves
+        self._kind: str | None = None
+
+    def kind(self) -> str:
+        if self._kind is None:
+            types = sorted({str(t.dtype).replace("torch.", "") for _, m in self._leaves
+                            for t in list(m.parameters(recurse=False)) + list(m.buffers(recurse=False))
+                            if t is not None and t.dtype.is_floating_point})
+            if types not in (["float32"], ["float64"]):
+                what = f"parameters of type {' and '.join(types)}" if types else "no float parameters"
+                raise _Refused(f"in a model with {what}: the float type in which its hyperparameters are "
+                               "applied is not known; convert the model with model.float() or model.double()")
+            self._kind = types[0]
+        return self._kind
+
+    def round(self, v: Any, what: str, kind: str | None = None) -> Fraction:
+        """``v`` rounded to ``kind`` (by default the model's float type), exactly (``0.1`` -> ``float32(0.1)``)."""
+        x = float(v)
+        if not np.isfinite(x):
+            raise _Refused(f"has {what} = {x}, not a finite number")
+        if (kind or self.kind()) == "float32":
+            with np.errstate(over="ignore"):
+                x32 = np.float32(x)
+            if not np.isfinite(x32):
+                raise _Refused(f"has {what} = {x}, beyond the float32 range")
+            x = float(x32)
+        return Fraction(x)
+
+
+# --- one parameter reader per row of the table ----------------------------------------------
+
+def _read_linear(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    if type(m.weight).__name__.startswith("Uninitialized"):
+        raise _Refused("with uninitialized weights")
+    return linear_affine(where, m.weight, m.bias)
+
+
+def _read_plain(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    return rule.build()  # type: ignore[misc]
+
+
+def _read_leaky(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    return rule.build(p.round(m.negative_slope, "negative_slope"))  # type: ignore[misc]
+
+
+def _read_clamp(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    lo, hi = p.round(m.min_val, "min_val"), p.round(m.max_val, "max_val")
+    return rule.build(lo, hi)  # type: ignore[misc]
+
+
+def _read_flatten(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    if (m.start_dim, m.end_dim) != (1, -1):
+        raise _Refused(f"with start_dim={m.start_dim}, end_dim={m.end_dim}: only Flatten(start_dim=1, "
+                       "end_dim=-1) is read, the identity on the flat features of one example")
+    return None
+
+
+def _read_batch_norm(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    if m.running_mean is None or m.running_var is None:
+        raise _Refused("without running statistics (track_running_stats=False): it normalizes with the "
+                       "statistics of each batch, also in eval mode, so it is not one fixed function")
+    kind = str(m.running_var.dtype).replace("torch.", "")
+    if kind not in ("float32", "float64"):
+        raise _Refused(f"with {kind} running statistics: sqrt(var + eps) in {kind} is not modelled; "
+                       "convert the model with model.float() or model.double()")
+    mean = list(exact_array(f"{where}.running_mean", m.running_mean))
+    var = list(exact_array(f"{where}.running_var", m.running_var))
+    gamma = list(exact_array(f"{where}.weight", m.weight)) if m.weight is not None else None
+    beta = list(exact_array(f"{where}.bias", m.bias)) if m.bias is not None else None
+    try:
+        return rule.build(gamma, beta, mean, var, p.round(m.eps, "eps", kind), kind)  # type: ignore[misc]
+    except FormatError as e:
+        raise FormatError(f"layer {where} (BatchNorm1d): {e}") from None
+
+
+def _read_dropout_or_identity(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+    return None
+
+
+_READERS: dict[str, Callable[[Any, str, FoldRule, _Precision], Any]] = {
+    "affine": _read_linear,
+    "relu": _read_plain,
+    "leaky_relu": _read_leaky,
+    "clamp": _read_clamp,
+    "batch_norm": _read_batch_norm,
+    "identity": _read_dropout_or_identity,
+    "reshape": _read_flatten,
+}
