@@ -571,7 +571,7 @@ def test_onnx_unsupported_ops_all_named():
 
     K = np.ones((1, 1, 2, 2), dtype=np.float32)
     nodes = [
-        helper.make_node("Conv", ["x", "K"], ["c"], name="conv1"),
+        helper.make_node("ConvTranspose", ["x", "K"], ["c"], name="conv1"),
         helper.make_node("Sigmoid", ["c"], ["s"], name="sig"),
         helper.make_node("Flatten", ["s"], ["f"], name="flat"),
         helper.make_node("Sigmoid", ["f"], ["y"]),
@@ -580,7 +580,7 @@ def test_onnx_unsupported_ops_all_named():
     with pytest.raises(UnsupportedLayerError) as e:
         read_onnx(model)
     msg = str(e.value)
-    for part in ("node 'conv1' (Conv)", "node 'sig' (Sigmoid)", "node #3 (output 'y') (Sigmoid)",
+    for part in ("node 'conv1' (ConvTranspose)", "node 'sig' (Sigmoid)", "node #3 (output 'y') (Sigmoid)",
                  "3 unsupported operators"):
         assert part in msg
     assert "flat" not in msg.split("(supported")[0]

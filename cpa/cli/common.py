@@ -35,12 +35,20 @@ def network_path(arg: str) -> str:
     return input_file(arg, "network file")
 
 
-def load_network(arg: str) -> ReLUNetwork:
+def load_network(arg: str, layout: str | None = None) -> ReLUNetwork:
     """Read a network in any format :mod:`cpa.io` knows (by extension), or a shipped sample
-    (``sample:NAME``).  A missing or unreadable file raises an :class:`OSError` (exit code 1)."""
+    (``sample:NAME``).  A missing or unreadable file raises an :class:`OSError` (exit code 1).
+    ``layout`` is the ``--layout`` option: comma-separated, for torch state dicts."""
     from ..io import load_network as _load
 
-    return _load(network_path(arg))
+    if layout is None:
+        return _load(network_path(arg))
+    return _load(network_path(arg), layout=[t.strip() for t in layout.split(",") if t.strip()])
+
+
+#: help of the ``--layout`` option of the commands that read a network
+LAYOUT_HELP = ("for a .pt/.pth state dict: the modules of its nn.Sequential, comma-separated, e.g. "
+               "flatten,linear,relu,linear (or the Linear layers' names and relu, e.g. fc1,relu,fc2)")
 
 
 def input_file(path: str, what: str = "file") -> str:

@@ -17,6 +17,8 @@ __all__ = ["register", "run"]
 
 def register(subparsers: Any) -> None:
     """Add the ``convert`` subcommand."""
+    from .common import LAYOUT_HELP
+
     p = subparsers.add_parser(
         "convert", help="convert a network between .json, .npz, .onnx and .pt/.pth",
         description="Convert a network file; formats come from the extensions "
@@ -29,20 +31,22 @@ def register(subparsers: Any) -> None:
                    help="float type of .onnx/.pt output (default float64)")
     p.add_argument("--exact", action="store_true",
                    help="refuse (exit 2, nothing written) if the output cannot hold the weights exactly")
+    p.add_argument("--layout", default=None, help=LAYOUT_HELP)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Convert ``args.input`` to ``args.output``; return the exit code."""
     from ..errors import FormatError
-    from ..io import load_network
     from ..io import describe_format, is_exact_format, save_network
-    from .common import network_path, output_file
+    from .common import load_network as load_any, output_file
 
     out_desc = describe_format(args.output)   # unknown extensions fail before reading
+    from .common import network_path
+
     in_path = network_path(args.input)
     output_file(args.output, "network file")
-    net = load_network(in_path)
+    net = load_any(args.input, getattr(args, "layout", None))
     exact = is_exact_format(net, args.output, args.dtype)
     kind = args.dtype or "float64"
     if args.exact and not exact:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import NETWORK_HELP, emit_json, load_network
+from .common import LAYOUT_HELP, NETWORK_HELP, emit_json, load_network
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,11 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print as JSON: input_dim, output_dim, depth, widths, neurons, connections, "
                         "architecture")
+    p.add_argument("--layout", default=None, help=LAYOUT_HELP)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    net = load_network(args.network)
+    net = load_network(args.network, getattr(args, "layout", None))
     info = net.size_report()
     info["architecture"] = list(net.architecture)
     if args.json:

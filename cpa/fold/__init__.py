@@ -13,6 +13,9 @@ readers share:
   each with its identity and neuron count;
 * :mod:`cpa.fold.batchnorm`: batch normalization as an exact per-feature
   map (the one float step, ``sqrt(var + eps)``, taken as the frameworks do);
+* :mod:`cpa.fold.conv`: convolutions and average pooling unrolled into
+  exact sparse affine maps of the flattened input;
+* :mod:`cpa.fold.maxpool`: max pooling as a tree of exact ``max`` gadgets;
 * :mod:`cpa.fold.steps_to_network`: a chain of such layers as one network.
 
 Exactness: weights are read at their exact binary value.  A float
@@ -44,7 +47,10 @@ from .elementwise import (
     leaky_relu as leaky_relu,
     relu as relu,
 )
-from .steps_to_network import Folded as Folded, Step as Step, steps_to_network as steps_to_network
+from .conv import avg_pool_affine as avg_pool_affine, conv_affine as conv_affine, per_channel as per_channel
+from .conv import pool_windows as pool_windows
+from .maxpool import MaxPool as MaxPool, max_tree as max_tree
+from .steps_to_network import Folded as Folded, Step as Step, Sum as Sum, steps_to_network as steps_to_network
 from .table import RULES as RULES, FoldRule as FoldRule, onnx_rule as onnx_rule, torch_rule as torch_rule
 
 __all__ = [
@@ -61,7 +67,14 @@ __all__ = [
     "clamp",
     "batch_norm",
     "float_sqrt",
+    "conv_affine",
+    "avg_pool_affine",
+    "pool_windows",
+    "per_channel",
+    "MaxPool",
+    "max_tree",
     "Step",
+    "Sum",
     "Folded",
     "steps_to_network",
 ]

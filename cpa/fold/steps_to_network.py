@@ -14,6 +14,14 @@ layer into a :class:`Step`; :func:`steps_to_network` then folds the chain:
   layer of ``K n`` neurons (pre-activations ``a_k z + d_k`` of the pending
   affine map ``z``); the weights ``c_k`` and the offset ``e`` form the next
   pending affine map, so they fold into the next Linear;
+* a :class:`~cpa.fold.maxpool.MaxPool` adds ``ceil(log2 k)`` hidden layers
+  (the max tree of :func:`~cpa.fold.maxpool.max_tree`), in the two-neuron
+  form when its input is nonnegative (right after a ReLU), and leaves the
+  selection of the maxima as the pending affine map;
+* a :class:`Sum` of branches (a residual connection ``x + f(x)``) folds each
+  branch into a network on the current value, puts them side by side
+  (:func:`cpa.calculus.parallel`, which carries the shallower ones through
+  the extra layers as ``relu(x) - relu(-x)``) and sums their outputs;
 * a ReLU right after a ReLU is dropped (``relu o relu = relu``); a trailing
   ReLU, or one on the input, is kept with an identity layer
   (``f(x) = I relu(z) + 0``), since cpa networks have no ReLU on the output.
@@ -30,8 +38,9 @@ from ..network import ReLUNetwork
 from ..numbers import ONE
 from ..sparse import SparseMatrix
 from .elementwise import ReluSum, ScaleShift
+from .maxpool import MaxPool, max_tree
 
-__all__ = ["Step", "Folded", "steps_to_network"]
+__all__ = ["Step", "Sum", "Folded", "steps_to_network"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,28 @@ class Step:
         The layer type it was read from (``"Linear"``, ``"BatchNorm1d"``).
     op
         An :class:`~cpa.affine.Affine` map, a
-        :class:`~cpa.fold.elementwise.ScaleShift` or a
-        :class:`~cpa.fold.elementwise.ReluSum`.
+        :class:`~cpa.fold.elementwise.ScaleShift`, a
+        :class:`~cpa.fold.elementwise.ReluSum` or a
+        :class:`~cpa.fold.maxpool.MaxPool`.
     """
 
     name: str
     kind: str
-    op: Union[Affine, ScaleShift, ReluSum]
+    op: Union[Affine, ScaleShift, ReluSum, MaxPool, "Sum"]
+
+
+@dataclass(frozen=True)
+class Sum:
+    """``x -> sum_i chain_i(x)``: the branches of a residual block, each a chain of steps on the same input.
+
+    Attributes
+    ----------
+    branches
+        At least two chains; an empty chain is the identity (the skip
+        connection of ``x + f(x)``).  All must give the same number of outputs.
+    """
+
+    branches: tuple[tuple[Step, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -72,13 +96,15 @@ class Folded:
     notes: tuple[str, ...] = field(default=())
 
 
-def steps_to_network(steps: Sequence[Step]) -> Folded:
+def steps_to_network(steps: Sequence[Step], input_dim: int | None = None) -> Folded:
     """Fold a chain of steps into one exact ReLU network (see the module docstring).
 
     Parameters
     ----------
     steps
         The layers in order of application.
+    input_dim
+        The input dimension, when known (otherwise found from the first step that fixes it).
 
     Returns
     -------
@@ -91,7 +117,7 @@ def steps_to_network(steps: Sequence[Step]) -> Folded:
         If no step fixes the input dimension (no Linear layer and no
         per-feature parameters), or the sizes of two steps do not chain.
     """
-    dim = _input_dim(steps)
+    dim = _input_dim(steps) if input_dim is None else input_dim
     layers: list[Affine] = []
     notes: list[str] = []
     pending: Affine | None = None          # the affine map since the last ReLU (None = identity)
@@ -111,6 +137,38 @@ def steps_to_network(steps: Sequence[Step]) -> Folded:
                 raise FormatError(f"layer {step.name} ({step.kind}): {e}") from None
             base = pending if pending is not None else Affine.identity(dim)
             pending = Affine(base.W.scale_rows(scale), tuple(s * b + t for s, b, t in zip(scale, base.b, shift)))
+        elif isinstance(op, Sum):
+            base = pending if pending is not None else Affine.identity(dim)
+            net = _sum_network(step, op, dim, notes)
+            first, *rest = net.affine_layers
+            if rest:
+                layers.append(first @ base)
+                layers.extend(rest[:-1])
+                pending = rest[-1]
+            else:
+                pending = first @ base
+            dim = net.output_dim
+        elif isinstance(op, MaxPool):
+            if op.input_dim != dim:
+                raise FormatError(f"layer {step.name} ({step.kind}) takes {op.input_dim} inputs but receives {dim}")
+            nonneg = pending is None and bool(layers)      # right after a ReLU
+            base = pending
+            levels, select = max_tree(op.windows, nonneg)
+            for pre, post in levels:
+                P = Affine(SparseMatrix.from_dicts(pre, dim if base is None else base.output_dim))
+                layers.append(P if base is None else P @ base)
+                base = Affine(SparseMatrix.from_dicts(post, len(pre)))
+            if base is None:
+                base = Affine.identity(dim)
+            pending = Affine(SparseMatrix((len(select), base.input_dim), [base.W.rows[j] for j in select]),
+                             tuple(base.b[j] for j in select))
+            dim = op.output_dim
+            if levels:
+                notes.append(f"{step.kind} {step.name!r}: max over windows of up to "
+                             f"{max(len(w) for w in op.windows)} entries as {len(levels)} extra hidden "
+                             f"layer{'s' if len(levels) > 1 else ''} of "
+                             f"{', '.join(str(len(p)) for p, _ in levels)} neurons"
+                             f"{' (inputs >= 0 after a ReLU)' if nonneg else ''}")
         elif op.is_relu and pending is None and layers:
             continue                       # relu(relu(z)) = relu(z)
         else:
@@ -134,7 +192,36 @@ def _input_dim(steps: Sequence[Step]) -> int:
             return step.op.input_dim
         if isinstance(step.op, ScaleShift) and step.op.size is not None:
             return step.op.size
+        if isinstance(step.op, MaxPool):
+            return step.op.input_dim
+        if isinstance(step.op, Sum):
+            for branch in step.op.branches:
+                try:
+                    return _input_dim(branch)
+                except FormatError:
+                    pass
     raise FormatError("the model has no Linear layer, so its input dimension is unknown")
+
+
+def _sum_network(step: Step, op: Sum, dim: int, notes: list[str]) -> ReLUNetwork:
+    """The branches of ``op`` on ``dim`` inputs as one network: side by side, then summed."""
+    from ..calculus import compose, parallel
+
+    nets = []
+    for k, branch in enumerate(op.branches):
+        folded = steps_to_network(branch, input_dim=dim)
+        notes.extend(folded.notes)
+        nets.append(folded.network)
+    outs = {n.output_dim for n in nets}
+    if len(outs) != 1:
+        raise FormatError(f"{step.name} ({step.kind}) adds branches with {sorted(outs)} outputs")
+    m = outs.pop()
+    total = SparseMatrix((m, m * len(nets)), [tuple((k * m + i, ONE) for k in range(len(nets))) for i in range(m)])
+    depths = [n.depth for n in nets]
+    if len(set(depths)) > 1:
+        notes.append(f"{step.kind} {step.name!r}: branches of {depths} hidden layers; the shallower ones are "
+                     "carried through the extra layers as relu(x) - relu(-x)")
+    return compose(ReLUNetwork([Affine(total)]), parallel(nets))
 
 
 def _pre_activations(z: Affine, f: ReluSum) -> Affine:

@@ -16,12 +16,23 @@ affine      Linear                   Gemm, MatMul, Add, Sub,      weights at the
 relu        ReLU                     Relu                         one neuron per feature
 leaky_relu  LeakyReLU                LeakyRelu                    ``relu(x) - a relu(-x)``: two neurons
 clamp       Hardtanh, ReLU6          Clip                         ``relu(x - lo) - relu(x - hi) + lo``: two
-batch_norm  BatchNorm1d              BatchNormalization           ``scale x + shift`` per feature, folded
-                                                                  into the neighbouring affine map
+batch_norm  BatchNorm1d, BatchNorm2d  BatchNormalization           ``scale x + shift`` per feature (per
+                                                                  channel on ``(C, ...)``), folded into
+                                                                  the neighbouring affine map
+conv        Conv1d, Conv2d           Conv                         unrolled into a sparse affine map of the
+                                                                  flattened input (zero padding, any
+                                                                  stride, dilation, groups)
+avg_pool    AvgPool1d, AvgPool2d     AveragePool                  a sparse affine map, weights ``1/k``
+max_pool    MaxPool1d, MaxPool2d     MaxPool                      a tree of ``max(a, b) = relu(a - b) + b``:
+                                                                  ``ceil(log2 k)`` hidden layers
 identity    Identity, Dropout (all)  Identity, Dropout            dropped (Dropout in evaluation mode)
 reshape     Flatten (start_dim=1)    Flatten, Reshape, Squeeze,   row-major re-indexing; the identity
                                      Unsqueeze, Transpose         on a flat input
 ==========  =======================  ===========================  ==========================================
+
+Convolutions and poolings need the shape ``(C, *spatial)`` of one example:
+the readers track it through the chain (Flatten turns it into one flat
+vector, in row-major order).
 
 Layers whose behaviour depends on the mode (Dropout, BatchNorm) are read in
 evaluation mode only; a model in training mode is refused.
@@ -33,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .batchnorm import batch_norm
+from .conv import avg_pool_affine, conv_affine, pool_windows
 from .elementwise import clamp, identity, leaky_relu, relu
 
 __all__ = ["FoldRule", "RULES", "torch_rule", "onnx_rule", "TRAINING_SENSITIVE", "LOGITS_LAYERS",
@@ -79,8 +91,14 @@ RULES: dict[str, FoldRule] = {r.op: r for r in (
              "relu(x) - a relu(-x): two neurons per feature"),
     FoldRule("clamp", ("Hardtanh", "ReLU6"), ("Clip",), clamp,
              "relu(x - lo) - relu(x - hi) + lo: two neurons per feature"),
-    FoldRule("batch_norm", ("BatchNorm1d",), ("BatchNormalization",), batch_norm,
-             "gamma (x - mean) / fl(sqrt(var + eps)) + beta, folded into the neighbouring affine map"),
+    FoldRule("batch_norm", ("BatchNorm1d", "BatchNorm2d"), ("BatchNormalization",), batch_norm,
+             "gamma (x - mean) / fl(sqrt(var + eps)) + beta per channel, folded into the neighbouring affine map"),
+    FoldRule("conv", ("Conv1d", "Conv2d"), ("Conv",), conv_affine,
+             "zero-padded cross-correlation unrolled into a sparse affine map of the flattened input"),
+    FoldRule("avg_pool", ("AvgPool1d", "AvgPool2d"), ("AveragePool",), avg_pool_affine,
+             "mean over each window: a sparse affine map with weights 1/k"),
+    FoldRule("max_pool", ("MaxPool1d", "MaxPool2d"), ("MaxPool",), pool_windows,
+             "max over each window as a tree of max(a, b) = relu(a - b) + b: ceil(log2 k) hidden layers"),
     FoldRule("identity", ("Identity",) + _DROPOUTS, ("Identity", "Dropout"), identity,
              "the identity (Dropout in evaluation mode)"),
     FoldRule("reshape", ("Flatten",), ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"), identity,
@@ -88,7 +106,7 @@ RULES: dict[str, FoldRule] = {r.op: r for r in (
 )}
 
 #: layer types that behave differently in training mode (torch class names and ONNX op types)
-TRAINING_SENSITIVE: frozenset[str] = frozenset(_DROPOUTS + ("BatchNorm1d", "BatchNormalization"))
+TRAINING_SENSITIVE: frozenset[str] = frozenset(_DROPOUTS + ("BatchNorm1d", "BatchNorm2d", "BatchNormalization"))
 
 #: a final layer of these types turns logits into probabilities: cpa reads the network up to the logits
 LOGITS_LAYERS: frozenset[str] = frozenset({"Softmax", "LogSoftmax", "Softmin"})

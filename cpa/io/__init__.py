@@ -8,7 +8,9 @@ Every reader is exact (a float weight is the dyadic rational it denotes) and
 none executes code from the file.  :func:`from_torch` and :func:`read_onnx`
 also read the evaluation-mode layers of real models, folded exactly
 (:mod:`cpa.fold`): BatchNorm, Dropout, Identity, Flatten, LeakyReLU,
-Hardtanh/ReLU6/Clip.  Writers to float formats return whether
+Hardtanh/ReLU6/Clip, convolutions and average pooling (sparse affine maps),
+max pooling (a tree of exact ``max`` gadgets); :func:`from_torch` reads any
+``nn.Module`` whose traced ``forward`` is a chain of such layers.  Writers to float formats return whether
 the weights were written exactly.  ``import cpa.io`` does not import torch
 or onnx; the functions that need them import them when called and raise
 :class:`MissingExtraError` naming the extra (``pip install 'cpa[torch]'``,

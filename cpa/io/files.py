@@ -21,7 +21,7 @@ format cannot hold.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import FormatError
 from ..network import ReLUNetwork
@@ -68,13 +68,16 @@ def format_of(path: str | os.PathLike[str]) -> str:
                           f"known: {known}") from None
 
 
-def load_network(path: str | os.PathLike[str]) -> ReLUNetwork:
+def load_network(path: str | os.PathLike[str], *, layout: Sequence[str] | None = None) -> ReLUNetwork:
     """Read a network file; the format comes from the extension.
 
     Parameters
     ----------
     path
         A ``.json``, ``.npz``, ``.onnx``, ``.pt`` or ``.pth`` file.
+    layout
+        For ``.pt``/``.pth`` state dicts only: the order of the layers (see
+        :func:`cpa.io.from_torch`), e.g. ``["flatten", "linear", "relu", "linear"]``.
 
     Returns
     -------
@@ -96,8 +99,14 @@ def load_network(path: str | os.PathLike[str]) -> ReLUNetwork:
     """
     fmt = format_of(path)
     name = os.fspath(path)
+    if layout is not None and fmt != "torch":
+        raise FormatError(f"{name!r}: a layout applies to torch state dicts (.pt, .pth) only")
     if not os.path.isfile(name):
         raise FileNotFoundError(2, "no such network file", name)
+    if layout is not None:
+        from .torch_io import load_torch
+
+        return load_torch(name, layout=layout)
     return _READERS[fmt](name)
 
 

@@ -27,7 +27,13 @@ the PyTorch reader (:mod:`cpa.fold.table`), each folded exactly:
 * ``Clip(min, max)`` (bounds as constant inputs, or attributes before opset
   11; either may be absent): ``relu(x - min) - relu(x - max) + min``, two
   ReLUs per entry (one with a single bound);
-* ``Dropout``: the identity, unless ``training_mode`` is true (refused).
+* ``Dropout``: the identity, unless ``training_mode`` is true (refused);
+* ``Conv`` (strides, pads, dilations, group, ``auto_pad``) and
+  ``AveragePool``: exact sparse affine maps of the flattened input
+  (:mod:`cpa.fold.conv`); ``BatchNormalization`` on ``(N, C, H, W)`` acts
+  per channel;
+* ``MaxPool`` (no ``Indices`` output): ``ceil(log2 k)`` extra hidden layers
+  of ``max(a, b)`` gadgets per window of ``k`` entries (:mod:`cpa.fold.maxpool`).
 
 The width changes are logged (logger ``"cpa"``, level INFO).  A final
 ``Softmax``/``LogSoftmax`` is refused with a message that the network is read
@@ -37,6 +43,7 @@ Supported: ``Gemm`` (any ``alpha``, ``beta``, ``transA``, ``transB``; the
 float32 attributes are used at their exact value), ``MatMul``, ``Add``,
 ``Sub``, ``Mul``, ``Div`` and ``Neg`` where the result stays affine,
 ``Relu``, ``LeakyRelu``, ``Clip``, ``BatchNormalization``, ``Dropout``,
+``Conv``, ``AveragePool``, ``MaxPool``,
 ``Identity``, ``Constant``, initializers, and the shape plumbing
 of exporters (``Flatten``, ``Reshape``, ``Squeeze``, ``Unsqueeze``,
 ``Transpose``, ``Shape``, ``Gather``, ``Slice``, ``Concat``).
@@ -74,7 +81,7 @@ import numpy as np
 
 from .. import limits
 from ..errors import CPAError, FormatError, InvalidNumberError, ShapeError, UnsupportedLayerError
-from ..fold import RULES, ReluSum, ScaleShift
+from ..fold import RULES, ReluSum, ScaleShift, max_tree
 from ..fold.table import LOGITS_LAYERS, NOT_PIECEWISE_AFFINE
 from ..network import ReLUNetwork
 from ..numbers import ONE, ZERO
@@ -838,6 +845,116 @@ def _op_batch_norm(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Valu
     return [_binary(rd, _binary(rd, x, scale, "Mul"), shift, "Add")]
 
 
+# --- convolutions and pooling (cpa.fold.conv, cpa.fold.maxpool) ------------------------------
+
+def _spatial(rd: _Reader, node: Any, x: Value, kernel: Sequence[int] | None = None
+             ) -> tuple[tuple[int, ...], list[int], list[int], list[int], list[int], list[int]]:
+    """``(shape of one example, kernel, strides, pads begin, pads end, dilations)`` of a Conv/Pool node."""
+    shape = _shape(x)
+    if len(shape) < 3 or shape[0] != 1:
+        raise rd.malformed(f"{node.op_type} input of shape {shape}: expected (1, C, *spatial) (one example)")
+    nd = len(shape) - 2
+    at = _attrs(node)
+    k = [int(v) for v in at.get("kernel_shape", kernel or [])]
+    if len(k) != nd:
+        raise rd.malformed(f"{node.op_type} kernel_shape {k} for {nd} spatial dimensions")
+    strides = [int(v) for v in at.get("strides", [1] * nd)]
+    dil = [int(v) for v in at.get("dilations", [1] * nd)]
+    auto = at.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+    if auto in ("NOTSET", ""):
+        pads = [int(v) for v in at.get("pads", [0] * (2 * nd))]
+        if len(pads) != 2 * nd:
+            raise rd.malformed(f"{node.op_type} pads {pads}: expected {2 * nd} entries")
+        pb, pe = pads[:nd], pads[nd:]
+    elif auto == "VALID":
+        pb, pe = [0] * nd, [0] * nd
+    elif auto in ("SAME_UPPER", "SAME_LOWER"):
+        pb, pe = [], []
+        for L, kk, st, dd in zip(shape[2:], k, strides, dil):
+            total = max((-(-L // st) - 1) * st + dd * (kk - 1) + 1 - L, 0)
+            small, big = total // 2, total - total // 2
+            pb.append(small if auto == "SAME_UPPER" else big)
+            pe.append(big if auto == "SAME_UPPER" else small)
+    else:
+        raise rd.malformed(f"{node.op_type} auto_pad={auto!r} is not an ONNX value")
+    return tuple(shape[1:]), k, strides, pb, pe, dil
+
+
+def _apply_affine(rd: _Reader, x: Value, f: Any, out_shape: tuple[int, ...]) -> _Sym:
+    """``f`` (an :class:`~cpa.affine.Affine` of the flattened value) applied to ``x``, of shape ``out_shape``."""
+    s = x if isinstance(x, _Sym) else _to_sym(rd.current, x)
+    _check_size(_size(out_shape), out_shape)
+    rows = tuple(_lincomb([(s.rows[j], w) for j, w in r]) for r in f.W.rows)
+    b = tuple(sum((w * s.b[j] for j, w in r), c) for r, c in zip(f.W.rows, f.b))
+    return _Sym(s.base, out_shape, rows, b)
+
+
+def _op_conv(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    if len(ins) < 2 or ins[0] is None or ins[1] is None:
+        raise rd.malformed("Conv needs inputs X and W")
+    x, w = ins[0], ins[1]
+    bias = ins[2] if len(ins) > 2 else None
+    for v, what in ((w, "W"), (bias, "B")):
+        if isinstance(v, _Sym) and not v.is_constant:
+            raise rd.unsupported(f"Conv {what} depends on the input; it must be a constant")
+    w = _frac(np.array(w.b, dtype=object).reshape(w.shape) if isinstance(w, _Sym) else w)
+    b = None if bias is None else (list(bias.b) if isinstance(bias, _Sym) else _frac(bias).ravel().tolist())
+    one, k, st, pb, pe, dil = _spatial(rd, node, x, list(w.shape[2:]))
+    try:
+        group = int(_attrs(node).get("group", 1))
+        f, out = RULES["conv"].build(w, b, one, st, pb, pe, dil, group)  # type: ignore[misc]
+    except ShapeError as e:
+        raise rd.malformed(f"Conv on input of shape {_shape(x)}: {e}") from None
+    return [_apply_affine(rd, x, f, (1,) + tuple(out))]
+
+
+def _op_average_pool(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    x = ins[0]
+    one, k, st, pb, pe, dil = _spatial(rd, node, x)
+    if any(d != 1 for d in dil):
+        raise rd.unsupported(f"AveragePool with dilations {dil} is not supported")
+    try:
+        f, out = RULES["avg_pool"].build(one, k, st, pb, bool(at.get("ceil_mode", 0)),  # type: ignore[misc]
+                                         bool(at.get("count_include_pad", 0)), None, pe)
+    except ShapeError as e:
+        raise rd.malformed(f"AveragePool on input of shape {_shape(x)}: {e}") from None
+    return [_apply_affine(rd, x, f, (1,) + tuple(out))]
+
+
+def _op_max_pool(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]:
+    at = _attrs(node)
+    if len(node.output) > 1 and node.output[1]:
+        raise rd.unsupported("MaxPool with an Indices output: indices are not piecewise affine values")
+    if at.get("storage_order", 0):
+        raise rd.unsupported("MaxPool storage_order=1 is not supported")
+    x = ins[0]
+    one, k, st, pb, pe, dil = _spatial(rd, node, x)
+    try:
+        ceil = bool(at.get("ceil_mode", 0))
+        windows, out = RULES["max_pool"].build(one, k, st, pb, dil, ceil, pe)  # type: ignore[misc]
+    except ShapeError as e:
+        raise rd.malformed(f"MaxPool on input of shape {_shape(x)}: {e}") from None
+    shape = (1,) + tuple(out)
+    if not isinstance(x, _Sym) or x.is_constant:
+        vals = _frac(x).ravel().tolist() if not isinstance(x, _Sym) else list(x.b)
+        return [_frac_list([max(vals[j] for j in w) for w in windows]).reshape(shape)]
+    nonneg = x.base > 0 and all(v >= 0 for v in x.b) and all(c >= 0 for r in x.rows for c in r.values())
+    levels, select = max_tree(tuple(windows), nonneg)
+    before = rd.current
+    cur = x
+    for pre, post in levels:
+        h = rd.relu(_Sym(cur.base, (len(pre),), tuple(_lincomb([(cur.rows[j], c) for j, c in p.items()]) for p in pre),
+                         tuple(sum((c * cur.b[j] for j, c in p.items()), ZERO) for p in pre)))
+        cur = _Sym(h.base, (len(post),), tuple(_lincomb([(h.rows[j], c) for j, c in q.items()]) for q in post),
+                   tuple(sum((c * h.b[j] for j, c in q.items()), ZERO) for q in post))
+    if rd.current > before:
+        _log.info("read_onnx: %s: max over windows of up to %d entries as %d extra hidden layers",
+                  rd.node, max(len(w) for w in windows), rd.current - before)
+    return [_Sym(cur.base, shape, tuple(cur.rows[j] for j in select), tuple(cur.b[j] for j in select))]
+
+
 _Op = Callable[[_Reader, Any, list[Value | None]], list[Value]]
 
 #: op type -> function(reader, node, input values) -> output values
@@ -865,6 +982,9 @@ _OPS: dict[str, _Op] = {
     "Clip": _op_clip,
     "Dropout": _op_dropout,
     "BatchNormalization": _op_batch_norm,
+    "Conv": _op_conv,
+    "AveragePool": _op_average_pool,
+    "MaxPool": _op_max_pool,
 }
 
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(_OPS))

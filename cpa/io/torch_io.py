@@ -23,7 +23,29 @@ What is read
     hidden layer is twice as wide; ``a = 0`` is a ReLU, ``a = 1`` the
     identity); ``Hardtanh(lo, hi)`` and ``ReLU6``:
     ``relu(x - lo) - relu(x - hi) + lo``, two ReLUs per feature.  The width
-    changes are logged (logger ``"cpa"``, level INFO).
+    changes are logged (logger ``"cpa"``, level INFO);
+  - ``Conv1d``/``Conv2d`` (any stride, zero padding including
+    ``"same"``/``"valid"``, dilation, groups, with or without bias) and
+    ``AvgPool1d``/``AvgPool2d`` (``ceil_mode``, ``count_include_pad``,
+    ``divisor_override`` as torch): unrolled into exact sparse affine maps of
+    the input flattened in row-major order (:mod:`cpa.fold.conv`);
+    ``BatchNorm2d`` (and ``BatchNorm1d`` on ``(C, L)``) per channel;
+  - ``MaxPool1d``/``MaxPool2d`` (stride, padding, dilation, ``ceil_mode``):
+    the max of each window of ``k`` entries as ``ceil(log2 k)`` extra hidden
+    layers of ``max(a, b)`` gadgets (:mod:`cpa.fold.maxpool`); the depth
+    increase is logged.
+
+* any other ``nn.Module``: traced with ``torch.fx.symbolic_trace``
+  (:mod:`cpa.io.fx_to_steps`); the traced ``forward`` must be a chain of the
+  layers above (as modules, or ``torch.relu``/``F.relu``, ``torch.flatten``,
+  ``x.view(x.size(0), -1)``, ``F.max_pool2d``, ...), with residual sums
+  ``x + f(x)`` allowed; an untraceable ``forward`` and every operation
+  outside the table are refused at once, each named by its node.
+
+  Convolutions and poolings need the shape of one example, which a module
+  does not record: pass ``input_shape=(C, H, W)``.  The shape is then
+  tracked through the chain (``Flatten`` makes it flat, so a following
+  ``Linear`` lines up with the row-major order).
 
   A model in training mode is refused when it matters (Dropout or BatchNorm
   present), with a message saying to call ``model.eval()``.  The slope and
@@ -78,7 +100,7 @@ networks have no ReLU on the output, so an identity layer is appended,
 ReLU layers equals the number of ReLUs of the model.  A leading ReLU (on the
 input) likewise becomes an identity first layer.
 
-Everything else (Sigmoid, GELU, Softmax, Conv, attention, subclasses of
+Everything else (Sigmoid, GELU, Softmax, ConvTranspose, attention, subclasses of
 Sequential or Linear whose ``forward`` may differ, ...) is refused with one
 :class:`~cpa.errors.UnsupportedLayerError` that lists every such layer with
 its position and the reason (a final Softmax or LogSoftmax: the network is
@@ -111,6 +133,7 @@ from ..network import ReLUNetwork
 from ._deps import require
 from ._floats import float_array, float_kind, representable
 from ._guard import check_file_size, check_layers, listing, short, writing
+from .fx_to_steps import module_to_steps
 from .torch_to_steps import linear_affine, sequential_to_steps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,14 +144,18 @@ __all__ = ["from_torch", "to_torch", "load_torch", "save_torch"]
 _log = logging.getLogger("cpa")
 
 
-def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwork:
+def from_torch(model: Any, *, layout: Sequence[str] | None = None,
+               input_shape: Sequence[int] | None = None) -> ReLUNetwork:
     """Read an ``nn.Sequential`` or a ``state_dict`` as an exact ReLU network.
 
     Parameters
     ----------
     model
-        An ``nn.Sequential`` in evaluation mode of Linear, ReLU, LeakyReLU,
-        Hardtanh, ReLU6, BatchNorm1d, Dropout, Flatten and Identity layers
+        An ``nn.Module`` in evaluation mode: an ``nn.Sequential`` of Linear,
+        ReLU, LeakyReLU, Hardtanh, ReLU6, BatchNorm1d/2d, Conv1d/2d,
+        AvgPool1d/2d, MaxPool1d/2d, Dropout, Flatten and Identity layers, or
+        any module whose ``forward`` traces (``torch.fx``) to a chain of them
+        with residual sums
         (nested Sequential allowed), a single ``nn.Linear``, or a state dict
         (mapping of ``"<name>.weight"`` / ``"<name>.bias"`` to tensors) of
         Linear layers, by default that of ``nn.Sequential(Linear, ReLU, ...,
@@ -140,6 +167,16 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
         without ``.weight``) and the word ``"relu"``; every Linear layer of
         the state dict must be listed once.  E.g. ``["0", "1"]`` for
         ``nn.Sequential(Linear, Linear)`` or ``["fc1", "relu", "fc2"]``.
+        Or the kinds of the modules of an ``nn.Sequential``, one per index:
+        ``["flatten", "linear", "relu", "linear"]`` for the usual MNIST model
+        ``nn.Sequential(Flatten, Linear, ReLU, Linear)`` (keys ``1.weight``,
+        ``3.weight``); kinds are ``linear``, ``relu``, ``flatten``,
+        ``identity`` and ``dropout`` (evaluation mode).
+    input_shape
+        For a module: the shape of one example without the batch dimension,
+        e.g. ``(1, 28, 28)``; needed when the model has Conv or Pool layers
+        (their input shape is not recorded in the module).  The network's
+        input is the example flattened in row-major order.
 
     Returns
     -------
@@ -182,14 +219,16 @@ def from_torch(model: Any, *, layout: Sequence[str] | None = None) -> ReLUNetwor
     if layout is not None:
         raise TypeError("from_torch: layout= applies to state dicts only; "
                         "a module's layers are read from the module")
+    if input_shape is not None:
+        input_shape = _check_shape(input_shape)
     nn = torch.nn
     if type(model) is nn.Linear:
         model = nn.Sequential(model)
-    if not isinstance(model, nn.Sequential):
-        raise FormatError(
-            f"from_torch needs an nn.Sequential or a state_dict, got {type(model).__name__}: "
-            "its forward() cannot be read; if it is a Linear/ReLU chain pass model.state_dict()")
-    return _fold(sequential_to_steps(model, torch))
+    if isinstance(model, nn.Sequential) and type(model) is nn.Sequential:
+        return _fold(sequential_to_steps(model, torch, input_shape))
+    if not isinstance(model, nn.Module):
+        raise FormatError(f"from_torch needs an nn.Module or a state_dict, got {type(model).__name__}")
+    return _fold(module_to_steps(model, torch, input_shape))
 
 
 def to_torch(net: ReLUNetwork, dtype: Any = None) -> "torch.nn.Sequential":
@@ -324,6 +363,21 @@ def save_torch(net: ReLUNetwork, path: str | os.PathLike[str], dtype: Any = None
 
 # --- private helpers ---------------------------------------------------------
 
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of positive ints, or a one-line error."""
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        out = tuple(int(v) for v in shape)
+        ok = all(isinstance(v, int) or float(v) == int(v) for v in shape) and all(v > 0 for v in out) and out
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise FormatError(f"input_shape={short(repr(shape), 60)}: expected positive sizes of one example "
+                          "without the batch dimension, e.g. (1, 28, 28)")
+    return out
+
+
 def _check_archive(name: str) -> None:
     """Refuse, before torch reads it, a file that is not a zip archive or declares too much data."""
     import zipfile
@@ -374,7 +428,9 @@ def _fold(steps: list[Step]) -> ReLUNetwork:
 _PARAM = re.compile(r"^(?:(?P<prefix>.*)\.)?(?P<kind>weight|bias)$")
 _INDEX = re.compile(r"^(?:(?P<container>.*)\.)?(?P<index>[0-9]+)$")
 _FIX = ("pass the module itself (from_torch(model)), or state the order with "
-        "from_torch(state_dict, layout=[...]) listing the Linear layers' names and \"relu\"")
+        "from_torch(state_dict, layout=[...]) (cpa commands: --layout) listing the Linear layers' names and "
+        "\"relu\", or the kinds of the nn.Sequential's modules, e.g. [\"flatten\", \"linear\", \"relu\", "
+        "\"linear\"]")
 
 
 def _from_state_dict(sd: Mapping[Any, Any], torch: Any, source: str = "state_dict",
@@ -482,15 +538,59 @@ def _sequential_order(groups: Mapping[str, Any], source: str) -> list[str | None
     return order
 
 
+#: module kinds a layout may name besides "linear": the parameter-free ones read without a state dict entry
+_FREE_KINDS = {"relu": "relu", "flatten": None, "identity": None, "dropout": None}
+
+
+def _kinds_order(groups: Mapping[str, Any], layout: Sequence[str], source: str) -> list[str | None]:
+    """A layout of module kinds, one per ``nn.Sequential`` index: ``["flatten", "linear", "relu", "linear"]``.
+
+    Entry ``i`` is the module at index ``i``: ``"linear"`` must have the keys
+    ``<container>.i.weight`` (and optionally ``.bias``), the parameter-free
+    kinds (``relu``, ``flatten``, ``identity``, ``dropout``) must have none.
+    """
+    containers = {m.group("container") or "" for m in map(_INDEX.match, groups) if m is not None}
+    unindexed = [g for g in groups if _INDEX.match(g) is None]
+    if unindexed or len(containers) > 1:
+        what = (f"the Linear layers {listing(repr(n) for n in unindexed)} are not nn.Sequential indices"
+                if unindexed else f"the Linear layers sit in different modules ({listing(map(repr, containers))})")
+        raise FormatError(f"{source}: a layout of module kinds reads the keys as nn.Sequential indices, "
+                          f"but {what}; list the Linear layers' names and 'relu' instead")
+    container = containers.pop() if containers else ""
+    order: list[str | None] = []
+    for i, kind in enumerate(layout):
+        if not isinstance(kind, str) or kind.lower() not in {"linear", *_FREE_KINDS}:
+            raise TypeError(f"layout entry {i} is {kind!r}: a layout of module kinds takes 'linear', "
+                            f"{', '.join(repr(k) for k in _FREE_KINDS)}")
+        name = f"{container}.{i}" if container else str(i)
+        if kind.lower() == "linear":
+            if name not in groups:
+                raise FormatError(f"{source}: layout entry {i} is 'linear' but the state dict has no key "
+                                  f"{name + '.weight'!r}")
+            order.append(name)
+        elif name in groups:
+            raise FormatError(f"{source}: layout entry {i} is {kind!r}, which has no parameters, but the "
+                              f"state dict has {name + '.weight'!r}")
+        elif _FREE_KINDS[kind.lower()] == "relu":
+            order.append(None)
+    missing = [g for g in groups if g not in order]
+    if missing:
+        raise FormatError(f"{source}: the layout has {len(layout)} modules, so it leaves out the Linear "
+                          f"layer{'s' if len(missing) > 1 else ''} {listing(repr(g) for g in missing)}")
+    return order
+
+
 def _key(name: str) -> str:
     """The weight key of a Linear layer, quoted and abbreviated for a message."""
     return repr(short(name + ".weight", 60))
 
 
 def _explicit_order(groups: Mapping[str, Any], layout: Sequence[str], source: str) -> list[str | None]:
-    """Check a user-given ``layout`` (Linear names and "relu") against the state dict."""
+    """Check a user-given ``layout`` (Linear names and "relu", or module kinds) against the state dict."""
     if isinstance(layout, (str, bytes)) or not isinstance(layout, Sequence):
         raise TypeError(f"layout must be a list of names and 'relu', got {type(layout).__name__}")
+    if any(isinstance(i, str) and i.lower() == "linear" for i in layout) and "linear" not in groups:
+        return _kinds_order(groups, layout, source)
     order: list[str | None] = []
     seen: set[str] = set()
     for item in layout:

@@ -16,21 +16,22 @@ variance (:mod:`cpa.fold.batchnorm`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import limits
 from ..affine import Affine
-from ..errors import FormatError, UnsupportedLayerError
-from ..fold import Step, torch_rule
+from ..errors import FormatError, ShapeError, UnsupportedLayerError
+from ..fold import MaxPool, ScaleShift, Step, Sum, per_channel, torch_rule
 from ..fold.table import LOGITS_LAYERS, NOT_PIECEWISE_AFFINE, RULES, TRAINING_SENSITIVE, FoldRule
 from ..sparse import SparseMatrix
 from ._floats import fractions_of
 from ._guard import short
 
-__all__ = ["sequential_to_steps", "linear_affine", "exact_array", "SUPPORTED_MODULES"]
+__all__ = ["sequential_to_steps", "leaves_to_steps", "Branches", "linear_affine", "exact_array", "SUPPORTED_MODULES"]
 
 #: the torch.nn classes read (every name of the table's torch column)
 SUPPORTED_MODULES: tuple[str, ...] = tuple(n for r in RULES.values() for n in r.torch)
@@ -40,7 +41,15 @@ class _Refused(Exception):
     """A module that cannot be read; the message is the reason (after ``where (Type)``)."""
 
 
-def sequential_to_steps(model: Any, torch: Any) -> list[Step]:
+class _Lost(Exception):
+    """A module that needs the tensor shape, after a refused module lost it (not reported again)."""
+
+
+#: the shape after a refused module: unknown, and not worth a second message
+_LOST: tuple[int, ...] = (-1,)
+
+
+def sequential_to_steps(model: Any, torch: Any, input_shape: Sequence[int] | None = None) -> list[Step]:
     """The exact steps of an ``nn.Sequential`` (nested ones are flattened), in order.
 
     Parameters
@@ -49,6 +58,9 @@ def sequential_to_steps(model: Any, torch: Any) -> list[Step]:
         The ``nn.Sequential``.
     torch
         The torch module.
+    input_shape
+        The shape of one example without the batch dimension (``(C, H, W)``),
+        needed when the model has convolutions or poolings; None when unknown.
 
     Returns
     -------
@@ -69,26 +81,24 @@ def sequential_to_steps(model: Any, torch: Any) -> list[Step]:
     leaves: list[tuple[str, Any]] = []
     problems: list[str] = []
     _flatten(model, "", leaves, problems, nn)
-    precision = _Precision(leaves)
-    steps: list[Step] = []
-    training = False
-    for k, (where, m) in enumerate(leaves):
-        name = type(m).__name__
-        rule = torch_rule(name) if getattr(nn, name, None) is type(m) else None
-        if rule is None:
-            problems.append(f"{where} ({name}){_why_not(name, k == len(leaves) - 1)}")
-            continue
-        try:
-            op = _READERS[rule.op](m, where, rule, precision)
-        except _Refused as e:
-            problems.append(f"{where} ({name}) {e}")
-            continue
-        if name in TRAINING_SENSITIVE and m.training:
-            problems.append(f"{where} ({name}) in training mode")
-            training = True
-            continue
-        if op is not None:
-            steps.append(Step(where, name, op))
+    return leaves_to_steps(leaves, problems, torch, input_shape, "nested Sequential")
+
+
+def leaves_to_steps(leaves: list[tuple[str, Any]], problems: list[str], torch: Any,
+                    input_shape: Sequence[int] | None = None, also: str = "") -> list[Step]:
+    """The exact steps of a chain of leaf modules ``(position, module)``, applied in order.
+
+    ``problems`` are refusals found before (by the caller's walk); they are
+    reported together with those of the modules, in one
+    :class:`~cpa.errors.UnsupportedLayerError`.  ``also`` names what else the
+    caller reads, for the list of what is supported.  See
+    :func:`sequential_to_steps`.
+    """
+    precision = _Precision(list(_modules(leaves)))
+    flags: dict[str, bool] = {"training": False}
+    shape: tuple[int, ...] | None = tuple(input_shape) if input_shape is not None else None
+    steps, _ = _walk(leaves, shape, precision, problems, flags, torch.nn)
+    training = flags["training"]
     if problems:
         n = len(problems)
         hint = ("; call model.eval() before reading it: in training mode Dropout is random and BatchNorm "
@@ -96,8 +106,19 @@ def sequential_to_steps(model: Any, torch: Any) -> list[Step]:
         raise UnsupportedLayerError(
             f"cannot convert the model: {n} unsupported layer{'s' if n > 1 else ''}: " + "; ".join(problems[:20])
             + (f"; ... and {n - 20} more" if n > 20 else "") + hint
-            + f" (supported: {', '.join(SUPPORTED_MODULES)}, nested Sequential)")
+            + f" (supported: {', '.join(SUPPORTED_MODULES)}{', ' + also if also else ''})")
     return steps
+
+
+@dataclass(frozen=True)
+class Branches:
+    """A leaf standing for ``sum_i chain_i(x)``: chains of ``(position, module)`` on the same input.
+
+    An empty chain is the identity (the skip connection of a residual block).
+    """
+
+    where: str
+    chains: tuple[tuple[tuple[str, Any], ...], ...]
 
 
 def linear_affine(where: str, weight: Any, bias: Any) -> Affine:
@@ -161,6 +182,57 @@ def exact_array(where: str, t: Any) -> np.ndarray:
 
 # --- the walk ------------------------------------------------------------------------
 
+def _modules(leaves: Sequence[tuple[str, Any]]) -> Any:
+    for where, m in leaves:
+        if isinstance(m, Branches):
+            for chain in m.chains:
+                yield from _modules(chain)
+        else:
+            yield where, m
+
+
+def _walk(leaves: Sequence[tuple[str, Any]], shape: Any, precision: "_Precision", problems: list[str],
+          flags: dict[str, bool], nn: Any) -> tuple[list[Step], Any]:
+    """The steps of a chain of leaves and the shape after it; refusals go to ``problems``."""
+    steps: list[Step] = []
+    for k, (where, m) in enumerate(leaves):
+        if isinstance(m, Branches):
+            chains, shapes = [], []
+            for chain in m.chains:
+                sub, out = _walk(chain, shape, precision, problems, flags, nn)
+                chains.append(tuple(sub))
+                shapes.append(out)
+            known = {s for s in shapes if s is not None and s != _LOST}
+            if len(known) > 1:
+                problems.append(f"{where} adds values of shapes {', '.join(map(str, sorted(known)))}")
+                shape = _LOST
+                continue
+            shape = _LOST if _LOST in shapes else known.pop() if known else None
+            steps.append(Step(where, "add", Sum(tuple(chains))))
+            continue
+        name = type(m).__name__
+        rule = torch_rule(name) if getattr(nn, name, None) is type(m) else None
+        if rule is None:
+            problems.append(f"{where} ({name}){_why_not(name, k == len(leaves) - 1)}")
+            shape = _LOST
+            continue
+        try:
+            op, shape = _READERS[rule.op](m, where, rule, precision, shape)
+        except _Lost:
+            continue                                # the shape was lost at an earlier problem
+        except _Refused as e:
+            problems.append(f"{where} ({name}) {e}")
+            shape = _LOST
+            continue
+        if name in TRAINING_SENSITIVE and m.training:
+            problems.append(f"{where} ({name}) in training mode")
+            flags["training"] = True
+            continue
+        if op is not None:
+            steps.append(Step(where, name, op))
+    return steps, shape
+
+
 def _flatten(m: Any, prefix: str, leaves: list[tuple[str, Any]], problems: list[str], nn: Any) -> None:
     if _has_hooks(m):
         problems.append(f"{prefix.rstrip('.') or '(the model)'} ({type(m).__name__} with forward hooks)")
@@ -223,33 +295,40 @@ class _Precision:
 
 # --- one parameter reader per row of the table ----------------------------------------------
 
-def _read_linear(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+def _read_linear(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
     if type(m.weight).__name__.startswith("Uninitialized"):
         raise _Refused("with uninitialized weights")
-    return linear_affine(where, m.weight, m.bias)
+    if shape is not None and shape != _LOST and len(shape) > 1:
+        raise _Refused(f"on a tensor of shape {shape}: Linear acts on the last dimension only; "
+                       "put a Flatten before it")
+    f = linear_affine(where, m.weight, m.bias)
+    return f, (f.output_dim,)
 
 
-def _read_plain(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
-    return rule.build()  # type: ignore[misc]
+def _read_plain(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    return rule.build(), shape  # type: ignore[misc]
 
 
-def _read_leaky(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
-    return rule.build(p.round(m.negative_slope, "negative_slope"))  # type: ignore[misc]
+def _read_leaky(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    return rule.build(p.round(m.negative_slope, "negative_slope")), shape  # type: ignore[misc]
 
 
-def _read_clamp(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+def _read_clamp(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
     lo, hi = p.round(m.min_val, "min_val"), p.round(m.max_val, "max_val")
-    return rule.build(lo, hi)  # type: ignore[misc]
+    return rule.build(lo, hi), shape  # type: ignore[misc]
 
 
-def _read_flatten(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+def _read_flatten(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
     if (m.start_dim, m.end_dim) != (1, -1):
         raise _Refused(f"with start_dim={m.start_dim}, end_dim={m.end_dim}: only Flatten(start_dim=1, "
                        "end_dim=-1) is read, the identity on the flat features of one example")
-    return None
+    if shape is None or shape == _LOST:
+        return None, shape
+    return None, (int(np.prod(shape)),)
 
 
-def _read_batch_norm(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
+def _read_batch_norm(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    name = type(m).__name__
     if m.running_mean is None or m.running_var is None:
         raise _Refused("without running statistics (track_running_stats=False): it normalizes with the "
                        "statistics of each batch, also in eval mode, so it is not one fixed function")
@@ -257,21 +336,111 @@ def _read_batch_norm(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
     if kind not in ("float32", "float64"):
         raise _Refused(f"with {kind} running statistics: sqrt(var + eps) in {kind} is not modelled; "
                        "convert the model with model.float() or model.double()")
+    rank = 2 if name == "BatchNorm2d" else None           # spatial rank + 1 of its input
+    if shape == _LOST and rank is not None:
+        raise _Lost
+    if rank is not None and shape is None:
+        raise _Refused(_NEEDS_SHAPE)
+    if shape is not None and shape != _LOST and (len(shape) not in (1, 2) if rank is None else len(shape) != 3):
+        raise _Refused(f"on a tensor of shape {shape}: expected "
+                       f"{'(C, H, W)' if rank else '(C,) or (C, L)'}")
     mean = list(exact_array(f"{where}.running_mean", m.running_mean))
     var = list(exact_array(f"{where}.running_var", m.running_var))
     gamma = list(exact_array(f"{where}.weight", m.weight)) if m.weight is not None else None
     beta = list(exact_array(f"{where}.bias", m.bias)) if m.bias is not None else None
     try:
-        return rule.build(gamma, beta, mean, var, p.round(m.eps, "eps", kind), kind)  # type: ignore[misc]
+        f = rule.build(gamma, beta, mean, var, p.round(m.eps, "eps", kind), kind)  # type: ignore[misc]
     except FormatError as e:
-        raise FormatError(f"layer {where} (BatchNorm1d): {e}") from None
+        raise FormatError(f"layer {where} ({name}): {e}") from None
+    if shape is not None and shape != _LOST and len(shape) > 1:
+        if shape[0] != len(f.scale):
+            raise _Refused(f"with {len(f.scale)} channels on a tensor of shape {shape}")
+        f = ScaleShift(per_channel(f.scale, shape), per_channel(f.shift, shape))
+    return f, shape
 
 
-def _read_dropout_or_identity(m: Any, where: str, rule: FoldRule, p: _Precision) -> Any:
-    return None
+def _read_dropout_or_identity(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    return None, shape
 
 
-_READERS: dict[str, Callable[[Any, str, FoldRule, _Precision], Any]] = {
+def _spatial_input(m: Any, shape: Any) -> int:
+    """The number of spatial dimensions of a Conv/Pool module; checks the tracked shape."""
+    nd = int(type(m).__name__[-2])
+    if shape == _LOST:
+        raise _Lost
+    if shape is None:
+        raise _Refused(_NEEDS_SHAPE)
+    if len(shape) != nd + 1:
+        raise _Refused(f"on a tensor of shape {shape}: expected (C, {'L' if nd == 1 else 'H, W'}) "
+                       "for one example")
+    return nd
+
+
+def _tuple(v: Any, nd: int, what: str) -> tuple[int, ...]:
+    t = tuple(int(x) for x in v) if isinstance(v, (tuple, list)) else (int(v),) * nd
+    if len(t) != nd:
+        raise _Refused(f"with {what}={v}: expected {nd} entries")
+    return t
+
+
+def _read_conv(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    if type(m.weight).__name__.startswith("Uninitialized"):
+        raise _Refused("with uninitialized weights")
+    if m.padding_mode != "zeros":
+        raise _Refused(f"with padding_mode={m.padding_mode!r}: only zero padding is read")
+    nd = _spatial_input(m, shape)
+    k, s, d = (_tuple(v, nd, w) for v, w in ((m.kernel_size, "kernel_size"), (m.stride, "stride"),
+                                             (m.dilation, "dilation")))
+    if m.padding == "valid":
+        pb = pe = (0,) * nd
+    elif m.padding == "same":
+        total = [dd * (kk - 1) for dd, kk in zip(d, k)]
+        pb = tuple(t // 2 for t in total)
+        pe = tuple(t - t // 2 for t in total)
+    else:
+        pb = pe = _tuple(m.padding, nd, "padding")
+    if shape[0] != m.in_channels:
+        raise _Refused(f"with {m.in_channels} input channels on a tensor of shape {shape}")
+    W = exact_array(f"{where}.weight", m.weight)
+    b = list(exact_array(f"{where}.bias", m.bias)) if m.bias is not None else None
+    try:
+        return rule.build(W, b, shape, s, pb, pe, d, int(m.groups))  # type: ignore[misc]
+    except ShapeError as e:
+        raise _Refused(f"on a tensor of shape {shape}: {e}") from None
+
+
+def _read_avg_pool(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    nd = _spatial_input(m, shape)
+    k = _tuple(m.kernel_size, nd, "kernel_size")
+    s = _tuple(m.stride if m.stride is not None else m.kernel_size, nd, "stride")
+    pad = _tuple(m.padding, nd, "padding")
+    try:
+        return rule.build(shape, k, s, pad, bool(m.ceil_mode), bool(m.count_include_pad),  # type: ignore[misc]
+                          getattr(m, "divisor_override", None))
+    except ShapeError as e:
+        raise _Refused(f"on a tensor of shape {shape}: {e}") from None
+
+
+def _read_max_pool(m: Any, where: str, rule: FoldRule, p: _Precision, shape: Any) -> Any:
+    nd = _spatial_input(m, shape)
+    if m.return_indices:
+        raise _Refused("with return_indices=True: it returns indices, not a tensor of maxima")
+    k = _tuple(m.kernel_size, nd, "kernel_size")
+    s = _tuple(m.stride if m.stride is not None else m.kernel_size, nd, "stride")
+    pad, d = _tuple(m.padding, nd, "padding"), _tuple(m.dilation, nd, "dilation")
+    try:
+        windows, out = rule.build(shape, k, s, pad, d, bool(m.ceil_mode))  # type: ignore[misc]
+    except ShapeError as e:
+        raise _Refused(f"on a tensor of shape {shape}: {e}") from None
+    return MaxPool(tuple(windows), int(np.prod(shape))), out
+
+
+_NEEDS_SHAPE = ("needs the shape of the input, which the model does not fix: pass it, "
+                "from_torch(model, input_shape=(C, H, W)) (one example, no batch dimension)")
+
+
+#: row -> reader(module, position, row, precision, shape) -> (op or None, shape after it)
+_READERS: dict[str, Callable[[Any, str, FoldRule, _Precision, Any], Any]] = {
     "affine": _read_linear,
     "relu": _read_plain,
     "leaky_relu": _read_leaky,
@@ -279,4 +448,7 @@ _READERS: dict[str, Callable[[Any, str, FoldRule, _Precision], Any]] = {
     "batch_norm": _read_batch_norm,
     "identity": _read_dropout_or_identity,
     "reshape": _read_flatten,
+    "conv": _read_conv,
+    "avg_pool": _read_avg_pool,
+    "max_pool": _read_max_pool,
 }
