@@ -85,6 +85,11 @@ class Affine:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Affine is immutable")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the constructor's arguments (process pools and dask ship affine maps and
+        networks to workers); the immutability guard would refuse the default slot restore."""
+        return (Affine, (self.W, self.b))
+
     @property
     def A(self) -> tuple[tuple[Fraction, ...], ...]:
         """The dense matrix (rows of Fractions), built on first use."""

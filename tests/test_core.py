@@ -215,3 +215,16 @@ def test_enumeration_limit_error_partial_count():
     f = EnumerationLimitError.partial_count("more than max_regions=5 regions", 7, unit="regions", final=True)
     assert str(f) == "more than max_regions=5 regions: 7 regions" and f.partial == {"lower_bound": 7}
     assert isinstance(f, RuntimeError) and isinstance(f, cpa.CPAError)
+
+
+def test_affine_maps_and_networks_pickle_for_process_pools():
+    """Process pools and dask ship maps and networks to workers by pickle."""
+    import pickle
+
+    from cpa import Affine, ReLUNetwork
+
+    f = Affine([[1, "2/3"], [0, -5]], ["1/7", 0])
+    assert pickle.loads(pickle.dumps(f)) == f
+    net = ReLUNetwork([([[1, 2]], [3]), ([[1]], ["-1/2"])])
+    back = pickle.loads(pickle.dumps(net))
+    assert back == net and back([1, 1]) == net([1, 1])

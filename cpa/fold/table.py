@@ -8,27 +8,27 @@ how to apply an affine map to its own values.  Adding an operation (a
 convolution, a pooling layer) means adding a row here and one parameter
 reader per framework.
 
-==========  =======================  ===========================  ==========================================
-operation   PyTorch                  ONNX                         exact rule
-==========  =======================  ===========================  ==========================================
-affine      Linear                   Gemm, MatMul, Add, Sub,      weights at their exact binary value;
-                                     Mul, Div, Neg                consecutive affine maps compose
-relu        ReLU                     Relu                         one neuron per feature
-leaky_relu  LeakyReLU                LeakyRelu                    ``relu(x) - a relu(-x)``: two neurons
-clamp       Hardtanh, ReLU6          Clip                         ``relu(x - lo) - relu(x - hi) + lo``: two
-batch_norm  BatchNorm1d, BatchNorm2d  BatchNormalization           ``scale x + shift`` per feature (per
-                                                                  channel on ``(C, ...)``), folded into
-                                                                  the neighbouring affine map
-conv        Conv1d, Conv2d           Conv                         unrolled into a sparse affine map of the
-                                                                  flattened input (zero padding, any
-                                                                  stride, dilation, groups)
-avg_pool    AvgPool1d, AvgPool2d     AveragePool                  a sparse affine map, weights ``1/k``
-max_pool    MaxPool1d, MaxPool2d     MaxPool                      a tree of ``max(a, b) = relu(a - b) + b``:
-                                                                  ``ceil(log2 k)`` hidden layers
-identity    Identity, Dropout (all)  Identity, Dropout            dropped (Dropout in evaluation mode)
-reshape     Flatten (start_dim=1)    Flatten, Reshape, Squeeze,   row-major re-indexing; the identity
-                                     Unsqueeze, Transpose         on a flat input
-==========  =======================  ===========================  ==========================================
+==========  ==========================  ===========================  ==========================================
+operation   PyTorch                     ONNX                         exact rule
+==========  ==========================  ===========================  ==========================================
+affine      Linear                      Gemm, MatMul, Add, Sub,      weights at their exact binary value;
+                                        Mul, Div, Neg                consecutive affine maps compose
+relu        ReLU                        Relu                         one neuron per feature
+leaky_relu  LeakyReLU                   LeakyRelu                    ``relu(x) - a relu(-x)``: two neurons
+clamp       Hardtanh, ReLU6             Clip                         ``relu(x - lo) - relu(x - hi) + lo``: two
+batch_norm  BatchNorm1d, BatchNorm2d    BatchNormalization           ``scale x + shift`` per feature (per
+                                                                     channel on ``(C, ...)``), folded into
+                                                                     the neighbouring affine map
+conv        Conv1d, Conv2d              Conv                         unrolled into a sparse affine map of the
+                                                                     flattened input (zero padding, any
+                                                                     stride, dilation, groups)
+avg_pool    AvgPool1d, AvgPool2d        AveragePool                  a sparse affine map, weights ``1/k``
+max_pool    MaxPool1d, MaxPool2d        MaxPool                      a tree of ``max(a, b) = relu(a - b) + b``:
+                                                                     ``ceil(log2 k)`` hidden layers
+identity    Identity, Dropout (all)     Identity, Dropout            dropped (Dropout in evaluation mode)
+reshape     Flatten (start_dim=1)       Flatten, Reshape, Squeeze,   row-major re-indexing; the identity
+                                        Unsqueeze, Transpose         on a flat input
+==========  ==========================  ===========================  ==========================================
 
 Convolutions and poolings need the shape ``(C, *spatial)`` of one example:
 the readers track it through the chain (Flatten turns it into one flat
