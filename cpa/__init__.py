@@ -44,6 +44,11 @@ from .regions import (
     Region as Region,
     RegionComplex as RegionComplex,
 )
+from .regions.local import (
+    region_at as region_at,
+    grow_regions as grow_regions,
+    local_complexity as local_complexity,
+)
 from .regions.decision import decision_regions as decision_regions
 
 from .regions.trajectory import breakpoints as breakpoints, transitions as transitions
@@ -63,6 +68,7 @@ __all__ = [
     "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
     "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
     "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "decision_regions", "__version__",
+    "region_at", "grow_regions", "local_complexity",
     "Plane", "Segment", "Path", "breakpoints", "transitions",
     *sorted(_LAZY_SUBMODULES),
 ]

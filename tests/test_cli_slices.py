@@ -85,3 +85,16 @@ def test_path_refuses_one_point_and_equal_ends(classifier, capsys):
     assert "at least two points" in capsys.readouterr().err
     assert main(["path", str(d / "mlp.npz"), str(d / "x0.npy"), str(d / "x0.npy")]) == 2
     assert "same point" in capsys.readouterr().err
+
+
+def test_local_complexity_command_is_the_library_s(classifier, capsys, tmp_path):
+    net, X, d = classifier
+    np.save(tmp_path / "pts.npy", X)
+    code = main(["local-complexity", str(d / "mlp.npz"), str(tmp_path / "pts.npy"), "--radius", "1/10",
+                 "--dims", "2", "--json", "--plot", str(tmp_path / "lc.png")])
+    doc = json.loads(capsys.readouterr().out)
+    recs = cpa.local_complexity(net, X, Fraction(1, 10), dims=2)
+    assert code == 0 and doc["regions"] == [r.regions for r in recs]
+    assert doc["hyperplanes"] == [r.hyperplanes for r in recs] and (tmp_path / "lc.png").stat().st_size > 0
+    assert main(["local-complexity", str(d / "mlp.npz"), str(tmp_path / "pts.npy"), "--radius", "0.05"]) == 0
+    assert "regions meeting a ball" in capsys.readouterr().out

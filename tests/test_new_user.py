@@ -272,6 +272,11 @@ BAD_ARGUMENTS = [
     ["path", "NET", "0,0", "1,2,3"],
     ["path", "NET", "0,0", "1,1", "--plot", "x.xyz"],
     ["path", "BAD", "0,0", "1,1"],
+    ["local-complexity", "NET", "PTS", "--radius", "-1"],
+    ["local-complexity", "NET", "PTS", "--radius", "1", "--norm", "l3"],
+    ["local-complexity", "NET", "PTS", "--radius", "1", "--dims", "3"],
+    ["local-complexity", "NET", "pts.txt", "--radius", "1"],
+    ["local-complexity", "NET", "PTS"],
     ["plot", "NET", "-o", "x.xyz"],
     ["plot", "NET", "-o", "x.png", "--kind", "pie"],
     ["plot", "NET"],
@@ -297,6 +302,8 @@ FILE_ERRORS = [
     (["path", "missing.json", "0,0", "1,1"], "missing.json"),
     (["path", "NET", "missing.npy", "1,1"], "missing.npy"),
     (["path", "NET", "0,0", "1,1", "--plot", "nodir/x.png"], "nodir"),
+    (["local-complexity", "missing.json", "PTS", "--radius", "1"], "missing.json"),
+    (["local-complexity", "NET", "missing.npy", "--radius", "1"], "missing.npy"),
     (["plot", "missing.json", "-o", "x.png"], "missing.json"),
     (["plot", "NET", "-o", "nodir/x.png"], "nodir"),
     (["convert", "missing.pt", "out.json"], "missing.pt"),
@@ -317,7 +324,10 @@ def files(tmp_path, monkeypatch):
     to_json(reference_network("R2"), "net.json")
     Path("bad.json").write_text('{"format": "cpa.relu_network", "layers": [}')
     Path("FOLDER.json").mkdir()
-    return {"NET": "net.json", "BAD": "bad.json"}
+    import numpy as np
+
+    np.save("pts.npy", np.array([[0.25, -0.5], [0.5, 0.5]]))
+    return {"NET": "net.json", "BAD": "bad.json", "PTS": "pts.npy"}
 
 
 def test_every_subcommand_is_in_the_tables():

@@ -26,6 +26,7 @@ _COMMANDS = (
     "eval",
     "regions",
     "path",
+    "local",
     "plot",
     "bounds",
     "theorems",
