@@ -44,6 +44,7 @@ from typing import Any, NamedTuple, Sequence
 from ..domains import Box, Polyhedron, Reals, as_domain
 from ..errors import ArgumentError, ArgumentTypeError, DomainError, ShapeError
 from ..numbers import to_rational
+from ..polytope import lcm_denominator
 from ..slices import Plane
 from ._adjacency import UnionFind
 from ._polygon import _edge_row, _split
@@ -358,24 +359,15 @@ def _check_bounded(dom: Any) -> None:
 def _integer_rows(A: Sequence[Sequence[Fraction]], b: Sequence[Fraction]) -> list[tuple[int, int, int]]:
     """The output rows ``(a1, a2, b)`` times one positive integer (so the argmax is unchanged)."""
     rows = [(row[0], row[1], c) for row, c in zip(A, b)]
-    m = _lcm_den(v for r in rows for v in r)
+    m = lcm_denominator(v for r in rows for v in r)
     return [(r[0].numerator * (m // r[0].denominator), r[1].numerator * (m // r[1].denominator),
              r[2].numerator * (m // r[2].denominator)) for r in rows]
-
-
-def _lcm_den(values: Any) -> int:
-    m = 1
-    for v in values:
-        q = v.denominator
-        if q != 1 and m % q:
-            m = m * q // math.gcd(m, q)
-    return m
 
 
 def _hom(p: Sequence[Fraction]) -> HomPoint:
     """Primitive homogeneous integer coordinates ``(X, Y, t)``, ``t > 0``, of a rational point."""
     x, y = p[0], p[1]
-    t = _lcm_den((x, y))
+    t = lcm_denominator((x, y))
     return (x.numerator * (t // x.denominator), y.numerator * (t // y.denominator), t)
 
 
