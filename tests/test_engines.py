@@ -249,3 +249,31 @@ def test_knuth_estimate_is_exact_on_a_balanced_search_and_close_on_others():
     net, dom = reference_network("R4"), reference_domain("R4")
     est = estimate_regions(net, dom, probes=100, seed=1)
     assert abs(est.regions - count_lp(net, dom)[0]) <= 3 * est.stderr
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_layers_count_as_dense_ones(seed):
+    """Layers with few nonzero weights (convolutions, poolings) take the vertex engine's sparse
+    product; the regions are those of the other engines, certified."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    W1 = rng.integers(-4, 5, size=(24, 2)).tolist()
+    W2 = np.zeros((24, 24), dtype=int)
+    for i in range(24):
+        W2[i, rng.choice(24, size=2, replace=False)] = rng.integers(-3, 4, size=2)
+    W2[5] = 0                                         # an empty row
+    W3 = np.zeros((1, 24), dtype=int)
+    W3[0, :3] = [1, -2, 1]
+    net = cpa.ReLUNetwork([(W1, rng.integers(-2, 3, size=24).tolist()),
+                           (W2.tolist(), rng.integers(-2, 3, size=24).tolist()), (W3.tolist(), [0])])
+    import importlib
+
+    vertex = importlib.import_module("cpa.regions._vertex")
+    assert vertex._sparse_layer(vertex.IntegerNetwork(net), 1) is not None
+    box = Box([-2, -2], [2, 2])
+    cx = cpa.regions(net, box, method="vertex")
+    ref = cpa.regions(net, box, method="polygon")
+    assert sorted(r.pattern for r in cx) == sorted(r.pattern for r in ref)
+    assert sorted(map(repr, (r.affine_map for r in cx))) == sorted(map(repr, (r.affine_map for r in ref)))
+    assert cx.certify()

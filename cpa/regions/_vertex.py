@@ -660,6 +660,52 @@ def _next_maps(inet: IntegerNetwork, l: int, maps: np.ndarray, mapid: np.ndarray
     W = inet.Wdense[l]
     bias = np.array([c * inet.S[l - 1] for c in inet.b[l]], dtype=object)
     Mm = maps[mapid] * pats[:, :, None]
-    out = np.matmul(W, Mm)
+    sparse = _sparse_layer(inet, l)
+    if sparse is None:
+        out = np.matmul(W, Mm)
+    else:
+        out = _sparse_matmul(sparse, Mm, W.shape[0])
     out[:, :, d] += bias
+    return out
+
+
+_SPARSE_BELOW = 0.125      # a layer with fewer nonzero weights than this fraction is multiplied sparsely
+_CHUNK_OBJECTS = 1 << 22   # object products held at once by the sparse product
+
+
+def _sparse_layer(inet: IntegerNetwork, l: int) -> Any:
+    """``(starts, rows, cols, vals)`` of layer ``l``'s nonzero integer weights in row order, or None
+    for a dense layer.  Convolutions, poolings and their max gadgets are sparse: multiplying their
+    dense object matrices costs ``n_l n_{l-1}`` products per cell, almost all by zero."""
+    cache = inet.__dict__.setdefault("_sparse_layers", {})
+    if l not in cache:
+        rows = inet.W[l]
+        m, n = inet.Wdense[l].shape
+        nnz = sum(len(r) for r in rows)
+        if nnz >= _SPARSE_BELOW * m * n:
+            cache[l] = None
+        else:
+            ri = np.array([i for i, r in enumerate(rows) for _ in r], dtype=np.int64)
+            ci = np.array([j for r in rows for j, _ in r], dtype=np.int64)
+            vals = np.empty(nnz, dtype=object)
+            vals[:] = [v for r in rows for _, v in r]
+            cache[l] = (ri, ci, vals)
+    return cache[l]
+
+
+def _sparse_matmul(sparse: Any, Mm: np.ndarray, m: int) -> np.ndarray:
+    """``W @ Mm`` over the cells (``Mm``: ``(cells, n, d + 1)`` objects) from W's nonzero entries,
+    in chunks of cells so that the products held stay bounded."""
+    ri, ci, vals = sparse
+    cells, _, k = Mm.shape
+    out = np.zeros((cells, m, k), dtype=object)
+    out[...] = 0
+    if not len(vals):
+        return out
+    starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+    targets = ri[starts]
+    step = max(1, _CHUNK_OBJECTS // max(1, len(vals) * k))
+    for lo in range(0, cells, step):
+        prod = Mm[lo:lo + step][:, ci, :] * vals[None, :, None]
+        out[lo:lo + step, targets, :] = np.add.reduceat(prod, starts, axis=1)
     return out
