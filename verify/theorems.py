@@ -126,7 +126,8 @@ def theorems(quick: bool = False, progress: Callable[[TheoremRow], None] | None 
     """
     t = _Table(quick, progress)
     for section in (_sawtooth, _montufar, _serra, _zaslavsky, _zonotope, _hats, _telgarsky_classification,
-                    _compact_support, _gadgets, _max_tree, _dc_and_lattice, _tropical, _bound_checks):
+                    _compact_support, _gadgets, _max_tree, _shallow_max, _dc_and_lattice, _tropical,
+                    _bound_checks):
         section(t)
     return t.rows
 
@@ -430,6 +431,38 @@ def _max_tree(t: _Table) -> None:
               lambda M=M, widths=widths: _list_mismatch(list(max_tree(M).widths), widths))
         t.add(f"max tree M = {M}: neurons", f"total hidden neurons {sum(widths)}", src,
               sum(widths), "value", lambda M=M: max_tree(M).num_neurons)
+
+
+def _shallow_max(t: _Table) -> None:
+    from cpa.calculus import compose, parallel
+    from cpa.compiler.check import spec_counterexample
+    from cpa.compiler.shallow_max import log3_bound, shallow_max, shallow_max_parts
+    from cpa.specs import MaxAffine
+
+    src = ("Bakaev, Brunck, Hertrich, Stade, Yehudayoff, arXiv:2505.14338 (2025) (depth bound); "
+           "the five-number identity and the group recursion are derived in cpa.compiler.shallow_max")
+
+    def sel(sub: Sequence[int], n: int) -> MaxAffine:
+        return MaxAffine([[1 if j == i else 0 for j in range(n)] for i in sub], [0] * len(sub))
+
+    def failures(n: int) -> int:
+        parts = shallow_max_parts(n)
+        if parts is None or n <= 8:  # n <= 8: one region-wise proof on R^n
+            return int(spec_counterexample(sel(range(n), n), shallow_max(n)) is not None)
+        head, subsets, atoms = parts  # n = 9: head o atoms, each atom proved, the head via n = 5
+        bad = int(shallow_max(n) != compose(head, parallel(atoms)))
+        bad += sum(spec_counterexample(sel(sub, n), a) is not None for sub, a in zip(subsets, atoms))
+        return bad + failures(5)
+
+    for n in range(4, 10):
+        name = f"max of {n} in ceil(log3({n}-2))+1 hidden layers (Bakaev et al. 2025)"
+        t.add(f"{name}: depth", f"shallow_max({n}) has ceil(log3({n - 2}))+1 = {log3_bound(n)} hidden layers",
+              src, log3_bound(n), "value", lambda n=n: shallow_max(n).depth)
+        if t.quick and n > 5:
+            continue
+        how = "region by region" if n <= 8 else "as head o atoms: each atom and the head (via n = 5) proved"
+        t.add(f"{name}: identity", f"shallow_max({n})(x) = max_i x_i on R^{n}, proved {how}", src, 0,
+              "identity", lambda n=n: failures(n))
 
 
 def _dc_and_lattice(t: _Table) -> None:

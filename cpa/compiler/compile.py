@@ -79,7 +79,8 @@ def as_spec(spec: Any, variables: Sequence[Any] | str | None = None) -> Spec:
 
 
 def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = None,
-                        check: bool = False, simplify: bool = True) -> tuple[ReLUNetwork, CompileReport]:
+                        check: bool = False, simplify: bool = True,
+                        depth: str | None = None) -> tuple[ReLUNetwork, CompileReport]:
     """Compile ``spec`` and return the network with a :class:`CompileReport`.
 
     Parameters
@@ -93,6 +94,10 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
         :class:`~cpa.errors.NotEquivalentError` with a rational counterexample if not.
     simplify
         Run the shrinking passes (:func:`~cpa.compiler.passes.shrink`).
+    depth
+        None (default) for the smallest network; ``"min"`` for the fewest hidden layers
+        (a :class:`~cpa.specs.MaxAffine` then takes the route of
+        :func:`~cpa.compiler.shallow_max.shallow_max`, Bakaev et al. 2025).
 
     Returns
     -------
@@ -106,15 +111,17 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
         If ``check`` is set and the network differs from the spec.
     SpecError
         If ``spec`` cannot be read (see :func:`as_spec`).
+    ArgumentError
+        If ``depth`` is neither None nor ``"min"``.
     """
     t0 = time.perf_counter()
     s = as_spec(spec, variables)
-    route, build = route_for(s)
+    route, build = route_for(s, depth)
     raw = build(s)
     net = shrink(raw) if simplify else raw
     report = CompileReport(route=route, depth=net.depth, widths=list(net.widths), neurons=net.num_neurons,
                            connections=net.num_connections, route_depth=raw.depth,
-                           route_neurons=raw.num_neurons, theoretical=theoretical_size(s))
+                           route_neurons=raw.num_neurons, theoretical=theoretical_size(s, depth))
     if check:
         from .check import spec_counterexample
 
@@ -128,7 +135,7 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
 
 
 def compile(spec: Any, *, variables: Sequence[Any] | str | None = None,
-            check: bool = False, simplify: bool = True) -> ReLUNetwork:
+            check: bool = False, simplify: bool = True, depth: str | None = None) -> ReLUNetwork:
     """Compile a CPA spec into an exact ReLU network.
 
     Parameters
@@ -144,6 +151,8 @@ def compile(spec: Any, *, variables: Sequence[Any] | str | None = None,
     simplify
         Run the shrinking passes (dead neurons, proportional duplicates, fused
         identity pads).
+    depth
+        None (default) for the smallest network, ``"min"`` for the fewest hidden layers.
 
     Returns
     -------
@@ -151,4 +160,4 @@ def compile(spec: Any, *, variables: Sequence[Any] | str | None = None,
         Exact rational weights.  :func:`compile_with_report` also returns the
         size report (depth, widths, neurons against the route's theoretical size).
     """
-    return compile_with_report(spec, variables=variables, check=check, simplify=simplify)[0]
+    return compile_with_report(spec, variables=variables, check=check, simplify=simplify, depth=depth)[0]

@@ -4,6 +4,7 @@
 spec               construction                                          size
 =================  ====================================================  ==========================
 MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M) [1]
+MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M-2))+1, M<=26 [3]
 MinAffine (M)      min tree (negated max tree)                           as MaxAffine
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
 Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons [2]
@@ -18,6 +19,7 @@ below are ours, checked exactly, not those of the paper's appendix)::
 
 [1] Arora et al. 2018, Thm 2.1 (depth); the widths are those of :func:`cpa.gadgets.max_tree_widths`.
 [2] Arora et al. 2018, Thm 2.2.
+[3] Bakaev, Brunck, Hertrich, Stade, Yehudayoff 2025 (arXiv:2505.14338); used with ``depth="min"``.
 
 References
 ----------
@@ -31,12 +33,13 @@ from fractions import Fraction
 from typing import Any
 
 from ..calculus import affine_network, compose, linear_combination, parallel, scale
-from ..errors import SpecError
+from ..errors import ArgumentError, SpecError
 from ..expr import Abs, Expr, Lin, Max, Min, Scale, Sum, affine_part, lin_vector
 from ..gadgets import abs_1d, max_of, max_tree_widths, min_of
 from ..network import ReLUNetwork
 from ..numbers import ONE, ZERO
 from ..specs import DC, Breakpoints1D, Expression, MaxAffine, MinAffine, Spec
+from .shallow_max import log3_bound, shallow_max, shallow_max_depth
 
 __all__ = ["route_for", "theoretical_size"]
 
@@ -44,6 +47,10 @@ __all__ = ["route_for", "theoretical_size"]
 
 def maxaffine_to_network(spec: MaxAffine) -> ReLUNetwork:
     return compose(max_of(spec.num_maps), affine_network(spec.A, spec.b))
+
+
+def maxaffine_to_shallow_network(spec: MaxAffine) -> ReLUNetwork:
+    return compose(shallow_max(spec.num_maps), affine_network(spec.A, spec.b))
 
 
 def minaffine_to_network(spec: MinAffine) -> ReLUNetwork:
@@ -123,7 +130,7 @@ def pieces_to_network(spec: Any) -> ReLUNetwork:
     return expression_to_network(lattice_expression(spec))
 
 
-def route_for(spec: Spec) -> tuple[str, Any]:
+def route_for(spec: Spec, depth: str | None = None) -> tuple[str, Any]:
     """The route name and the function building the network for ``spec``.
 
     Parameters
@@ -131,6 +138,9 @@ def route_for(spec: Spec) -> tuple[str, Any]:
     spec
         A :class:`~cpa.pieces.Pieces`, :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`,
         :class:`~cpa.specs.DC`, :class:`~cpa.specs.Breakpoints1D` or :class:`~cpa.specs.Expression`.
+    depth
+        ``None`` for the smallest network, ``"min"`` for the fewest hidden layers (rows
+        marked ``"min"`` are read only then).
 
     Returns
     -------
@@ -141,19 +151,24 @@ def route_for(spec: Spec) -> tuple[str, Any]:
     ------
     SpecError
         If ``spec`` is of none of these types.
+    ArgumentError
+        If ``depth`` is neither None nor ``"min"``.
     """
     from ..pieces import Pieces
 
+    if depth not in (None, "min"):
+        raise ArgumentError(f"depth must be None or 'min', got {depth!r}")
     table = (
-        (Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
-        (MaxAffine, "max tree", maxaffine_to_network),
-        (MinAffine, "min tree", minaffine_to_network),
-        (DC, "difference of two max trees", dc_to_network),
-        (Breakpoints1D, "one hidden layer (Arora et al. 2018, Thm 2.2)", breakpoints_to_network),
-        (Expression, "structural recursion over the expression", expression_to_network),
+        ("min", MaxAffine, "log3-depth max (Bakaev et al. 2025)", maxaffine_to_shallow_network),
+        (None, Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
+        (None, MaxAffine, "max tree", maxaffine_to_network),
+        (None, MinAffine, "min tree", minaffine_to_network),
+        (None, DC, "difference of two max trees", dc_to_network),
+        (None, Breakpoints1D, "one hidden layer (Arora et al. 2018, Thm 2.2)", breakpoints_to_network),
+        (None, Expression, "structural recursion over the expression", expression_to_network),
     )  # Pieces first: the table is read in order
-    for cls, name, fn in table:
-        if isinstance(spec, cls):
+    for when, cls, name, fn in table:
+        if (when is None or when == depth) and isinstance(spec, cls):
             return name, fn
     raise SpecError(f"cannot compile a {type(spec).__name__}; expected MaxAffine, MinAffine, DC, Breakpoints1D, "
                     "Pieces or an expression (string or sympy)")
@@ -164,13 +179,15 @@ def _tree_size(M: int) -> tuple[int, int]:
     return len(w), sum(w)
 
 
-def theoretical_size(spec: Spec) -> dict[str, Any]:
+def theoretical_size(spec: Spec, depth: str | None = None) -> dict[str, Any]:
     """The size the route's theorem promises: depth and number of hidden neurons (None if no closed form).
 
     Parameters
     ----------
     spec
         The spec (as for :func:`route_for`).
+    depth
+        As for :func:`route_for`.
 
     Returns
     -------
@@ -178,16 +195,22 @@ def theoretical_size(spec: Spec) -> dict[str, Any]:
         ``{"depth": ..., "neurons": ..., "rule": ...}``: the promised depth and number of
         hidden neurons (None for routes without a closed form) and the rule they follow.
     """
+    if depth == "min" and isinstance(spec, MaxAffine):
+        M = spec.num_maps
+        rule = "min(ceil(log2 M), 1 + D(two largest of five groups)) hidden layers"
+        if M >= 4:
+            rule += f"; the paper's bound ceil(log3(M-2))+1 = {log3_bound(M)} (Bakaev et al. 2025)"
+        return {"depth": shallow_max_depth(M), "neurons": shallow_max(M).num_neurons, "rule": rule}
     if isinstance(spec, (MaxAffine, MinAffine)):
-        depth, neurons = _tree_size(spec.num_maps)
-        return {"depth": depth, "neurons": neurons,
+        d, neurons = _tree_size(spec.num_maps)
+        return {"depth": d, "neurons": neurons,
                 "rule": "ceil(log2 M) hidden layers (Arora et al. 2018, Thm 2.1), widths 3 floor(k/2) + 2 (k mod 2)"}
     if isinstance(spec, DC):
         dg, ng = _tree_size(spec.g.num_maps)
         dh, nh = _tree_size(spec.h.num_maps)
-        depth = max(dg, dh)
-        pads = 2 * (depth - min(dg, dh))
-        return {"depth": depth, "neurons": ng + nh + pads,
+        d = max(dg, dh)
+        pads = 2 * (d - min(dg, dh))
+        return {"depth": d, "neurons": ng + nh + pads,
                 "rule": "two max trees in parallel; the shallower padded with 2 neurons per extra layer"}
     if isinstance(spec, Breakpoints1D):
         return {"depth": 1, "neurons": spec.num_pieces,
