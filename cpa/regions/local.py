@@ -71,6 +71,7 @@ from ..numbers import to_rational
 from ..sparse import SparseMatrix
 from ._local_facets import Ball, FacetSearch, short_point
 from ._local_net import Cell, dehom, flint_network, hom, primitive
+from .api import _as_network, positive_int
 
 __all__ = ["LocalRegion", "RegionAt", "region_at", "grow_regions", "LocalComplexity", "local_complexity"]
 
@@ -208,14 +209,6 @@ class LocalComplexity:
 
 
 # --- argument checks ------------------------------------------------------------------------
-def _network(net: Any) -> ReLUNetwork:
-    if isinstance(net, ReLUNetwork):
-        return net
-    if isinstance(net, (str, bytes, dict)) or not hasattr(net, "__iter__"):
-        raise ArgumentTypeError(f"net must be a ReLUNetwork or a sequence of (W, b) layers, got {type(net).__name__}")
-    return ReLUNetwork(net)
-
-
 def _point(x: Any, d: int, name: str = "x") -> tuple[Fraction, ...]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
         raise ShapeError(f"{name} must be a sequence of {d} numbers, got {type(x).__name__}")
@@ -244,16 +237,6 @@ def _radius(radius: Any, required: bool) -> Fraction | None:
     if r <= 0:
         raise ArgumentError(f"radius must be positive, got {radius!r}")
     return r
-
-
-def _budget(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(f"{name} must be a positive integer or None, got {value!r}")
-    if value < 1:
-        raise ArgumentError(f"{name} must be a positive integer, got {value}")
-    return int(value)
 
 
 def _direction(v: Any, d: int, name: str = "direction") -> list[int]:
@@ -323,7 +306,7 @@ def region_at(net: Any, x: Sequence[Any], *, norm: str = "linf", domain: Any = N
     >>> region_at(absx, [0]).pattern, region_at(absx, [0], direction=[-1]).pattern
     (((True, False),), ((False, True),))
     """
-    network = _network(net)
+    network = _as_network(net)
     d = network.input_dim
     norm = _norm(norm, NORMS)
     xq = _point(x, d)
@@ -600,11 +583,11 @@ def grow_regions(net: Any, x: Sequence[Any], *, radius: Any = None, norm: str = 
     >>> found == sorted(r.pattern for r in regions(net, Box([-2, -2], [2, 2])))
     True
     """
-    network = _network(net)
+    network = _as_network(net)
     d = network.input_dim
     norm = _norm(norm, ("linf", "l1"))
     r = _radius(radius, False)
-    budget = _budget(max_regions, "max_regions")
+    budget = positive_int(max_regions, "max_regions")
     xq = _point(x, d)
     return _search(network, xq, r, norm, budget, stats if stats is not None else {}, touch=None)
 
@@ -763,12 +746,12 @@ def local_complexity(net: Any, points: Any, radius: Any, norm: str = "linf", dim
     >>> local_complexity(net, [[0, 0], [5, 5]], radius=1)
     [LocalComplexity(regions=5, hyperplanes=3), LocalComplexity(regions=1, hyperplanes=0)]
     """
-    network = _network(net)
+    network = _as_network(net)
     d = network.input_dim
     norm = _norm(norm, ("linf", "l1"))
     r = _radius(radius, True)
     pts = _points(points, d)
-    budget = _budget(max_regions, "max_regions")
+    budget = positive_int(max_regions, "max_regions")
     if dims is not None:
         if isinstance(dims, bool) or not isinstance(dims, numbers.Integral):
             raise ArgumentTypeError(f"dims must be a positive integer or None, got {dims!r}")
