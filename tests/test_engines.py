@@ -277,3 +277,26 @@ def test_sparse_layers_count_as_dense_ones(seed):
     assert sorted(r.pattern for r in cx) == sorted(r.pattern for r in ref)
     assert sorted(map(repr, (r.affine_map for r in cx))) == sorted(map(repr, (r.affine_map for r in ref)))
     assert cx.certify()
+
+
+def test_sparse_layers_with_mixed_magnitudes():
+    """The sparse product stays exact with weights of 2^+-500 beside small ones."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    big, tiny = Fraction(2) ** 500, Fraction(1, 2 ** 500)
+    scale = [big, tiny, 1, Fraction(1, 3)]
+    W1 = [[int(rng.integers(-3, 4)) * scale[(i + k) % 4] for k in range(2)] for i in range(16)]
+    W2 = [[0] * 16 for _ in range(16)]
+    for i in range(16):
+        for j in rng.choice(16, size=2, replace=False):
+            W2[i][int(j)] = int(rng.integers(-3, 4)) * scale[(i + int(j)) % 4]
+    net = cpa.ReLUNetwork([(W1, [scale[i % 4] * (i % 3 - 1) for i in range(16)]), (W2, [0] * 16),
+                           ([[1] * 16], [0])])
+    box = Box([-1, -1], [1, 1])
+    cx = cpa.regions(net, box, method="vertex")
+    ref = cpa.regions(net, box, method="polygon")
+    assert sorted(r.pattern for r in cx) == sorted(r.pattern for r in ref)
+    assert cx.certify()

@@ -225,3 +225,24 @@ def test_breakpoints_refuse_bad_input():
         breakpoints(net, [[0, 0], [1, 1]])
     with pytest.raises(ArgumentTypeError, match="batch"):
         transitions(net, [[0, 0]], [[1, 1]], batch=1.5)
+
+
+def test_transitions_with_mixed_magnitudes_agree_with_breakpoints():
+    """Weights of 2^+-500 beside small ones: the float walk certifies only what its bound allows."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    import cpa
+
+    rng = np.random.default_rng(11)
+    scale = [Fraction(2) ** 500, Fraction(1, 2 ** 500), Fraction(1), Fraction(1, 3)]
+    W1 = [[int(rng.integers(-3, 4)) * scale[(i + k) % 4] for k in range(3)] for i in range(8)]
+    W2 = [[int(rng.integers(-3, 4)) * scale[(i * j) % 4] for j in range(8)] for i in range(8)]
+    net = cpa.ReLUNetwork([(W1, [scale[i % 4] * (i % 3 - 1) for i in range(8)]), (W2, [1] * 8),
+                           ([[1] * 8], [0])])
+    A = rng.uniform(-2, 2, size=(40, 3))
+    B = rng.uniform(-2, 2, size=(40, 3))
+    got = cpa.transitions(net, A, B)
+    want = [cpa.breakpoints(net, cpa.Segment(a, b)).activation_regions for a, b in zip(A, B)]
+    assert got.tolist() == want
