@@ -40,6 +40,7 @@ class IntegerNetwork:
         self.W: list[list[list[tuple[int, int]]]] = []   # sparse integer rows: (col, value)
         self.b: list[list[int]] = []
         self.Wdense: list[np.ndarray] = []           # object arrays of Python ints
+        self._nonzeros: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.s: list[int] = []
         self.S: list[int] = []                        # S[l] = s_0 ... s_l
         S = 1
@@ -62,6 +63,19 @@ class IntegerNetwork:
         # float copies (nearest float64) for the float filter
         self.Wf = [L.W.to_float() for L in net.affine_layers]
         self.bf = [np.array([float_or_inf(v) for v in L.b], dtype=float) for L in net.affine_layers]
+
+    def nonzeros(self, l: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Layer ``l``'s nonzero integer weights in row order: ``(rows, cols, values)`` (values an
+        object array of Python ints), built once."""
+        cache = self._nonzeros
+        if l not in cache:
+            rows = self.W[l]
+            ri = np.array([i for i, r in enumerate(rows) for _ in r], dtype=np.int64)
+            ci = np.array([j for r in rows for j, _ in r], dtype=np.int64)
+            vals = np.empty(len(ri), dtype=object)
+            vals[:] = [v for r in rows for _, v in r]
+            cache[l] = (ri, ci, vals)
+        return cache[l]
 
     def S_before(self, l: int) -> int:
         """``S_{l-1}`` (1 for the first layer)."""

@@ -674,23 +674,13 @@ _CHUNK_OBJECTS = 1 << 22   # object products held at once by the sparse product
 
 
 def _sparse_layer(inet: IntegerNetwork, l: int) -> Any:
-    """``(starts, rows, cols, vals)`` of layer ``l``'s nonzero integer weights in row order, or None
-    for a dense layer.  Convolutions, poolings and their max gadgets are sparse: multiplying their
-    dense object matrices costs ``n_l n_{l-1}`` products per cell, almost all by zero."""
-    cache = inet.__dict__.setdefault("_sparse_layers", {})
-    if l not in cache:
-        rows = inet.W[l]
-        m, n = inet.Wdense[l].shape
-        nnz = sum(len(r) for r in rows)
-        if nnz >= _SPARSE_BELOW * m * n:
-            cache[l] = None
-        else:
-            ri = np.array([i for i, r in enumerate(rows) for _ in r], dtype=np.int64)
-            ci = np.array([j for r in rows for j, _ in r], dtype=np.int64)
-            vals = np.empty(nnz, dtype=object)
-            vals[:] = [v for r in rows for _, v in r]
-            cache[l] = (ri, ci, vals)
-    return cache[l]
+    """Layer ``l``'s nonzero weights (:meth:`IntegerNetwork.nonzeros`), or None for a dense layer.
+    Convolutions, poolings and their max gadgets are sparse: multiplying their dense object
+    matrices costs ``n_l n_{l-1}`` products per cell, almost all by zero."""
+    m, n = inet.Wdense[l].shape
+    if sum(len(r) for r in inet.W[l]) >= _SPARSE_BELOW * m * n:
+        return None
+    return inet.nonzeros(l)
 
 
 def _sparse_matmul(sparse: Any, Mm: np.ndarray, m: int) -> np.ndarray:
