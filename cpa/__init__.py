@@ -33,6 +33,7 @@ from .specs import (
     parse as parse,
 )
 from .pieces import Pieces as Pieces
+from .simplicial import Simplicial as Simplicial
 from .compiler import compile as compile, compile_with_report as compile_with_report
 
 from .domains import Box as Box, Polyhedron as Polyhedron, Reals as Reals
@@ -66,7 +67,7 @@ __all__ = [
     "InvalidNumberError", "MissingExtraError", "NotEquivalentError", "NotPiecewiseAffineError",
     "ShapeError", "SpecError", "UnknownVariableError", "UnsupportedLayerError",
     "to_rational", "Affine", "ReLUNetwork", "DC", "Breakpoints1D", "Expression", "MaxAffine", "MinAffine",
-    "parse", "Pieces", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
+    "parse", "Pieces", "Simplicial", "compile", "compile_with_report", "Box", "Polyhedron", "Reals",
     "regions", "count_regions", "iter_regions", "Region", "RegionComplex", "decision_regions", "__version__",
     "region_at", "grow_regions", "local_complexity",
     "Plane", "Segment", "Path", "breakpoints", "transitions",

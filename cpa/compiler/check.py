@@ -55,6 +55,12 @@ def spec_counterexample(spec: Any, net: ReLUNetwork, domain: Any = None) -> tupl
     """
     if isinstance(spec, Pieces):
         return _pieces_counterexample(spec, net)
+    from ..simplicial import Simplicial
+
+    if isinstance(spec, Simplicial):
+        from .fem import simplicial_counterexample
+
+        return simplicial_counterexample(spec, net)   # on the mesh (where the spec is defined)
     tree = tree_reference(spec)
     if tree is not None and rewrite_certificate(tree, net):
         return None          # proved on all of R^d, hence on any domain

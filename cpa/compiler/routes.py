@@ -9,6 +9,7 @@ MinAffine (M)      min tree (negated max tree)                           as MaxA
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
 Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons [2]
 Expression         structural recursion over the expression tree         depth of the tree's Max nesting
+Simplicial         smallest of hats / lattice / DC (:mod:`.fem`)         2 on Kuhn grids [4]
 =================  ====================================================  ==========================
 
 Breakpoints1D with breakpoints ``t_1 < ... < t_{p-1}`` and slopes
@@ -20,6 +21,7 @@ below are ours, checked exactly, not those of the paper's appendix)::
 [1] Arora et al. 2018, Thm 2.1 (depth); the widths are those of :func:`cpa.gadgets.max_tree_widths`.
 [2] Arora et al. 2018, Thm 2.2.
 [3] Bakaev, Brunck, Hertrich, Stade, Yehudayoff 2025 (arXiv:2505.14338); used with ``depth="min"``.
+[4] He, Li, Xu, Zheng, J. Comput. Math. 2020 (arXiv:1807.03973); ``depth="min"`` takes the shallowest.
 
 References
 ----------
@@ -155,11 +157,15 @@ def route_for(spec: Spec, depth: str | None = None) -> tuple[str, Any]:
         If ``depth`` is neither None nor ``"min"``.
     """
     from ..pieces import Pieces
+    from ..simplicial import Simplicial
+    from .fem import simplicial_to_network, simplicial_to_shallow_network
 
     if depth not in (None, "min"):
         raise ArgumentError(f"depth must be None or 'min', got {depth!r}")
     table = (
         ("min", MaxAffine, "log3-depth max (Bakaev et al. 2025)", maxaffine_to_shallow_network),
+        ("min", Simplicial, "finite elements: the shallowest of hats, lattice, DC", simplicial_to_shallow_network),
+        (None, Simplicial, "finite elements: the smallest of hats, lattice, DC", simplicial_to_network),
         (None, Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
         (None, MaxAffine, "max tree", maxaffine_to_network),
         (None, MinAffine, "min tree", minaffine_to_network),
@@ -201,6 +207,12 @@ def theoretical_size(spec: Spec, depth: str | None = None) -> dict[str, Any]:
         if M >= 4:
             rule += f"; the paper's bound ceil(log3(M-2))+1 = {log3_bound(M)} (Bakaev et al. 2025)"
         return {"depth": shallow_max_depth(M), "neurons": shallow_max(M).num_neurons, "rule": rule}
+    from ..simplicial import Simplicial
+
+    if isinstance(spec, Simplicial):
+        from .fem import fem_theoretical_size
+
+        return fem_theoretical_size(spec, depth)
     if isinstance(spec, (MaxAffine, MinAffine)):
         d, neurons = _tree_size(spec.num_maps)
         return {"depth": d, "neurons": neurons,
