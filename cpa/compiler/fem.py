@@ -48,7 +48,12 @@ a max tree of ``g``'s pieces minus one hidden layer of ``2 #H`` neurons.  ``g``'
 pieces are the cells of the simplices cut by the hyperplanes ``H`` (none are cut on
 a Kuhn grid, where every ``H`` is a grid line).
 
-Two-hidden-layer route of Zanotti (2025) is not built: see :func:`zanotti_status`.
+Zanotti (2025, arXiv:2503.13001) proves that every CPA function on ``R^2`` with ``p``
+pieces has a network with two hidden layers and ``O(p)`` neurons (a decomposition of the
+pieces and a max-representation of "face functions"); that construction is not built
+here.  On Kuhn grids the hat route above already has two hidden layers and
+``2 (#lines) + #vertices`` neurons, linear in ``p``; on other meshes its depth is that of
+the deepest hat.
 
 References
 ----------
@@ -76,7 +81,7 @@ from ..simplicial import Simplicial
 from ..sparse import SparseMatrix
 
 __all__ = ["fem_routes", "hat_sum_network", "lattice_network", "dc_network", "simplicial_to_network",
-           "simplicial_to_shallow_network", "simplicial_counterexample", "hat_forms", "zanotti_status",
+           "simplicial_to_shallow_network", "simplicial_counterexample", "hat_forms", "route_sizes",
            "LATTICE_MAX_MAPS"]
 
 LATTICE_MAX_MAPS = 12
@@ -607,8 +612,3 @@ def simplicial_counterexample(spec: Simplicial, net: ReLUNetwork) -> tuple[Fract
     if None in bad:
         raise AssertionError("a region of the mesh lies in no simplex")   # a bug in cpa
     return per_simplex(sorted(bad))
-
-
-def zanotti_status() -> str:
-    """Why the two-hidden-layer route of Zanotti (arXiv:2503.13001) is not built (see the issue's report)."""
-    return ("not built: see cpa.compiler.fem module notes")
