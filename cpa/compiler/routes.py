@@ -6,6 +6,7 @@ spec               construction                                          size
 MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M) [1]
 MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M-2))+1, M<=26 [3]
 MinAffine (M)      min tree (negated max tree)                           as MaxAffine
+Pieces, depth      sum of s_i shallow_max(k_i) o maps, k_i <= n+1 [5]    shallow_max_depth(n+1) [3]
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
 Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons [2]
 Expression         structural recursion over the expression tree         depth of the tree's Max nesting
@@ -22,6 +23,7 @@ below are ours, checked exactly, not those of the paper's appendix)::
 [2] Arora et al. 2018, Thm 2.2.
 [3] Bakaev, Brunck, Hertrich, Stade, Yehudayoff 2025 (arXiv:2505.14338); used with ``depth="min"``.
 [4] He, Li, Xu, Zheng, J. Comput. Math. 2020 (arXiv:1807.03973); ``depth="min"`` takes the shallowest.
+[5] Wang and Sun 2005, Thm 1, computed by :func:`~cpa.compiler.decompose.decompose`.
 
 References
 ----------
@@ -132,6 +134,12 @@ def pieces_to_network(spec: Any) -> ReLUNetwork:
     return expression_to_network(lattice_expression(spec))
 
 
+def pieces_to_shallow_network(spec: Any) -> ReLUNetwork:
+    from .decompose import decompose, decomposition_to_network
+
+    return decomposition_to_network(decompose(spec))
+
+
 def route_for(spec: Spec, depth: str | None = None) -> tuple[str, Any]:
     """The route name and the function building the network for ``spec``.
 
@@ -166,6 +174,8 @@ def route_for(spec: Spec, depth: str | None = None) -> tuple[str, Any]:
         ("min", MaxAffine, "log3-depth max (Bakaev et al. 2025)", maxaffine_to_shallow_network),
         ("min", Simplicial, "finite elements: the shallowest of hats, lattice, DC", simplicial_to_shallow_network),
         (None, Simplicial, "finite elements: the smallest of hats, lattice, DC", simplicial_to_network),
+        ("min", Pieces, "signed sum of maxima of <= n+1 maps (Wang-Sun 2005) at log3 depth",
+         pieces_to_shallow_network),
         (None, Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
         (None, MaxAffine, "max tree", maxaffine_to_network),
         (None, MinAffine, "min tree", minaffine_to_network),
@@ -201,6 +211,18 @@ def theoretical_size(spec: Spec, depth: str | None = None) -> dict[str, Any]:
         ``{"depth": ..., "neurons": ..., "rule": ...}``: the promised depth and number of
         hidden neurons (None for routes without a closed form) and the rule they follow.
     """
+    from ..pieces import Pieces
+
+    if depth == "min" and isinstance(spec, Pieces):
+        from .decompose import cpa_depth, decompose, decomposition_size
+
+        size = decomposition_size(decompose(spec))
+        n = spec.input_dim
+        rule = (f"{size['terms']} maxima of <= n+1 = {n + 1} maps ({size['raw_terms']} before merging), "
+                f"each at most shallow_max_depth(n+1) = {cpa_depth(n)} hidden layers")
+        if n >= 3:
+            rule += f"; the paper's bound ceil(log3(n-1))+1 = {size['paper_depth']} (Bakaev et al. 2025)"
+        return {"depth": size["depth"], "neurons": size["neurons"], "terms": size["terms"], "rule": rule}
     if depth == "min" and isinstance(spec, MaxAffine):
         M = spec.num_maps
         rule = "min(ceil(log2 M), 1 + D(two largest of five groups)) hidden layers"
