@@ -10,6 +10,7 @@ from ..errors import NotEquivalentError, SpecError
 from ..network import ReLUNetwork
 from ..specs import Expression, Spec, parse
 from .passes import shrink
+from .prune import prune
 from .routes import route_for, theoretical_size
 
 __all__ = ["compile", "compile_with_report", "CompileReport", "as_spec"]
@@ -27,6 +28,7 @@ class CompileReport:
     route_depth: int
     route_neurons: int
     theoretical: dict[str, Any]
+    pruned: int = 0
     checked: bool = False
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -41,6 +43,8 @@ class CompileReport:
                  f"route size before shrinking: depth {self.route_depth}, neurons {self.route_neurons}"]
         if th.get("depth") is not None:
             lines.append(f"theoretical size: depth {th['depth']}, neurons {th['neurons']} ({th['rule']})")
+        if th.get("terms") is not None:
+            lines.append(f"terms: {th['terms']} maxima of affine maps")
         lines.append("proved equal to the spec" if self.checked else "not checked (pass check=True to prove)")
         return "\n".join(lines + self.notes)
 
@@ -93,11 +97,18 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
         Prove the network equal to the spec (exactly) and raise
         :class:`~cpa.errors.NotEquivalentError` with a rational counterexample if not.
     simplify
-        Run the shrinking passes (:func:`~cpa.compiler.passes.shrink`).
+        Drop affine maps that never attain their max or min, and duplicates, before any
+        route runs (:func:`~cpa.compiler.prune.prune`; ``pruned`` in the report counts them),
+        and run the shrinking passes (:func:`~cpa.compiler.passes.shrink`) after.  ``check``
+        proves the network against ``spec`` as given, so the pruning is proved too.
     depth
         None (default) for the smallest network; ``"min"`` for the fewest hidden layers
         (a :class:`~cpa.specs.MaxAffine` then takes the route of
-        :func:`~cpa.compiler.shallow_max.shallow_max`, Bakaev et al. 2025).
+        :func:`~cpa.compiler.shallow_max.shallow_max`, Bakaev et al. 2025, and a
+        :class:`~cpa.pieces.Pieces` spec on R^n the signed sum of maxima of at most
+        ``n + 1`` maps of :func:`~cpa.compiler.decompose.decompose`, with
+        ``shallow_max_depth(n + 1)`` hidden layers: ``ceil(log3(n - 1)) + 1`` for
+        ``3 <= n <= 25``, 1 for ``n = 1``, 2 for ``n = 2``).
 
     Returns
     -------
@@ -116,12 +127,16 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
     """
     t0 = time.perf_counter()
     s = as_spec(spec, variables)
-    route, build = route_for(s, depth)
-    raw = build(s)
+    small, pruning = prune(s) if simplify else (s, None)
+    route, build = route_for(small, depth)
+    raw = build(small)
     net = shrink(raw) if simplify else raw
     report = CompileReport(route=route, depth=net.depth, widths=list(net.widths), neurons=net.num_neurons,
                            connections=net.num_connections, route_depth=raw.depth,
-                           route_neurons=raw.num_neurons, theoretical=theoretical_size(s, depth))
+                           route_neurons=raw.num_neurons, theoretical=theoretical_size(small, depth),
+                           pruned=pruning.dropped if pruning else 0)
+    if pruning is not None and (pruning.dropped or pruning.skipped):
+        report.notes.append(str(pruning))
     if check:
         from .check import spec_counterexample
 
@@ -149,8 +164,9 @@ def compile(spec: Any, *, variables: Sequence[Any] | str | None = None,
         Prove the network equal to the spec (exactly) and raise
         :class:`~cpa.errors.NotEquivalentError` with a rational counterexample if not.
     simplify
-        Run the shrinking passes (dead neurons, proportional duplicates, fused
-        identity pads).
+        Prune affine maps that never attain their max or min (and duplicates) first, and
+        run the shrinking passes (dead neurons, proportional duplicates, fused identity
+        pads) after.
     depth
         None (default) for the smallest network, ``"min"`` for the fewest hidden layers.
 
