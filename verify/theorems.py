@@ -126,7 +126,7 @@ def theorems(quick: bool = False, progress: Callable[[TheoremRow], None] | None 
     """
     t = _Table(quick, progress)
     for section in (_sawtooth, _montufar, _serra, _zaslavsky, _zonotope, _hats, _telgarsky_classification,
-                    _compact_support, _gadgets, _max_tree, _shallow_max, _dc_and_lattice, _tropical,
+                    _compact_support, _gadgets, _max_tree, _shallow_max, _any_cpa, _dc_and_lattice, _tropical,
                     _bound_checks):
         section(t)
     return t.rows
@@ -463,6 +463,30 @@ def _shallow_max(t: _Table) -> None:
         how = "region by region" if n <= 8 else "as head o atoms: each atom and the head (via n = 5) proved"
         t.add(f"{name}: identity", f"shallow_max({n})(x) = max_i x_i on R^{n}, proved {how}", src, 0,
               "identity", lambda n=n: failures(n))
+
+
+def _any_cpa(t: _Table) -> None:
+    import cpa
+    from cpa.compiler.check import spec_counterexample
+    from cpa.compiler.decompose import cpa_depth
+    from cpa.domains import Box
+
+    src = ("Wang and Sun, IEEE Trans. Inf. Theory 51 (2005), Thm 1 (maxima of n+1 maps); Bakaev, Brunck, "
+           "Hertrich, Stade, Yehudayoff, arXiv:2505.14338 (2025) (depth); decomposition in cpa.compiler.decompose")
+    examples = (  # (n, network, box): CPA functions decompiled into pieces by region enumeration
+        (2, cpa.ReLUNetwork([([[1, -1], [1, 1], [2, -1], [-1, 3]], [0, -1, 1, 0]), ([[1, -2, 1, -1]], [0])]), 2),
+        (3, cpa.ReLUNetwork([([[1, -1, 0], [0, 1, 1], [1, 0, -2]], [0, -1, 1]), ([[1, -2, 1]], [0])]), 1),
+    )
+    def build(n: int, net: ReLUNetwork, r: int) -> tuple[Any, ReLUNetwork]:
+        spec = cpa.Pieces.from_network(net, Box([-r] * n, [r] * n), validate=True)
+        return spec, cpa.compile(spec, depth="min")
+
+    for n, net, r in examples:
+        name = f"CPA on R^{n} at shallow_max_depth(n+1) hidden layers (a net's pieces on [-{r}, {r}]^{n})"
+        t.add(f"{name}: depth", f"a signed sum of maxima of <= {n + 1} maps has cpa_depth({n}) = {cpa_depth(n)} "
+              "hidden layers", src, cpa_depth(n), "value", lambda a=(n, net, r): build(*a)[1].depth)
+        t.add(f"{name}: identity", "the signed sum of maxima equals the pieces on the box, proved", src, 0,
+              "identity", lambda a=(n, net, r): int(spec_counterexample(*build(*a)) is not None))
 
 
 def _dc_and_lattice(t: _Table) -> None:
