@@ -22,9 +22,12 @@ from typing import Sequence
 
 import numpy as np
 
+import scipy.sparse as sp
+
 from ..network import ReLUNetwork
 from ..sparse import float_or_inf
 from ..polytope import lcm_denominator
+from ._float import _SPARSE_BELOW
 
 __all__ = ["IntegerNetwork"]
 
@@ -39,7 +42,7 @@ class IntegerNetwork:
         self.n_layers = len(net.affine_layers)       # hidden layers + output layer
         self.W: list[list[list[tuple[int, int]]]] = []   # sparse integer rows: (col, value)
         self.b: list[list[int]] = []
-        self.Wdense: list[np.ndarray] = []           # object arrays of Python ints
+        self.shapes: list[tuple[int, int]] = []
         self._nonzeros: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.s: list[int] = []
         self.S: list[int] = []                        # S[l] = s_0 ... s_l
@@ -50,19 +53,23 @@ class IntegerNetwork:
             self.s.append(s)
             S *= s
             self.S.append(S)
-            rows = [[(j, int(v * s)) for j, v in row] for row in L.W.rows]
-            self.W.append(rows)
-            self.b.append([int(v * s) for v in L.b])
-            m, n = L.W.shape
-            dense = np.zeros((m, n), dtype=object)
-            dense[...] = 0
-            for i, row in enumerate(rows):
-                for j, v in row:
-                    dense[i, j] = v
-            self.Wdense.append(dense)
-        # float copies (nearest float64) for the float filter
-        self.Wf = [L.W.to_float() for L in net.affine_layers]
+            self.W.append([[(j, v.numerator * (s // v.denominator)) for j, v in row] for row in L.W.rows])
+            self.b.append([v.numerator * (s // v.denominator) for v in L.b])
+            self.shapes.append(L.W.shape)
+        self.Wdense = _DenseLayers(self)               # object arrays of Python ints, built on first use
+        # float copies (nearest float64) for the float filter, as sparse CSR matrices
+        self.Wf = [_float_csr(L.W) for L in net.affine_layers]
         self.bf = [np.array([float_or_inf(v) for v in L.b], dtype=float) for L in net.affine_layers]
+
+    def nnz(self, l: int) -> int:
+        """Number of nonzero weights of layer ``l``."""
+        return sum(len(r) for r in self.W[l])
+
+    def is_sparse(self, l: int) -> bool:
+        """Whether layer ``l`` has fewer nonzero weights than one in eight (convolutions, poolings,
+        max gadgets): its products are then taken over the nonzero weights only."""
+        m, n = self.shapes[l]
+        return self.nnz(l) < _SPARSE_BELOW * m * n
 
     def nonzeros(self, l: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Layer ``l``'s nonzero integer weights in row order: ``(rows, cols, values)`` (values an
@@ -112,9 +119,23 @@ class IntegerNetwork:
         bias = [c * self.S[l - 1] for c in self.b[l]]
         if not active:
             return [(0,) * d + (bias[i],) for i in range(n)]
-        Wsub = self.Wdense[l][:, list(active)]
-        Msub = np.array([prev[i] for i in active], dtype=object)
-        M = Wsub @ Msub
+        if self.is_sparse(l):
+            ri, ci, vals = self.nonzeros(l)
+            on = np.zeros(len(prev), dtype=bool)
+            on[list(active)] = True
+            keep = on[ci]
+            ri, ci, vals = ri[keep], ci[keep], vals[keep]
+            M = np.zeros((n, d + 1), dtype=object)
+            M[...] = 0
+            if len(vals):
+                P = np.empty((len(prev), d + 1), dtype=object)
+                P[...] = [list(r) for r in prev]
+                starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+                M[ri[starts]] = np.add.reduceat(vals[:, None] * P[ci], starts, axis=0)
+        else:
+            Wsub = self.Wdense[l][:, list(active)]
+            Msub = np.array([prev[i] for i in active], dtype=object)
+            M = Wsub @ Msub
         M[:, d] += np.array(bias, dtype=object)
         return [tuple(r) for r in M.tolist()]
 
@@ -146,3 +167,47 @@ class IntegerNetwork:
             prev = max(cur, 1)
             B = max(B, prev)
         return B
+
+
+class _DenseLayers:
+    """``Wdense[l]``: layer ``l``'s integer weights as a dense object array, built on first use
+    (a convolution unrolled to 5408 x 5408 has 8,112 nonzeros; most engines only need those)."""
+
+    def __init__(self, inet: IntegerNetwork):
+        self._inet = inet
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self._inet.n_layers
+
+    def __getitem__(self, l: int) -> np.ndarray:
+        if l < 0:
+            l += len(self)
+        if not 0 <= l < len(self):
+            raise IndexError(l)
+        A = self._cache.get(l)
+        if A is None:
+            m, n = self._inet.shapes[l]
+            A = np.zeros((m, n), dtype=object)
+            A[...] = 0
+            for i, row in enumerate(self._inet.W[l]):
+                for j, v in row:
+                    A[i, j] = v
+            self._cache[l] = A
+        return A
+
+    def __iter__(self):
+        return (self[l] for l in range(len(self)))
+
+
+def _float_csr(W) -> sp.csr_matrix:
+    """The nearest float64 of every weight of an exact sparse matrix, as a CSR matrix."""
+    m, n = W.shape
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in W.rows])
+    indices = np.array([j for r in W.rows for j, _ in r], dtype=np.int64)
+    try:    # int / int is correctly rounded, as float(Fraction) is
+        data = np.array([v.numerator / v.denominator for r in W.rows for _, v in r], dtype=float)
+    except OverflowError:
+        data = np.array([float_or_inf(v) for r in W.rows for _, v in r], dtype=float)
+    return sp.csr_matrix((data, indices, indptr), shape=(m, n))

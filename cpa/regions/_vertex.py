@@ -134,8 +134,7 @@ class VertexResult:
         L = len(self.layer_pats)
         Mp = (self.pre_maps % p).astype(np.int64)[self.pre_parent]               # cells x n x (d+1)
         Mp = Mp * self.layer_pats[L - 2][:, :, None]
-        Wp = np.array([[v % p for v in r] for r in inet.Wdense[L - 1].tolist()], dtype=np.int64)
-        out = np.einsum("hk,ckj->chj", Wp, Mp) % p            # sums of < 2^11 products < 2^52
+        out = _product_mod(inet, L - 1, Mp, p)
         bp = np.array([(c * inet.S[L - 2]) % p for c in inet.b[L - 1]], dtype=np.int64)
         out[:, :, -1] = (out[:, :, -1] + bp[None, :]) % p
         return out
@@ -155,13 +154,36 @@ class VertexResult:
         cols = []
         for p in (67108859, 67108837):
             Mp = self._last_maps_mod(p)
-            Wp = np.array([[v % p for v in r] for r in inet.Wdense[L].tolist()], dtype=np.int64)
             bp = np.array([(c * inet.S[L - 1]) % p for c in inet.b[L]], dtype=np.int64)
-            WD = (Wp[None, :, :] * pats[:, None, :]) % p          # n x out x hidden
-            out = np.einsum("coh,chk->cok", WD, Mp[parent]) % p   # sums of < 2^11 products < 2^52
+            out = _product_mod(inet, L, Mp[parent] * pats[:, :, None], p)
             out[:, :, -1] = (out[:, :, -1] + bp[None, :]) % p
             cols.append(out.reshape(n, -1))
         return np.concatenate(cols, axis=1)
+
+
+def _product_mod(inet: IntegerNetwork, l: int, Mp: np.ndarray, p: int) -> np.ndarray:
+    """``Wi_l @ Mp[c] mod p`` for every cell (``Mp``: int64 ``(cells, n_{l-1}, k)`` below ``p < 2^26``).
+
+    Rows hold at most 2000 terms (the caller's width guard), each a product below ``2^52``,
+    so int64 sums do not overflow.  Sparse layers multiply their nonzero weights only, in
+    chunks of cells.
+    """
+    cells, n, k = Mp.shape
+    m = inet.shapes[l][0]
+    if not inet.is_sparse(l):
+        Wp = np.array([[v % p for v in r] for r in inet.Wdense[l].tolist()], dtype=np.int64).reshape(m, n)
+        return np.einsum("hk,ckj->chj", Wp, Mp) % p
+    ri, ci, vals = inet.nonzeros(l)
+    out = np.zeros((cells, m, k), dtype=np.int64)
+    if not len(vals):
+        return out
+    vp = np.array([v % p for v in vals.tolist()], dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+    step = max(1, _CHUNK_OBJECTS // max(1, len(vals) * k))
+    for lo in range(0, cells, step):
+        prod = Mp[lo:lo + step][:, ci, :] * vp[None, :, None]
+        out[lo:lo + step, ri[starts], :] = np.add.reduceat(prod, starts, axis=1) % p
+    return out
 
 
 _BYTES_PER_INCIDENCE = 220     # measured at the peak of a step (see cpa.regions._memory)
@@ -345,9 +367,9 @@ class _Engine:
                     self.Zf, self.Ef = self.filt.first(self.Ph)
                 else:
                     self.Zf, self.Ef = self.filt.step(l, self.Zf, self.Ef, self.Ph[:, -1])
-                self.exact_cache: dict[int, list[int]] = {}
                 for j in range(n):
                     self._neuron_now = j
+                    before = self.ncells
                     try:
                         self._neuron(l, j)
                     except MemoryError:
@@ -359,7 +381,8 @@ class _Engine:
                     if self.max_regions is not None and self.ncells > self.max_regions:
                         raise EnumerationLimitError.partial_count(
                             f"more than max_regions={self.max_regions} regions", self.ncells, layer=l, neuron=j)
-                    self._check_memory(l, j)
+                    if self.ncells != before or j % 64 == 0:     # memory grows only with cuts
+                        self._check_memory(l, j)
                 self.layer_pats.append(self.pats)
                 self.layer_parent.append(self.mapid)
                 if l + 2 == len(widths) and widths[-1] * widths[-2] >= _ROW_BY_ROW_MIN:
@@ -399,7 +422,14 @@ class _Engine:
 
     # --- one neuron -----------------------------------------------------------------------------
     def _signs(self, l: int, j: int) -> np.ndarray:
-        """Exact signs of neuron ``j`` of layer ``l`` at all vertices (float filter + exact fallback)."""
+        """Exact signs of neuron ``j`` of layer ``l`` at all vertices (float filter + exact fallback).
+
+        A sign the filter leaves undecided is that of ``M_l[j] . P``: row ``j`` of the integer map
+        of a cell holding the vertex ``P``, one exact dot product.  The pre-activation is
+        continuous and equals the cell's map on the cell's closure, so any cell holding ``P``
+        gives the same value (at a vertex where an earlier neuron vanishes, its two linear
+        pieces agree).
+        """
         s = FloatFilter.signs(self.Zf[:, j], self.Ef[:, j])
         undecided = np.flatnonzero(s == 0)
         self.stats["float_signs"] += len(s) - len(undecided)
@@ -407,18 +437,22 @@ class _Engine:
         if len(undecided):
             bitpos = self.neuron_bit0[l] + j
             word, b = divmod(bitpos, 64)
-            zeros = []
-            for v in undecided.tolist():
-                Zx = self.exact_cache.get(v)
-                if Zx is None:
-                    Zx = self.inet.forward(self.coords[v], l)
-                    self.exact_cache[v] = Zx
-                z = Zx[j]
-                if z:
-                    s[v] = 1 if z > 0 else -1
-                else:
-                    zeros.append(v)
-            if zeros:
+            owner = np.full(len(s), -1, dtype=np.int64)
+            owner[self.flat] = np.repeat(np.arange(self.ncells, dtype=np.int64), self.counts)
+            own = owner[undecided]
+            held = own >= 0
+            z = np.zeros(len(undecided), dtype=object)
+            if held.any():
+                R = self._map_rows(j, own[held])
+                z[held] = (R * self.C[undecided[held]]).sum(axis=1)
+            for k in np.flatnonzero(~held).tolist():     # pragma: no cover - every vertex stays in a cell
+                z[k] = self.inet.forward(self.coords[int(undecided[k])], l)[j]
+            pos = (z > 0).astype(bool)
+            neg = (z < 0).astype(bool)
+            s[undecided[pos]] = 1
+            s[undecided[neg]] = -1
+            zeros = undecided[~(pos | neg)]
+            if len(zeros):
                 self.mk[zeros, word] |= np.uint64(1 << b)
         return s
 
@@ -516,9 +550,15 @@ class _Engine:
         pre_maps, pre_parent, pre_pats = self.pre
         l = self._layer_now
         c = self.mapid[cells]
-        w = self.inet.Wdense[l][j]
-        coef = w[None, :] * pre_pats[c]                                   # cells x n_{l-1}
-        R = (coef[:, :, None] * pre_maps[pre_parent[c]]).sum(axis=1)      # cells x (d+1)
+        row = self.inet.W[l][j]                                           # (column, weight) pairs
+        R = np.zeros((len(cells), self.d + 1), dtype=object)
+        R[...] = 0
+        if row:
+            cols = np.array([k for k, _ in row], dtype=np.int64)
+            w = np.empty(len(row), dtype=object)
+            w[:] = [v for _, v in row]
+            coef = w[None, :] * pre_pats[c[:, None], cols[None, :]]       # cells x nonzeros
+            R = R + (coef[:, :, None] * pre_maps[pre_parent[c][:, None], cols[None, :], :]).sum(axis=1)
         R[:, self.d] += self.inet.b[l][j] * self.inet.S[l - 1]
         return R
 
@@ -657,19 +697,13 @@ def _next_maps(inet: IntegerNetwork, l: int, maps: np.ndarray, mapid: np.ndarray
     ``(cells, n_l, d + 1)``.
     """
     d = inet.d
-    W = inet.Wdense[l]
     bias = np.array([c * inet.S[l - 1] for c in inet.b[l]], dtype=object)
-    Mm = maps[mapid] * pats[:, :, None]
-    sparse = _sparse_layer(inet, l)
-    if sparse is None:
-        out = np.matmul(W, Mm)
-    else:
-        out = _sparse_matmul(sparse, Mm, W.shape[0])
+    Mm = np.where(pats[:, :, None], maps[mapid], 0)
+    out = _layer_product(inet, l, Mm)
     out[:, :, d] += bias
     return out
 
 
-_SPARSE_BELOW = 0.125      # a layer with fewer nonzero weights than this fraction is multiplied sparsely
 _CHUNK_OBJECTS = 1 << 22   # object products held at once by the sparse product
 
 
@@ -677,10 +711,77 @@ def _sparse_layer(inet: IntegerNetwork, l: int) -> Any:
     """Layer ``l``'s nonzero weights (:meth:`IntegerNetwork.nonzeros`), or None for a dense layer.
     Convolutions, poolings and their max gadgets are sparse: multiplying their dense object
     matrices costs ``n_l n_{l-1}`` products per cell, almost all by zero."""
-    m, n = inet.Wdense[l].shape
-    if sum(len(r) for r in inet.W[l]) >= _SPARSE_BELOW * m * n:
+    if not inet.is_sparse(l):
         return None
     return inet.nonzeros(l)
+
+
+def _layer_product(inet: IntegerNetwork, l: int, Mm: np.ndarray) -> np.ndarray:
+    """``Wi_l @ Mm[c]`` for every cell ``c`` (``Mm``: ``(cells, n_{l-1}, d + 1)`` Python ints).
+
+    Cells that meet a small part of the input space share most rows of ``D M_{l-1}``: only
+    the neurons whose hyperplanes cross the part differ (a CNN on a plane window of side
+    1/200: 8 rows in 5,408).  So the product is taken once for the first cell, and for the
+    others as ``Wi_l Mm[0] + Wi_l (Mm[c] - Mm[0])`` where the difference has few nonzero rows,
+    each multiplied by its column of ``Wi_l``.  That is exact integer arithmetic too, and is
+    used when it is at most half the work of the plain product.
+    """
+    cells, n, k = Mm.shape
+    m = inet.shapes[l][0]
+    full = cells * (inet.nnz(l) if inet.is_sparse(l) else m * n)
+    if cells > 1:
+        ref = Mm[0]
+        c_idx, k_idx = np.nonzero((Mm[1:] != ref[None]).any(axis=2))
+        colcount = np.bincount(inet.nonzeros(l)[1], minlength=n)
+        if 2 * (int(colcount[k_idx].sum()) + cells * m) <= full:
+            return _product_by_differences(inet, l, Mm, c_idx + 1, k_idx, m, _sparse_or_dense(inet, l, ref[None], m))
+    return _sparse_or_dense(inet, l, Mm, m)
+
+
+def _sparse_or_dense(inet: IntegerNetwork, l: int, Mm: np.ndarray, m: int) -> np.ndarray:
+    sparse = _sparse_layer(inet, l)
+    if sparse is None:
+        return np.matmul(inet.Wdense[l], Mm)
+    return _sparse_matmul(sparse, Mm, m)
+
+
+def _product_by_differences(inet: IntegerNetwork, l: int, Mm: np.ndarray, c_idx: np.ndarray, k_idx: np.ndarray,
+                            m: int, Y0: np.ndarray) -> np.ndarray:
+    """``Wi_l @ Mm[c]`` from ``Y0 = Wi_l @ Mm[0]`` and the rows ``(c_idx, k_idx)`` where ``Mm[c]`` differs
+    from ``Mm[0]`` (see :func:`_layer_product`)."""
+    cells, n, k = Mm.shape
+    ri, ci, vals = inet.nonzeros(l)
+    order = np.argsort(ci, kind="stable")              # the weights by column
+    crow = ri[order]
+    cval = vals[order]
+    colcount = np.bincount(ci, minlength=n)
+    colptr = np.concatenate(([0], np.cumsum(colcount)))
+    out = np.empty((cells, m, k), dtype=object)
+    out[...] = Y0
+    flat = out.reshape(cells * m, k)
+    reps_all = colcount[k_idx]
+    cum = np.cumsum(reps_all)
+    bounds = np.searchsorted(cum, np.arange(_CHUNK_OBJECTS // k, int(cum[-1]) if len(cum) else 0,
+                                            _CHUNK_OBJECTS // k), side="right")
+    lo = 0
+    for hi in list(np.unique(bounds)) + [len(k_idx)]:
+        if hi <= lo:
+            continue
+        cc, kk, reps = c_idx[lo:hi], k_idx[lo:hi], reps_all[lo:hi]
+        lo = hi
+        total = int(reps.sum())
+        if not total:
+            continue
+        pair_of = np.repeat(np.arange(len(kk)), reps)
+        e = np.repeat(colptr[kk], reps) + np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
+        delta = Mm[cc, kk, :] - Mm[0][kk, :]                          # pairs x k
+        contrib = cval[e][:, None] * delta[pair_of]
+        key = cc[pair_of] * m + crow[e]
+        o = np.argsort(key, kind="stable")
+        key = key[o]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        flat[key[starts]] += np.add.reduceat(contrib[o], starts, axis=0)
+    return out
 
 
 def _sparse_matmul(sparse: Any, Mm: np.ndarray, m: int) -> np.ndarray:
