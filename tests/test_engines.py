@@ -76,7 +76,7 @@ def test_lp_counts_without_pieces_in_bounded_memory():
 
 def test_engine_table_rows():
     assert engine_for("auto", 1).name == "line" and engine_for("auto", 5).name == "vertex"
-    assert engine_for("auto", 8, pieces=False).name == "lp" and engine_for("auto", 784, pieces=False).name == "lp"
+    assert engine_for("auto", 8, complex=False).name == "lp" and engine_for("auto", 784, complex=False).name == "lp"
     assert engine_for("auto", 8).name == "vertex"
     assert {"line", "polygon", "vertex", "lp"} <= set(ENGINES)
     with pytest.raises(cpa.ShapeError, match="needs a network with 2 inputs"):

@@ -1,7 +1,8 @@
 """The LP region engine (:mod:`cpa.regions._lp`) against the vertex engine, and its certificates.
 
 Every comparison is exact: the same sorted activation patterns, the same exact affine maps
-and the same number of bounded regions as ``regions(net, dom, method="vertex")``; every
+and the same numbers of bounded regions and of affine pieces (counted from one record per
+region, :mod:`cpa.regions._lp_pieces`) as ``regions(net, dom, method="vertex")``; every
 region passes :func:`cpa.regions.certificate.certify_region`, and small complexes pass the
 complete certificate (:func:`certify_complex`: no region missing).  Degenerate networks
 (duplicated and proportional neurons, dead neurons, hyperplanes through vertices, the
@@ -33,6 +34,7 @@ from test_soundness import mixed_domains, mixed_networks  # noqa: E402
 
 lp = importlib.import_module("cpa.regions._lp")
 xlp = importlib.import_module("cpa.regions._exact_lp")
+lp_pieces = importlib.import_module("cpa.regions._lp_pieces")
 
 TRIANGLE = Polyhedron([[-1, 0], [0, -1], [1, 1]], [1, 1, 1])
 CONE = Polyhedron([[-1, 0], [1, -2]], [0, 1])           # x >= 0, x - 2y <= 1: unbounded
@@ -63,6 +65,7 @@ def check(net, dom, *, complete: bool = False, stats: dict | None = None, certif
         cert = certify_complex(net, dom, got)
         assert cert.ok, cert.reason
     assert lp.count_lp(net, dom) == (len(got), sum(r.bounded for r in got))
+    assert lp_pieces.count_lp_pieces(net, dom) == (len(got), ref.num_pieces, ref.num_bounded)
     return got
 
 
@@ -391,6 +394,20 @@ def test_budgeted_tasks_on_degenerate_networks(dom):
     assert split.count_lp_by_tasks(net, dom, budget=1) == lp.count_lp(net, dom)
 
 
+@pytest.mark.parametrize("budget", [1, 2, 5])
+@pytest.mark.parametrize("d", [2, 3])
+def test_budgeted_tasks_give_the_pieces_of_one_search(d, budget):
+    """The records of the pieces made by tasks (each cell's neurons carried along the frontier)
+    give the pieces of the one search, on networks where many regions join."""
+    rng = random.Random(10 * d + budget)
+    for _ in range(8):
+        net = _joining_network(rng, d)
+        for dom in (Box([-1] * d, [2] * d), Reals(d)):
+            keys = lp_pieces.PieceKeys()
+            n, nb = split.count_lp_by_tasks(net, dom, budget=budget, keys=keys)
+            assert (n, n - keys.joins(net, dom), nb) == lp_pieces.count_lp_pieces(net, dom)
+
+
 @pytest.mark.parametrize("dom", [Box([-1], [2]), Reals(1)], ids=["interval", "line"])
 def test_budgeted_tasks_on_the_sawtooth(dom):
     net = sawtooth(5)
@@ -418,3 +435,42 @@ def test_the_frontier_partitions_the_cell():
         cell_eng = lp._Engine(net, split._cell_domain(dom, rows, 2), None, witness=w, bbox=bbox)
         got += [r.pattern for r in cell_eng.run(full=True)]
     assert sorted(got) == want
+
+
+# --- affine pieces from one record per region ------------------------------------------------------
+def _joining_network(rng: random.Random, d: int) -> ReLUNetwork:
+    """Small integer weights with many zeros: dead and duplicated neurons, so that many regions
+    share their map with a neighbour (and some with a region they do not touch)."""
+    widths = [d, rng.randint(2, 4), rng.randint(1, 3), rng.randint(1, 2)]
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        W = [[rng.choice([0, 0, 1, -1, 2]) for _ in range(a)] for _ in range(b)]
+        layers.append((W, [rng.choice([0, 0, 1, -1]) for _ in range(b)]))
+    return ReLUNetwork(layers)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_pieces_from_records_where_many_regions_join(d):
+    """``count_lp_pieces`` against the vertex engine's pieces on 40 networks per dimension over a
+    box, all of ``R^d`` and (d >= 2) a polyhedron; joins must happen on a good share of them."""
+    rng = random.Random(d)
+    doms = [Box([-1] * d, [2] * d), Reals(d)] + ([TRIANGLE] if d == 2 else [])
+    joined = 0
+    for _ in range(40):
+        net = _joining_network(rng, d)
+        for dom in doms:
+            ref = regions(net, dom, method="vertex")
+            got = lp_pieces.count_lp_pieces(net, dom)
+            assert got == (ref.num_regions, ref.num_pieces, ref.num_bounded), (net, dom)
+            joined += ref.num_regions > ref.num_pieces
+    assert joined >= 10
+
+
+def test_pieces_from_records_on_separated_equal_maps():
+    """The tent relu(x) - 2 relu(x - 1) + relu(x - 2) is 0 on both sides: two regions with one map
+    that do not touch stay two pieces (4 pieces, 3 maps)."""
+    net = ReLUNetwork([([[1], [1], [1]], [0, -1, -2]), ([[1, -2, 1]], [0])])
+    got = lp_pieces.count_lp_pieces(net, Reals(1))
+    assert got == (4, 4, 2)
+    ref = regions(net, Reals(1), method="vertex")
+    assert (ref.num_regions, ref.num_pieces, len({exact_map(r.affine_map) for r in ref})) == (4, 4, 3)

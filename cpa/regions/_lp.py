@@ -214,15 +214,30 @@ def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict 
     ``max_regions`` stops with :class:`~cpa.errors.EnumerationLimitError` past that many regions;
     ``on_progress(regions, seconds)`` is called every ``every`` seconds; a KeyboardInterrupt
     carries ``partial_regions``, the regions counted so far (each one certified)."""
+    eng = _Engine(net, domain, stats, witness=witness, bbox=bbox)
+    nb = 0
+
+    def add(bounded: bool) -> None:
+        nonlocal nb
+        nb += bounded
+
+    n = tally(eng.run(full=False), add, max_regions, on_progress, every)
+    return n, nb
+
+
+def tally(found: Iterator[Any], add: Any, max_regions: int | None, on_progress: Any, every: float) -> int:
+    """Count the items of a search, passing each to ``add``: stop with
+    :class:`~cpa.errors.EnumerationLimitError` past ``max_regions``, call
+    ``on_progress(count, seconds)`` every ``every`` seconds, and give a KeyboardInterrupt the
+    count so far as ``partial_regions`` (each region counted is certified)."""
     import time
 
-    eng = _Engine(net, domain, stats, witness=witness, bbox=bbox)
-    n = nb = 0
+    n = 0
     t0 = last = time.perf_counter()
     try:
-        for bounded in eng.run(full=False):
+        for item in found:
             n += 1
-            nb += bounded
+            add(item)
             if max_regions is not None and n > max_regions:
                 from ..errors import EnumerationLimitError
 
@@ -234,7 +249,7 @@ def count_lp(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, stats: dict 
     except KeyboardInterrupt as e:
         e.partial_regions = n      # type: ignore[attr-defined]
         raise
-    return n, nb
+    return n
 
 
 class RegionEstimate(NamedTuple):
@@ -493,6 +508,7 @@ class _Engine:
             self._add_model_row(r)
         self.n_poly = len(poly_rows)
         self.rows: list[tuple[int, ...]] = list(self.base_rows)    # exact rows of the current cell
+        self.split_neurons: list[int] = []       # the hidden neuron of each split row, in order
 
     # --- float LP model -----------------------------------------------------------------------
     def _u_row(self, r: tuple[int, ...]) -> tuple[int, ...]:
@@ -542,9 +558,12 @@ class _Engine:
         self.model_exps.append(e)
         self.model_float.append(vals + [c0])
 
-    def _push_row(self, r: tuple[int, ...], fl: tuple[list[float], float, int] | None = None) -> list[float]:
-        """Add a split row to the cell and the LP; its scaled u-space float copy."""
+    def _push_row(self, r: tuple[int, ...], fl: tuple[list[float], float, int] | None = None,
+                  neuron: int = -1) -> list[float]:
+        """Add the split row of hidden neuron ``neuron`` to the cell and the LP; its scaled u-space
+        float copy."""
         self.rows.append(r)
+        self.split_neurons.append(neuron)
         self._add_model_row(r, fl)
         return self.model_float[-1]
 
@@ -556,6 +575,7 @@ class _Engine:
             last = self.n_poly + cur
             self.h.deleteRows(last - first, np.arange(first, last, dtype=np.int32))
             del self.rows[self.n_base + npath:]
+            del self.split_neurons[npath:]
             del self.model_rows[first:]
             del self.model_exps[first:]
             del self.model_float[first:]
@@ -982,8 +1002,13 @@ class _Engine:
                     return res
         return None
 
-    def run(self, full: bool, budget: int | None = None, probe: Any = None) -> Iterator[Any]:
-        """Yield the regions (``full``: :class:`LPRegion`, else whether each is bounded).  With
+    def run(self, full: bool, budget: int | None = None, probe: Any = None, keys: bool = False) -> Iterator[Any]:
+        """Yield the regions (``full``: :class:`LPRegion`; ``keys``: ``(bounded, pattern, map,
+        splits)`` with the pattern as an integer, bit ``i`` for hidden neuron ``i`` in order, the
+        exact integer output map :math:`M_L` as a tuple of rows, equal for two regions iff their
+        affine maps are, and the neurons whose rows complete the domain's to the region's
+        H-representation (those that split an ancestor) as an integer of the same bits; else
+        whether each is bounded).  With
         ``budget``, stop once that many regions are found and yield, last, the unexplored part of
         the search as a :class:`Frontier`.  With ``probe`` (a :class:`random.Random`), follow one
         random root-to-leaf path instead, taking either side of every split with probability 1/2,
@@ -1025,7 +1050,7 @@ class _Engine:
                 l = layer_of[p]
                 row = maps[l][p - start[l]]
                 r = _neg(row) if side else row
-                self._push_row(r, flB)
+                self._push_row(r, flB, p)
                 sW.append(dot(r, W))
                 bits[p] = side
                 p += 1
@@ -1081,7 +1106,7 @@ class _Engine:
                 rA = _neg(row) if here else row
                 npath = len(self.rows) - self.n_base
                 basis = h.getBasis()
-                fA = self._push_row(rA)
+                fA = self._push_row(rA, None, p)
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
                 stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB, bnd))
@@ -1117,6 +1142,13 @@ class _Engine:
             if wb > st["max_witness_bits"]:
                 st["max_witness_bits"] = wb
             bounded = bnd or self._bounded()
+            if keys:
+                s0 = start[L - 1] if L else 0
+                out = inet.next_map(L, maps[L - 1], [k for k in range(widths[L - 1]) if bits[s0 + k]]) \
+                    if L else inet.first_map()
+                yield (bounded, sum(1 << i for i in range(N) if bits[i]), tuple(out),
+                       sum(1 << i for i in self.split_neurons))
+                continue
             if not full:
                 yield bounded
                 continue
@@ -1143,12 +1175,14 @@ class _Engine:
         ancestors, then its own side of its neuron) and its exact witness.  Every pending sibling
         branched off the current path, so the cell maps of its layer are the current ones."""
         cells = []
+        neurons = []
         for p, side, W, _sW, npath, *_ in stack:
             l = layer_of[p]
             row = maps[l][p - start[l]]
             own = _neg(row) if side else row
             cells.append((tuple(self.rows[self.n_base:self.n_base + npath]) + (own,), W))
-        return Frontier(tuple(cells))
+            neurons.append(sum(1 << i for i in self.split_neurons[:npath]) | 1 << p)
+        return Frontier(tuple(cells), tuple(neurons))
 
 
 class Frontier(NamedTuple):
@@ -1156,9 +1190,11 @@ class Frontier(NamedTuple):
     with ``rows`` the exact integer rows ``r`` (``r[:d] . x + r[d] <= 0``) added to the domain's
     and ``witness`` a homogeneous integer point strictly inside.  With the regions already
     yielded, the cells' regions are exactly the domain's (the cells and the explored part of the
-    search have disjoint interiors and cover the domain)."""
+    search have disjoint interiors and cover the domain).  ``neurons[i]`` has bit ``j`` set iff
+    hidden neuron ``j`` gave one of the rows of cell ``i``."""
 
     cells: tuple[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]], ...]
+    neurons: tuple[int, ...] = ()
 
 
 class _Pool:

@@ -66,9 +66,14 @@ def _cell_domain(domain: Box | Polyhedron | Reals, rows: Sequence[Sequence[int]]
 
 
 def _run_task(layers: list[Any], domain: Box | Polyhedron | Reals, bbox: Any, cell: Cell,
-              budget: int | None) -> tuple[int, int, list[Cell]]:
-    """Worker: ``(regions, bounded regions, frontier)`` of the network in one cell, searched for
-    at most ``budget`` regions (then the frontier holds the cells left to search)."""
+              budget: int | None, keys: int | None = None
+              ) -> tuple[int, int, list[Cell], list[tuple[int, int, int]], list[int]]:
+    """Worker: ``(regions, bounded regions, frontier, records, frontier neurons)`` of the network
+    in one cell, searched for at most ``budget`` regions (then the frontier holds the cells left
+    to search).  With ``keys`` (the neurons that gave the cell's rows, as bits), ``records``
+    holds each region's ``(map hash, pattern, splitting neurons)`` for
+    :class:`~cpa.regions._lp_pieces.PieceKeys`, the cell's neurons counted among the splitting
+    ones, and ``frontier neurons`` the same bits for each frontier cell."""
     from ._lp import Frontier, _Engine
 
     net = ReLUNetwork(layers)
@@ -81,13 +86,21 @@ def _run_task(layers: list[Any], domain: Box | Polyhedron | Reals, bbox: Any, ce
         eng = _Engine(net, _cell_domain(domain, rows, d), None, witness=witness, bbox=bbox)
     n = nb = 0
     frontier: list[Cell] = []
-    for item in eng.run(full=False, budget=budget):
+    records: list[tuple[int, int, int]] = []
+    masks: list[int] = []
+    for item in eng.run(full=False, budget=budget, keys=keys is not None):
         if isinstance(item, Frontier):
             frontier = [(tuple(rows) + tuple(extra), w) for extra, w in item.cells]
+            masks = [m | (keys or 0) for m in item.neurons]
+        elif keys is not None:
+            bounded, pattern, out, splits = item
+            n += 1
+            nb += bounded
+            records.append((hash(out), pattern, splits | keys))
         else:
             n += 1
             nb += item
-    return n, nb, frontier
+    return n, nb, frontier, records, masks
 
 
 def _bbox(domain: Box | Polyhedron | Reals) -> Any:
@@ -142,7 +155,8 @@ def _save(path: str, key: str, counted: list[int], pending: list[Cell], tasks_do
 def count_lp_by_tasks(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, workers: int | None = None,
                       executor: Executor | None = None, checkpoint: str | os.PathLike[str] | None = None,
                       budget: int | None = None,
-                      on_task: Callable[[int, int, int], None] | None = None) -> tuple[int, int]:
+                      on_task: Callable[[int, int, int], None] | None = None,
+                      keys: Any = None) -> tuple[int, int]:
     """``(activation regions, bounded regions)`` of ``net`` on ``domain`` by budgeted tasks (see
     the module docstring).
 
@@ -162,7 +176,12 @@ def count_lp_by_tasks(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
         :data:`DEFAULT_BUDGET`).
     on_task
         Called as ``on_task(regions counted, tasks done, tasks pending)`` after every task.
+    keys
+        A :class:`~cpa.regions._lp_pieces.PieceKeys` to receive every region's record, for the
+        affine pieces (not with ``checkpoint``: the records are not saved).
     """
+    if keys is not None and checkpoint is not None:
+        raise ValueError("count_lp_by_tasks: records for the pieces are not checkpointed")
     budget = budget or DEFAULT_BUDGET
     n_workers = workers or getattr(executor, "_max_workers", None) or 1
     layers = [(L.W, L.b) for L in net.affine_layers]
@@ -184,9 +203,16 @@ def count_lp_by_tasks(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
     def budget_now() -> int:
         return budget if len(queue) >= 2 * n_workers else min(budget, _FIRST_BUDGET * n_workers)
 
-    def finish(cell: Cell, result: tuple[int, int, list[Cell]]) -> None:
+    cell_neurons: dict[Cell, int] = {((), None): 0}     # with keys: the neurons of each cell's rows
+
+    def finish(cell: Cell, result: tuple[int, int, list[Cell], list[tuple[int, int, int]], list[int]]) -> None:
         nonlocal tasks_done
-        n, nb, frontier = result
+        n, nb, frontier, records, masks = result
+        if keys is not None:
+            for h, pattern, splits in records:
+                keys.add(h, pattern, splits)
+            cell_neurons.pop(cell, None)
+            cell_neurons.update(zip(frontier, masks))
         counted[0] += n
         counted[1] += nb
         queue.extend(frontier)
@@ -209,7 +235,8 @@ def count_lp_by_tasks(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
             while queue:
                 cell = queue.popleft()
                 running[0] = cell
-                result = _run_task(layers, domain, bbox, cell, one_budget)
+                result = _run_task(layers, domain, bbox, cell, one_budget,
+                                   cell_neurons[cell] if keys is not None else None)
                 del running[0]
                 finish(cell, result)
         else:
@@ -217,7 +244,8 @@ def count_lp_by_tasks(net: ReLUNetwork, domain: Box | Polyhedron | Reals, *, wor
             while queue or futures:
                 while queue and len(futures) < 2 * n_workers:
                     cell = queue.popleft()
-                    fut = executor.submit(_run_task, layers, domain, bbox, cell, budget_now())
+                    fut = executor.submit(_run_task, layers, domain, bbox, cell, budget_now(),
+                                          cell_neurons[cell] if keys is not None else None)
                     futures[fut] = cell
                     running[fut] = cell
                 done, _ = wait(list(futures), return_when=FIRST_COMPLETED)

@@ -260,15 +260,23 @@ def iter_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment | 
 
 
 def _count_lp(network: ReLUNetwork, domain: Any, max_regions: int | None, progress: bool = False,
-              log_every: float = 10.0) -> RegionCount:
-    """Activation and bounded regions by the LP engine's search alone (no pieces, bounded memory);
-    with ``progress``, a log line (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds."""
+              log_every: float = 10.0, pieces: bool = False) -> RegionCount:
+    """Activation regions, bounded regions and (with ``pieces``) affine pieces by the LP engine's
+    search alone (:mod:`cpa.regions._lp_pieces` for the pieces); with ``progress``, a log line
+    (``logging.getLogger("cpa")``, INFO) every ``log_every`` seconds."""
     from ._lp import count_lp
+    from ._lp_pieces import count_lp_pieces
 
     dom = as_domain(domain, network.input_dim)
     log = _ProgressLog(network, dom)
-    n, nb = count_lp(network, dom, max_regions=max_regions, on_progress=log if progress else None, every=log_every)
-    return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
+    on_progress = log if progress else None
+    if pieces:
+        n, n_pieces, nb = count_lp_pieces(network, dom, max_regions=max_regions, on_progress=on_progress,
+                                          every=log_every)
+    else:
+        n, nb = count_lp(network, dom, max_regions=max_regions, on_progress=on_progress, every=log_every)
+        n_pieces = None
+    return RegionCount(activation_regions=n, affine_pieces=n_pieces, bounded_regions=nb,  # type: ignore[arg-type]
                        unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom), method="lp")
 
 
@@ -352,12 +360,14 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment |
         pieces being global); otherwise after the enumeration, in chunks of 256.
     pieces
         Count the affine pieces too (the default).  With the LP engine (``method="lp"``, or
-        ``"auto"`` from d = 7 on) and ``pieces=False``
-        the count runs in memory that does not grow with the number of regions (the LP
-        engine's own search, :func:`cpa.regions._lp.count_lp`) and ``affine_pieces`` is None;
-        counting pieces needs the regions' maps and facets, so it holds the regions.
+        ``"auto"`` from d = 7 on), without ``on_records`` and ``certify``, the count runs on the
+        LP engine's own search (:func:`cpa.regions._lp.count_lp`), whose memory does not grow
+        with the number of regions; the pieces then cost one small record per region (its
+        map's hash and its pattern, :mod:`cpa.regions._lp_pieces`) and, at the end, the exact
+        facets shared by the regions whose maps are equal.  With ``pieces=False`` there are no
+        records at all and ``affine_pieces`` is None.
     checkpoint
-        With the LP engine and ``pieces=False``: a folder where the regions counted so far and
+        With the LP engine and ``pieces=False`` (the pieces' records are not saved): a folder where the regions counted so far and
         the cells of the search not yet finished are recorded after every task
         (:mod:`cpa.regions._lp_split`), so that a run killed at any moment resumes from there
         with the same final count; ``workers`` / ``executor`` run the tasks in parallel.
@@ -390,13 +400,15 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment |
     if on_records is not None and not callable(on_records):
         raise ArgumentTypeError(f"on_records must be a function of a list of records, got {type(on_records).__name__}")
     network, domain, _ = _resolve_slice(_as_network(net), domain)
-    lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim, pieces=pieces).name == "lp")
-    if checkpoint is not None and (pieces or not lp or on_records is not None or certify):
+    search = on_records is None and not certify           # a count from the search alone, no complex
+    lp = method == "lp" or (method == "auto" and engine_for("auto", network.input_dim, complex=not search).name == "lp")
+    if checkpoint is not None and (pieces or not lp or not search):
         raise ArgumentError("checkpoint= needs the LP engine without pieces, records or certificate: "
                             "count_regions(net, domain, method='lp', pieces=False, checkpoint=DIR)")
-    if not pieces and lp and on_records is None and not certify:
+    if lp and search:
         if workers is None and executor is None and checkpoint is None:
-            return _count_lp(network, domain, max_regions, progress)
+            return _count_lp(network, domain, max_regions, progress, pieces=pieces)
+        from ._lp_pieces import PieceKeys
         from ._lp_split import count_lp_by_tasks
 
         dom = as_domain(domain, network.input_dim)
@@ -410,9 +422,11 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment |
                 last = now
                 log(n, now - t0, f" ({done:,} tasks done, {left:,} to go)")
 
+        keys = PieceKeys() if pieces else None
         n, nb = count_lp_by_tasks(network, dom, workers=workers, executor=executor, checkpoint=checkpoint,
-                                  on_task=on_task if progress else None)
-        return RegionCount(activation_regions=n, affine_pieces=None, bounded_regions=nb,  # type: ignore[arg-type]
+                                  on_task=on_task if progress else None, keys=keys)
+        n_pieces = n - keys.joins(network, dom) if keys is not None else None
+        return RegionCount(activation_regions=n, affine_pieces=n_pieces, bounded_regions=nb,  # type: ignore[arg-type]
                            unbounded_regions=n - nb, input_dim=network.input_dim, domain=repr(dom),
                            method="lp, by budgeted tasks")
     split = (workers is not None or executor is not None) and network.input_dim >= 2 and network.depth >= 1 \

@@ -76,25 +76,27 @@ def method_names() -> tuple[str, ...]:
     return ("auto", *ENGINES)
 
 
-#: from this input dimension on, ``method="auto"`` takes the LP engine for counts without pieces
-#: (``count_regions(..., pieces=False)``): measured on ``random_relu_weights(widths, seed=7)`` over
-#: ``[-1, 1]^d`` (CPU seconds, ``benchmarks/regions_lp.py --scaling``), the vertex engine is 2-15
-#: times faster up to d = 6 ([6, 12, 12, 1]: 16.6 s against 51.7 s) but needs 1.8 GB there; at
-#: d = 7 the LP engine is faster ([7, 8, 8, 1]: 2.8 s against 3.7 s; [7, 12, 12, 1]: 98 s against
-#: 111 s) in 47 MB instead of 0.5 and 7.9 GB, and from d = 8 on the vertex engine does not finish in
-#: memory.  A complex, or counts with pieces, stay with the vertex engine: the LP engine's regions
-#: rebuild their facets one by one, which at d = 8 costs more than the vertex engine's whole run
-#: (160 s on [8, 8, 8, 1])
+#: from this input dimension on, ``method="auto"`` counts with the LP engine (``count_regions``
+#: without ``on_records`` or ``certify``, with or without pieces): measured on
+#: ``random_relu_weights(widths, seed=7)`` over ``[-1, 1]^d`` (CPU seconds,
+#: ``benchmarks/regions_lp.py --scaling``), the vertex engine is 2-15 times faster up to d = 6
+#: ([6, 12, 12, 1]: 16.6 s against 51.7 s) but needs 1.8 GB there; at d = 7 the LP engine is
+#: faster ([7, 8, 8, 1]: 2.8 s against 3.7 s; [7, 12, 12, 1]: 98 s against 111 s) in 47 MB instead
+#: of 0.5 and 7.9 GB, and from d = 8 on the vertex engine does not finish in memory.  The pieces
+#: add one small record per region and exact facet tests among the regions with equal maps
+#: (:mod:`cpa.regions._lp_pieces`).  A complex (``regions``, records, certificates) stays with
+#: the vertex engine: the LP engine's regions would rebuild their facets one by one, which at
+#: d = 8 costs more than the vertex engine's whole run (160 s on [8, 8, 8, 1])
 AUTO_LP_FROM_DIM = 7
 
 
-def engine_for(method: str, d: int, *, pieces: bool = True) -> Engine:
+def engine_for(method: str, d: int, *, complex: bool = True) -> Engine:
     """The engine for ``method``.  ``"auto"``: line for d = 1, otherwise vertex, except the LP engine
-    from d = 7 on (:data:`AUTO_LP_FROM_DIM`) when no pieces (nor a complex) are wanted."""
+    from d = 7 on (:data:`AUTO_LP_FROM_DIM`) for counts from the search alone (``complex=False``)."""
     if method == "auto":
         if d == 1:
             return ENGINES["line"]
-        return ENGINES["lp"] if d >= AUTO_LP_FROM_DIM and not pieces else ENGINES["vertex"]
+        return ENGINES["lp"] if d >= AUTO_LP_FROM_DIM and not complex else ENGINES["vertex"]
     try:
         return ENGINES[method]
     except KeyError:
