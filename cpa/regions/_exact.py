@@ -29,6 +29,8 @@ from ..sparse import float_or_inf
 from ..polytope import lcm_denominator
 from ._float import _SPARSE_BELOW
 
+_PREFIX_MAPS = 64          # cell maps kept by IntegerNetwork.cell_maps, keyed by the patterns before them
+
 __all__ = ["IntegerNetwork"]
 
 
@@ -44,6 +46,9 @@ class IntegerNetwork:
         self.b: list[list[int]] = []
         self.shapes: list[tuple[int, int]] = []
         self._nonzeros: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._nnz: dict[int, int] = {}
+        self._first: tuple[tuple[int, ...], ...] | None = None
+        self._prefix_maps: dict[tuple, list[tuple[int, ...]]] = {}   # see cell_maps
         self.s: list[int] = []
         self.S: list[int] = []                        # S[l] = s_0 ... s_l
         S = 1
@@ -63,7 +68,10 @@ class IntegerNetwork:
 
     def nnz(self, l: int) -> int:
         """Number of nonzero weights of layer ``l``."""
-        return sum(len(r) for r in self.W[l])
+        n = self._nnz.get(l)
+        if n is None:
+            n = self._nnz[l] = sum(len(r) for r in self.W[l])
+        return n
 
     def is_sparse(self, l: int) -> bool:
         """Whether layer ``l`` has fewer nonzero weights than one in eight (convolutions, poolings,
@@ -101,7 +109,9 @@ class IntegerNetwork:
         return Z
 
     def first_map(self) -> list[tuple[int, ...]]:
-        """``M_0 = [Wi_0 | bi_0]`` as rows of Python ints."""
+        """``M_0 = [Wi_0 | bi_0]`` as rows of Python ints (built once)."""
+        if self._first is not None:
+            return list(self._first)
         d = self.d
         out = []
         for row, c in zip(self.W[0], self.b[0]):
@@ -110,7 +120,8 @@ class IntegerNetwork:
                 r[j] = v
             r[d] = c
             out.append(tuple(r))
-        return out
+        self._first = tuple(out)
+        return list(out)
 
     def next_map(self, l: int, prev: Sequence[Sequence[int]], active: Sequence[int]) -> list[tuple[int, ...]]:
         """``M_l`` from ``M_{l-1}`` (rows ``prev``) and the active neurons of layer ``l - 1``."""
@@ -141,10 +152,22 @@ class IntegerNetwork:
 
     def cell_maps(self, active: Sequence[Sequence[int]]) -> list[list[tuple[int, ...]]]:
         """``M_0 .. M_k`` for the active neuron indices of hidden layers ``0 .. k-1`` (``k = len(active)``);
-        with ``k`` the number of hidden layers the last one is the output map."""
+        with ``k`` the number of hidden layers the last one is the output map.
+
+        Regions asked for one after the other often share the patterns of their first layers
+        (siblings, neighbours on a small window): the maps of the last few prefixes are kept.
+        """
         maps = [self.first_map()]
+        key: tuple = ()
         for l, act in enumerate(active):
-            maps.append(self.next_map(l + 1, maps[-1], act))
+            key = key + (tuple(act),)
+            M = self._prefix_maps.get(key)
+            if M is None:
+                M = self.next_map(l + 1, maps[-1], act)
+                if len(self._prefix_maps) >= _PREFIX_MAPS:
+                    del self._prefix_maps[next(iter(self._prefix_maps))]
+                self._prefix_maps[key] = M
+            maps.append(M)
         return maps
 
     def map_to_fractions(self, M: Sequence[Sequence[int]], l: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
