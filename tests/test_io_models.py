@@ -719,3 +719,41 @@ def test_cli_info_and_convert_onnx_with_folded_layers(tmp_path, capsys):
     assert main(["convert", str(path), str(tmp_path / "model.json")]) == 0
     assert load_network(tmp_path / "model.json") == net
     assert equivalent(net, _reference(model))
+
+
+# --- F.dropout inside a traced forward() ---------------------------------------------------------
+
+class _FunctionalDropout(nn.Module):
+    def __init__(self, widths, p, variant, seed):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.p, self.variant = p, variant
+
+    def forward(self, x):
+        for k, lin in enumerate(self.lins):
+            x = lin(x)
+            if k < len(self.lins) - 1:
+                x = torch.relu(x)
+                if self.variant == "F.dropout":
+                    x = torch.nn.functional.dropout(x, self.p, training=self.training)
+                else:
+                    x = torch.dropout(x, self.p, self.training)
+        return x
+
+
+@pytest.mark.parametrize("widths,p,variant,seed", [((2, 5, 3), 0.5, "F.dropout", 0),
+                                                   ((2, 4, 4, 1), 0.2, "torch.dropout", 1),
+                                                   ((3, 6, 2), 0.9, "F.dropout", 2)])
+def test_functional_dropout_in_eval_reads_as_the_identity(widths, p, variant, seed):
+    from cpa.io import from_torch
+
+    model = _FunctionalDropout(widths, p, variant, seed).eval()
+    net = from_torch(model)
+    _check_float(net, model, widths[0], rtol=1e-9, seed=seed)
+    if widths[0] == 2:        # small: proved equal to the Linear/ReLU chain written by hand
+        ref = cpa.ReLUNetwork([([[F(float(w)) for w in row] for row in lin.weight.detach().tolist()],
+                                [F(float(c)) for c in lin.bias.detach().tolist()]) for lin in model.lins])
+        assert equivalent(net, ref)
+    with pytest.raises(UnsupportedLayerError, match="dropout.*evaluation mode"):
+        from_torch(model.train())

@@ -13,7 +13,9 @@ value.  Its operations are read with the shared table
   ``torch.relu``, ``F.relu``, ``x.relu()``; ``torch.flatten(x, 1)``,
   ``x.flatten(1)``, ``x.view(x.size(0), -1)``, ``x.reshape(x.size(0), -1)``,
   ``x.view(-1, n)`` (a Flatten); ``F.max_pool1d/2d`` and ``F.avg_pool1d/2d``
-  with constant arguments (the pooling module of the same arguments).
+  with constant arguments (the pooling module of the same arguments);
+  ``F.dropout(x, p, training=self.training)`` and its variants, traced in
+  evaluation mode (``training`` is then False: the identity).
 
 Everything else (an untraceable ``forward``, other functions, parameters read
 directly, products, concatenations) is refused at once, each operation
@@ -32,7 +34,7 @@ from .torch_to_steps import Branches, _why_not, leaves_to_steps
 __all__ = ["module_to_steps", "FUNCTIONS"]
 
 #: what the traced graph may call besides the modules of the table
-FUNCTIONS = ("torch.relu", "F.relu", "x.relu()", "torch.flatten(x, 1)", "x.flatten(1)",
+FUNCTIONS = ("torch.relu", "F.relu", "x.relu()", "F.dropout(training=False)", "torch.flatten(x, 1)", "x.flatten(1)",
              "x.view(x.size(0), -1)", "x.reshape(x.size(0), -1)", "x.view(-1, n)",
              "F.max_pool1d/2d", "F.avg_pool1d/2d", "a + b (residual sums)")
 
@@ -214,6 +216,15 @@ def _module_of(n: Any, gm: Any, torch: Any, sizes: set[Any]) -> Any:
             raise ValueError("with a shape other than (x.size(0), -1) or (-1, n): only a flatten of each "
                              "example is read")
         return nn.Flatten()
+    dropouts = (F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, torch.dropout) if is_fn else ()
+    if target in dropouts:
+        names = ("input", "p", "training", "inplace") if target is not torch.dropout else ("input", "p", "train")
+        bound = dict(zip(names[1:], args)) | kwargs
+        training = bound.get("training", bound.get("train", target is not torch.dropout))
+        if training is not False:
+            raise ValueError(f"with training={training}: dropout is read in evaluation mode only "
+                             "(call model.eval(), and pass training=self.training)")
+        return nn.Dropout().eval()
     pools = {F.max_pool1d: nn.MaxPool1d, F.max_pool2d: nn.MaxPool2d,
              F.avg_pool1d: nn.AvgPool1d, F.avg_pool2d: nn.AvgPool2d} if is_fn else {}
     if target in pools:
