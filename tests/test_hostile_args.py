@@ -195,8 +195,10 @@ def test_rewrite_certificate_refuses_a_changed_network():
     from cpa.equivalence import rewrite_certificate
     from cpa.network import Layer
 
+    from cpa.compiler.prune import prune
+
     A, b = _random_maps(9, 2, seed=5)
-    spec = cpa.MaxAffine(A, b)
+    spec, _ = prune(cpa.MaxAffine(A, b))      # compile builds the tree of the maps that remain
     net = cpa.compile(spec)
     tree = tree_reference(spec)
     assert rewrite_certificate(tree, net) and rewrite_certificate(tree, compose(affine_network([[1]]), net))
@@ -284,7 +286,8 @@ def max16k(tmp_path_factory):
 def test_compile_prints_a_max_of_16000_maps_in_little_memory(max16k, tmp_path):
     code, seconds, peak, out, _ = _run_measured(tmp_path, "compile", max16k)
     assert code == 0 and seconds < 120 and peak < 1 << 30          # was 19.7 GB
-    assert "nonzero of 283," in out and "--weights sparse" in out and "W1 =" not in out
+    # 37 duplicate maps pruned first: 15,963 maps, layer 1 is 23559 -> 11973
+    assert "nonzero of 282,071,907 entries" in out and "--weights sparse" in out and "W1 =" not in out
     code, seconds, peak, out, _ = _run_measured(tmp_path, "compile", max16k, "--weights", "sparse")
     assert code == 0 and seconds < 120 and peak < 1 << 30
     assert "W1, row by row" in out and len(out.splitlines()) > 47_000
@@ -302,7 +305,7 @@ def test_compile_prints_small_layers_as_matrices_and_wide_ones_sparsely(capsys):
     spec = cpa.MaxAffine(A, b)
     from cpa.cli.compile_cmd import sparse_dict, weight_lines
 
-    net = cpa.compile(spec)
+    net = cpa.compile(spec, simplify=False)        # all 40 maps (pruning would keep few in R^2)
     text = "\n".join(weight_lines(net))
     # widths 60, 30, 15, 8, 5, 3: W0 (60 x 2) and W4.. are small matrices, W1 (30 x 60) is printed by rows
     assert "W0 =" in text and "W1, row by row" in text and "W1 =" not in text and "W5 =" in text

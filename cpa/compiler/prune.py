@@ -178,8 +178,12 @@ def _integer_row(row: Sequence[Fraction]) -> list[int]:
 def _somewhere_strict(j: int, others: list[Any], mj: Any, dom: Any, whole_space: bool) -> bool:
     """Whether map ``mj`` is strictly greater than every map of ``others`` somewhere in the domain.
 
-    Tried in order: the far-along-``c_j`` test (on ``R^d``), a float LP whose point is
-    rounded and checked exactly, then the exact LP, which decides.
+    Tried in order: the far-along-``c_j`` test (on ``R^d``); a float LP (HiGHS through scipy)
+    whose point, rounded, is checked exactly ("yes"), or whose duals name the rows of an exact
+    Farkas combination ``mu >= 0``, ``sum mu = 1`` over the map rows, with zero linear part and
+    a nonnegative constant ("no": a convex combination of ``l_i - l_j`` is ``>= 0`` on the whole
+    domain); then the exact simplex on the rows tight at the float optimum alone (fewer rows
+    can only allow more: ``max t <= 0`` there is a "no"), and last on all rows.
     """
     from ..regions._exact_lp import exact_max
 
@@ -192,27 +196,56 @@ def _somewhere_strict(j: int, others: list[Any], mj: Any, dom: Any, whole_space:
     rows = [[u - v for u, v in zip(ci, cj)] + [Fraction(1), di - dj] for ci, di in others]
     rows.append([ZERO] * d + [Fraction(1), Fraction(-1)])                     # t <= 1
     rows += [list(a) + [ZERO, -beta] for a, beta in zip(*dom)]
-    x = _float_witness(rows, d)
+    irows = [_integer_row(r) for r in rows]
+    x, duals, tight = _float_lp(rows, d)
     if x is not None and all(sum((u * v for u, v in zip(ci, x)), di) < sum((u * v for u, v in zip(cj, x)), dj)
                              for ci, di in others) and all(sum((u * v for u, v in zip(a, x)), ZERO) <= beta
                                                            for a, beta in zip(*dom)):
         return True
-    res = exact_max([_integer_row(r) for r in rows], [0] * d + [1])
+    if duals is not None:
+        if _farkas_nonpositive(irows, duals, d):
+            return False
+        if len(tight) < len(irows) and not _positive_max([irows[i] for i in tight], d, exact_max):
+            return False
+    return _positive_max(irows, d, exact_max)
+
+
+def _positive_max(rows: list[list[int]], d: int, exact_max: Any) -> bool:
+    """``max t > 0`` over ``rows`` (exact simplex; the set is never empty: t can go to minus infinity)."""
+    res = exact_max(rows, [0] * d + [1])
     return res[0] == "unbounded" or res[1] > 0
 
 
-def _float_witness(rows: list[list[Fraction]], d: int) -> list[Fraction] | None:
-    """The rounded x of a float LP ``max t`` over ``rows`` (``a . (x, t) + beta <= 0``), or None; never trusted."""
+def _farkas_nonpositive(rows: list[list[int]], duals: list[float], d: int) -> bool:
+    """``max t <= 0`` certified: exact ``mu >= 0`` on the rows the duals name, with
+    ``sum mu_i r_i = (0, ..., 0, 1, c)`` over ``(x, t, 1)`` and ``c >= 0``."""
+    from ..regions._exact_lp import nonnegative_combination
+
+    top = max((abs(v) for v in duals), default=0.0)
+    S = [i for i, v in enumerate(duals) if abs(v) > 1e-9 * top]
+    if not S:
+        return False
+    mu = nonnegative_combination([rows[i][:d + 1] for i in S], [0] * d + [1])
+    return mu is not None and sum((m * rows[i][d + 1] for m, i in zip(mu, S)), Fraction(0)) >= 0
+
+
+def _float_lp(rows: list[list[Fraction]], d: int) -> tuple[list[Fraction] | None, list[float] | None, list[int]]:
+    """A float LP ``max t`` over ``rows`` (``a . (x, t) + beta <= 0``), never trusted: its rounded
+    ``x`` when ``t > 0`` (else None), its row duals and the rows tight at its optimum."""
     try:
         from scipy.optimize import linprog
     except ImportError:  # pragma: no cover - scipy is a dependency
-        return None
+        return None, None, []
     A = [[float(v) for v in r[:-1]] for r in rows]
     ub = [-float(r[-1]) for r in rows]
     res = linprog([0.0] * d + [-1.0], A_ub=A, b_ub=ub, bounds=[(None, None)] * (d + 1), method="highs")
-    if res.status != 0 or res.x is None or -res.fun <= 0:
-        return None
-    return [Fraction(v).limit_denominator(1 << 20) for v in res.x[:d]]
+    if res.status != 0 or res.x is None:
+        return None, None, []
+    duals = [float(v) for v in res.ineqlin.marginals]
+    slack = res.ineqlin.residual
+    tight = [i for i, v in enumerate(slack) if v <= 1e-7 * (1 + abs(ub[i]))]
+    x = [Fraction(v).limit_denominator(1 << 20) for v in res.x[:d]] if -res.fun > 0 else None
+    return x, duals, tight
 
 
 def _flat(e: Expr) -> list[Expr]:
