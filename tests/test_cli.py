@@ -189,3 +189,23 @@ def test_python_dash_m_cpa():
 
     out = subprocess.run([sys.executable, "-m", "cpa", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("cpa ")
+
+
+def test_regions_counts_pieces_with_the_lp_engine_from_seven_inputs(tmp_path, capsys):
+    """From 7 inputs on ``cpa regions`` counts by the LP search, pieces included, and agrees with the
+    vertex engine's complex."""
+    import cpa
+    from constructions.reference_nets import random_relu_weights
+    from cpa.io.files import save_network
+
+    net = cpa.ReLUNetwork(random_relu_weights([7, 5, 4, 1], seed=3))
+    path = tmp_path / "net.json"
+    save_network(net, path)
+    assert main(["regions", str(path), "--box", "-1", "1", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    ref = cpa.count_regions(net, cpa.Box([-1] * 7, [1] * 7), method="vertex")
+    assert got["method"] == "lp"
+    assert (got["activation_regions"], got["affine_pieces"]) == (ref.activation_regions, ref.affine_pieces)
+    assert main(["regions", str(path), "--box", "-1", "1", "--method", "lp", "--workers", "2", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["activation_regions"], again["affine_pieces"]) == (ref.activation_regions, ref.affine_pieces)

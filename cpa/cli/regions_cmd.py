@@ -44,8 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "domain's (inside a provably large enough box on unbounded domains), so no region is "
                         "missing; slower (about 4 ms per region in 2-D)")
     p.add_argument("--method", choices=("auto", "line", "polygon", "vertex", "lp"), default="auto",
-                   help="enumeration engine (default: line for 1 input, vertex otherwise); lp works in any "
-                        "input dimension in memory that does not grow with the regions (with --no-pieces)")
+                   help="enumeration engine (default: line for 1 input, the lp engine for counts from 7 inputs "
+                        "on, vertex otherwise); lp works in any input dimension in memory that does not grow with "
+                        "the regions but for one small record per region for the pieces (none with --no-pieces)")
     p.add_argument("--checkpoint", metavar="DIR",
                    help="with --method lp --no-pieces: record the count so far and the cells not yet searched in "
                         "DIR after every task, so that a killed run started again with the same DIR resumes where "
@@ -54,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --method lp --no-pieces: run the search's tasks on the dask.distributed "
                         "cluster whose scheduler is at ADDRESS (tcp://HOST:8786; needs the [dask] extra)")
     p.add_argument("--no-pieces", action="store_true",
-                   help="with --method lp: count activation and bounded regions only, without holding the "
-                        "regions (affine pieces need their maps and facets)")
+                   help="with --method lp: count activation and bounded regions only, without a record per "
+                        "region (affine pieces need them)")
     p.add_argument("--max-regions", type=_positive_int, metavar="N", help="stop with an error past N regions")
     p.add_argument("--max-memory", type=_positive_gb, metavar="GB",
                    help="stop with an error once the process holds this much memory (default: 40%% of RAM)")
@@ -244,18 +245,28 @@ def run(args: argparse.Namespace) -> int:
         _check_image_name(args.plot)
     progress = sys.stderr.isatty() and not args.no_progress
     t0 = time.perf_counter()
-    if args.workers is not None and not args.no_pieces:
+    from ..regions.engines import engine_for
+
+    # a count from the LP search alone (pieces from one record per region): no complex is needed
+    lp_count = not (args.list or args.certify or args.plot or args.decision) and (
+        args.method == "lp" or (args.method == "auto" and engine_for("auto", net.input_dim, complex=False).name == "lp"))
+    if args.workers is not None and not args.no_pieces and not lp_count:
         _check_split_args(args, net)
-    if (args.checkpoint is not None or args.scheduler is not None) and not (args.method == "lp" and args.no_pieces):
+    if args.checkpoint is not None and not (args.method == "lp" and args.no_pieces):
         from ..errors import ArgumentError
 
-        raise ArgumentError("--checkpoint and --scheduler go with --method lp --no-pieces")
+        raise ArgumentError("--checkpoint goes with --method lp --no-pieces")
+    if args.scheduler is not None and not (lp_count or (args.method == "lp" and args.no_pieces)):
+        from ..errors import ArgumentError
+
+        raise ArgumentError("--scheduler goes with a count by the LP engine (--method lp, without --list, "
+                            "--certify or --plot)")
     listing = Listing(args.list)
     try:
         with _sigterm_as_interrupt():
-            if args.workers is not None and not args.no_pieces:
+            if args.workers is not None and not args.no_pieces and not lp_count:
                 return _run_split(args, net, domain, progress, t0, listing)
-            if args.no_pieces:
+            if args.no_pieces or lp_count:
                 return _run_count_only(args, net, domain, t0, listing, progress)
             try:
                 cx = regions(net, domain, max_regions=args.max_regions, progress=progress, method=args.method,
@@ -357,15 +368,16 @@ def _save_decision_plot(dr: Any, path: str) -> None:
 
 def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, listing: Listing,
                     progress: bool) -> int:
-    """``--method lp --no-pieces``: activation and bounded regions by the LP search alone, in memory
-    that does not grow with the regions; with ``--list`` each region is written as soon as it is
-    found, and with ``--certify`` each is checked completely on the way (volumes summed)."""
+    """A count by the LP search alone: activation and bounded regions, and the affine pieces unless
+    ``--no-pieces`` (one small record per region), in memory that does not otherwise grow with the
+    regions; with ``--no-pieces --list`` each region is written as soon as it is found, and with
+    ``--certify`` each is checked completely on the way (volumes summed)."""
     from ..domains import as_domain
     from ..errors import ArgumentError, EnumerationLimitError
     from ..regions import count_regions, iter_regions
     from ..regions.certificate import CertificateBuilder
 
-    if args.method != "lp" or args.plot:
+    if args.no_pieces and (args.method != "lp" or args.plot):
         raise ArgumentError("--no-pieces goes with --method lp, and without --plot (which needs the whole complex)")
     dom = as_domain(domain, net.input_dim)
     cert = None
@@ -394,21 +406,24 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
             raise ArgumentError("--max-regions does not go with --checkpoint, --workers or --scheduler")
         with _dask_executor(args.scheduler) as executor, _progress_lines(not args.no_progress):
             try:
-                c = count_regions(net, dom, method="lp", pieces=False, max_regions=args.max_regions,
+                c = count_regions(net, dom, method="lp", pieces=not args.no_pieces, max_regions=args.max_regions,
                                   workers=args.workers, executor=executor, checkpoint=args.checkpoint,
                                   progress=True)
             except EnumerationLimitError as e:
                 print(f"cpa regions: stopped: {e} (partial count {e.count})", file=sys.stderr)
                 return 3
-        n, bounded = c.activation_regions, c.bounded_regions
-    out: dict[str, Any] = {"activation_regions": n, "affine_pieces": None, "bounded_regions": bounded,
+        n, bounded, n_pieces = c.activation_regions, c.bounded_regions, c.affine_pieces
+    if args.list or args.certify:
+        n_pieces = None
+    out: dict[str, Any] = {"activation_regions": n, "affine_pieces": n_pieces, "bounded_regions": bounded,
                            "domain": repr(dom), "method": "lp", "seconds": round(time.perf_counter() - t0, 6)}
     if cert is not None:
         out.update(_certificate_fields(cert))
     if args.json:
         emit_json(out)
         return 0
-    _print_summary(args, net, dom, out, "lp engine, pieces not counted", " as they were found")
+    _print_summary(args, net, dom, out, "lp engine" if n_pieces is not None else "lp engine, pieces not counted",
+                   " as they were found")
     return 0
 
 
