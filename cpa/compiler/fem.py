@@ -375,7 +375,7 @@ def lattice_network(spec: Simplicial) -> ReLUNetwork:
         If there are more than :data:`LATTICE_MAX_MAPS` distinct affine maps.
     """
     from ..pieces import Pieces, lattice_expression
-    from .routes import expression_to_network
+    from .expression import expression_to_network
 
     _need_convex(spec, "lattice")
     m = len({spec.affine_map(t) for t in range(len(spec.simplices))})
