@@ -479,25 +479,3 @@ def test_fx_residual_sums():
     # per block: the branch (18 ReLUs), the skip carried as relu(x) - relu(-x) (36), then the sum's ReLU
     assert net.architecture == (25, 54, 18, 54, 18, 3)
     _check_float(net, model, (1, 5, 5))
-
-
-def test_residual_equivalent_to_hand_built_reference():
-    from cpa.io import from_torch
-
-    class Res(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.f = nn.Linear(2, 2)
-
-        def forward(self, x):
-            return x + torch.relu(self.f(x))
-
-    torch.manual_seed(9)
-    model = Res()
-    W, b = _fr(model.f.weight), _fr(model.f.bias)
-    one, zero = Fraction(1), Fraction(0)
-    # hidden: relu(Wx + b), relu(x), relu(-x); output: h_f + relu(x) - relu(-x)
-    pre = [list(W[0]), list(W[1]), [one, zero], [zero, one], [-one, zero], [zero, -one]]
-    ref = cpa.ReLUNetwork([(pre, [b[0], b[1], 0, 0, 0, 0]),
-                           ([[1, 0, 1, 0, -1, 0], [0, 1, 0, 1, 0, -1]], [0, 0])])
-    assert equivalent(from_torch(model), ref)

@@ -46,11 +46,13 @@ from .elementwise import (
     identity as identity,
     leaky_relu as leaky_relu,
     relu as relu,
+    scale as scale,
 )
 from .conv import avg_pool_affine as avg_pool_affine, conv_affine as conv_affine, per_channel as per_channel
 from .conv import pool_windows as pool_windows
 from .maxpool import MaxPool as MaxPool, max_tree as max_tree
-from .steps_to_network import Folded as Folded, Step as Step, Sum as Sum, steps_to_network as steps_to_network
+from .steps_to_network import Concat as Concat, Folded as Folded, Step as Step, Sum as Sum
+from .steps_to_network import steps_to_network as steps_to_network
 from .table import RULES as RULES, FoldRule as FoldRule, onnx_rule as onnx_rule, torch_rule as torch_rule
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "ReluSum",
     "Elementwise",
     "identity",
+    "scale",
     "relu",
     "leaky_relu",
     "clamp",
@@ -75,6 +78,7 @@ __all__ = [
     "max_tree",
     "Step",
     "Sum",
+    "Concat",
     "Folded",
     "steps_to_network",
 ]

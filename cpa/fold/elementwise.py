@@ -27,7 +27,7 @@ from typing import Sequence, Union
 from ..errors import ShapeError
 from ..numbers import ONE, ZERO
 
-__all__ = ["ScaleShift", "ReluSum", "Elementwise", "identity", "relu", "leaky_relu", "clamp"]
+__all__ = ["ScaleShift", "ReluSum", "Elementwise", "identity", "scale", "relu", "leaky_relu", "clamp"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,17 @@ def identity() -> ScaleShift:
     [Fraction(3, 2)]
     """
     return ScaleShift((ONE,), (ZERO,))
+
+
+def scale(c: Fraction) -> ScaleShift:
+    """``x -> c x`` on every feature: a product by a constant number (``x / d`` is ``c = 1/d``).  No neuron.
+
+    Examples
+    --------
+    >>> scale(Fraction(1, 4))([Fraction(2), Fraction(-1)])
+    [Fraction(1, 2), Fraction(-1, 4)]
+    """
+    return ScaleShift((c,), (ZERO,))
 
 
 def relu() -> ReluSum:

@@ -21,7 +21,9 @@ layer into a :class:`Step`; :func:`steps_to_network` then folds the chain:
 * a :class:`Sum` of branches (a residual connection ``x + f(x)``) folds each
   branch into a network on the current value, puts them side by side
   (:func:`cpa.calculus.parallel`, which carries the shallower ones through
-  the extra layers as ``relu(x) - relu(-x)``) and sums their outputs;
+  the extra layers as ``relu(x) - relu(-x)``) and sums their outputs; a
+  :class:`Concat` (``torch.cat`` on the feature axis) does the same and keeps
+  the outputs one after the other;
 * a ReLU right after a ReLU is dropped (``relu o relu = relu``); a trailing
   ReLU, or one on the input, is kept with an identity layer
   (``f(x) = I relu(z) + 0``), since cpa networks have no ReLU on the output.
@@ -40,7 +42,7 @@ from ..sparse import SparseMatrix
 from .elementwise import ReluSum, ScaleShift
 from .maxpool import MaxPool, max_tree
 
-__all__ = ["Step", "Sum", "Folded", "steps_to_network"]
+__all__ = ["Step", "Sum", "Concat", "Folded", "steps_to_network"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Step:
 
     name: str
     kind: str
-    op: Union[Affine, ScaleShift, ReluSum, MaxPool, "Sum"]
+    op: Union[Affine, ScaleShift, ReluSum, MaxPool, "Sum", "Concat"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,23 @@ class Sum:
     branches
         At least two chains; an empty chain is the identity (the skip
         connection of ``x + f(x)``).  All must give the same number of outputs.
+    """
+
+    branches: tuple[tuple[Step, ...], ...]
+
+
+@dataclass(frozen=True)
+class Concat:
+    """``x -> (chain_1(x), ..., chain_k(x))``: branches on the same input, outputs one after the other.
+
+    Concatenating along the first axis of one example (the features of a
+    flat tensor, the channels of ``(C, H, W)``) is concatenating the
+    row-major flattened outputs, which is what this computes.
+
+    Attributes
+    ----------
+    branches
+        At least one chain; an empty chain is the identity.
     """
 
     branches: tuple[tuple[Step, ...], ...]
@@ -137,9 +156,9 @@ def steps_to_network(steps: Sequence[Step], input_dim: int | None = None) -> Fol
                 raise FormatError(f"layer {step.name} ({step.kind}): {e}") from None
             base = pending if pending is not None else Affine.identity(dim)
             pending = Affine(base.W.scale_rows(scale), tuple(s * b + t for s, b, t in zip(scale, base.b, shift)))
-        elif isinstance(op, Sum):
+        elif isinstance(op, (Sum, Concat)):
             base = pending if pending is not None else Affine.identity(dim)
-            net = _sum_network(step, op, dim, notes)
+            net = _branches_network(step, op, dim, notes)
             first, *rest = net.affine_layers
             if rest:
                 layers.append(first @ base)
@@ -194,7 +213,7 @@ def _input_dim(steps: Sequence[Step]) -> int:
             return step.op.size
         if isinstance(step.op, MaxPool):
             return step.op.input_dim
-        if isinstance(step.op, Sum):
+        if isinstance(step.op, (Sum, Concat)):
             for branch in step.op.branches:
                 try:
                     return _input_dim(branch)
@@ -203,8 +222,8 @@ def _input_dim(steps: Sequence[Step]) -> int:
     raise FormatError("the model has no Linear layer, so its input dimension is unknown")
 
 
-def _sum_network(step: Step, op: Sum, dim: int, notes: list[str]) -> ReLUNetwork:
-    """The branches of ``op`` on ``dim`` inputs as one network: side by side, then summed."""
+def _branches_network(step: Step, op: Sum | Concat, dim: int, notes: list[str]) -> ReLUNetwork:
+    """The branches of ``op`` on ``dim`` inputs as one network: side by side, then summed for a :class:`Sum`."""
     from ..calculus import compose, parallel
 
     nets = []
@@ -212,15 +231,17 @@ def _sum_network(step: Step, op: Sum, dim: int, notes: list[str]) -> ReLUNetwork
         folded = steps_to_network(branch, input_dim=dim)
         notes.extend(folded.notes)
         nets.append(folded.network)
+    depths = [n.depth for n in nets]
+    if len(set(depths)) > 1:
+        notes.append(f"{step.kind} {step.name!r}: branches of {depths} hidden layers; the shallower ones are "
+                     "carried through the extra layers as relu(x) - relu(-x)")
+    if isinstance(op, Concat):
+        return parallel(nets)
     outs = {n.output_dim for n in nets}
     if len(outs) != 1:
         raise FormatError(f"{step.name} ({step.kind}) adds branches with {sorted(outs)} outputs")
     m = outs.pop()
     total = SparseMatrix((m, m * len(nets)), [tuple((k * m + i, ONE) for k in range(len(nets))) for i in range(m)])
-    depths = [n.depth for n in nets]
-    if len(set(depths)) > 1:
-        notes.append(f"{step.kind} {step.name!r}: branches of {depths} hidden layers; the shallower ones are "
-                     "carried through the extra layers as relu(x) - relu(-x)")
     return compose(ReLUNetwork([Affine(total)]), parallel(nets))
 
 

@@ -11,8 +11,11 @@ reader per framework.
 ==========  ==========================  ===========================  ==========================================
 operation   PyTorch                     ONNX                         exact rule
 ==========  ==========================  ===========================  ==========================================
-affine      Linear                      Gemm, MatMul, Add, Sub,      weights at their exact binary value;
-                                        Mul, Div, Neg                consecutive affine maps compose
+affine      Linear                      Gemm, MatMul, Add, Sub, Neg  weights at their exact binary value;
+                                                                     consecutive affine maps compose
+scale       ``x * c``, ``c * x``,       Mul, Div (by a constant)     ``c x`` with ``c`` at its exact binary
+            ``x / c`` (traced)                                       value (``x / c``: ``(1/c) x``); folds
+                                                                     into the neighbouring affine map
 relu        ReLU                        Relu                         one neuron per feature
 leaky_relu  LeakyReLU                   LeakyRelu                    ``relu(x) - a relu(-x)``: two neurons
 clamp       Hardtanh, ReLU6             Clip                         ``relu(x - lo) - relu(x - hi) + lo``: two
@@ -28,7 +31,17 @@ max_pool    MaxPool1d, MaxPool2d        MaxPool                      a tree of `
 identity    Identity, Dropout (all)     Identity, Dropout            dropped (Dropout in evaluation mode)
 reshape     Flatten (start_dim=1)       Flatten, Reshape, Squeeze,   row-major re-indexing; the identity
                                         Unsqueeze, Transpose         on a flat input
+add         ``a + b`` (traced)          Add of two branches          branches side by side
+                                                                     (:func:`cpa.calculus.parallel`), summed
+concat      ``torch.cat(dim=1)``        Concat of branches           branches side by side, outputs
+            (traced)                                                 concatenated
 ==========  ==========================  ===========================  ==========================================
+
+The torch column names ``torch.nn`` classes; the operations marked
+*(traced)* have no module: the ``torch.fx`` reader (:mod:`cpa.io.fx_to_steps`)
+reads them from a traced ``forward``.  Branches of any depth are put side by
+side with the shallower ones carried through the extra hidden layers as
+``x = relu(x) - relu(-x)`` (``h = relu(h)`` for a hidden state ``h >= 0``).
 
 Convolutions and poolings need the shape ``(C, *spatial)`` of one example:
 the readers track it through the chain (Flatten turns it into one flat
@@ -45,7 +58,7 @@ from typing import Any, Callable
 
 from .batchnorm import batch_norm
 from .conv import avg_pool_affine, conv_affine, pool_windows
-from .elementwise import clamp, identity, leaky_relu, relu
+from .elementwise import clamp, identity, leaky_relu, relu, scale
 
 __all__ = ["FoldRule", "RULES", "torch_rule", "onnx_rule", "TRAINING_SENSITIVE", "LOGITS_LAYERS",
            "NOT_PIECEWISE_AFFINE"]
@@ -84,8 +97,10 @@ _DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "
 
 #: canonical operation -> its row
 RULES: dict[str, FoldRule] = {r.op: r for r in (
-    FoldRule("affine", ("Linear",), ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Neg"), None,
+    FoldRule("affine", ("Linear",), ("Gemm", "MatMul", "Add", "Sub", "Neg"), None,
              "weights at their exact binary value; consecutive affine maps compose exactly"),
+    FoldRule("scale", (), ("Mul", "Div"), scale,
+             "c x for a constant c at its exact binary value (x / c is (1/c) x): folds into the affine maps"),
     FoldRule("relu", ("ReLU",), ("Relu",), relu, "relu(x): one neuron per feature"),
     FoldRule("leaky_relu", ("LeakyReLU",), ("LeakyRelu",), leaky_relu,
              "relu(x) - a relu(-x): two neurons per feature"),
@@ -103,6 +118,10 @@ RULES: dict[str, FoldRule] = {r.op: r for r in (
              "the identity (Dropout in evaluation mode)"),
     FoldRule("reshape", ("Flatten",), ("Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"), identity,
              "re-indexing of the entries (row-major); Flatten() is the identity on a flat input"),
+    FoldRule("add", (), ("Add",), None,
+             "f(x) + g(x): the branches side by side, the shallower carried as relu(x) - relu(-x), then summed"),
+    FoldRule("concat", (), ("Concat",), None,
+             "(f(x), g(x)) along the feature axis: the branches side by side"),
 )}
 
 #: layer types that behave differently in training mode (torch class names and ONNX op types)

@@ -15,11 +15,19 @@ value.  Its operations are read with the shared table
   ``x.view(-1, n)`` (a Flatten); ``F.max_pool1d/2d`` and ``F.avg_pool1d/2d``
   with constant arguments (the pooling module of the same arguments);
   ``F.dropout(x, p, training=self.training)`` and its variants, traced in
-  evaluation mode (``training`` is then False: the identity).
+  evaluation mode (``training`` is then False: the identity);
+* products by a constant number: ``x * c``, ``c * x``, ``x / c``,
+  ``torch.mul(x, c)``, ``torch.div(x, c)``, ``x.mul(c)``, ``x.div(c)``: the
+  map ``c x`` (``(1/c) x``), ``c`` rounded to the model's float type as torch
+  applies it, then read at its exact binary value;
+* branches: ``a + b`` (``torch.add``, ``a.add(b)``; a residual block
+  ``x + f(x)``, or ``f(x) + g(x)``) and ``torch.cat([a, b, ...], dim=1)``
+  (``dim=-1`` on flat values): the chains from the last value they share
+  are folded side by side (:class:`cpa.fold.Sum`, :class:`cpa.fold.Concat`).
 
 Everything else (an untraceable ``forward``, other functions, parameters read
-directly, products, concatenations) is refused at once, each operation
-named with its position in the traced graph.
+directly, products of two tensors, broadcast sums) is refused at once, each
+operation named with its position in the traced graph.
 """
 
 from __future__ import annotations
@@ -29,14 +37,15 @@ from typing import Any, Sequence
 from ..errors import UnsupportedLayerError
 from ._guard import short
 from ..fold import Step, torch_rule
-from .torch_to_steps import Branches, _why_not, leaves_to_steps
+from .torch_to_steps import Branches, Scalar, _why_not, leaves_to_steps
 
 __all__ = ["module_to_steps", "FUNCTIONS"]
 
 #: what the traced graph may call besides the modules of the table
 FUNCTIONS = ("torch.relu", "F.relu", "x.relu()", "F.dropout(training=False)", "torch.flatten(x, 1)", "x.flatten(1)",
              "x.view(x.size(0), -1)", "x.reshape(x.size(0), -1)", "x.view(-1, n)",
-             "F.max_pool1d/2d", "F.avg_pool1d/2d", "a + b (residual sums)")
+             "F.max_pool1d/2d", "F.avg_pool1d/2d", "a + b (residual sums)", "x * c, x / c (c a number)",
+             "torch.cat(dim=1)")
 
 
 def module_to_steps(model: Any, torch: Any, input_shape: Sequence[int] | None = None) -> list[Step]:
@@ -95,10 +104,16 @@ def module_to_steps(model: Any, torch: Any, input_shape: Sequence[int] | None = 
         if n.op == "call_method" and n.target == "size" and len(n.args) == 2 and n.args[1] == 0 and not n.kwargs:
             sizes.add(n)
             continue
+        if n.op == "get_attr":
+            values[n] = None
+            problems.append(f"{what} reads a parameter or buffer directly; only modules and the functions "
+                            "listed are read")
+            continue
         used = [a for a in _node_args(n, fx) if a not in sizes]
         values[n] = None
+        combined = _combined(n, torch, fx)
         if any(a in values and values[a] is None for a in used):
-            if not _is_add(n, torch) and n.op != "call_module":
+            if combined is None and n.op != "call_module":
                 try:                        # computed from a refused value: only its own kind is reported
                     if _module_of(n, gm, torch, sizes) is None:
                         problems.append(f"{what} not in the table")
@@ -109,17 +124,23 @@ def module_to_steps(model: Any, torch: Any, input_shape: Sequence[int] | None = 
                 if torch_rule(cls) is None:
                     problems.append(f"{n.target} ({cls}){_why_not(cls, False)}")
             continue
-        if _is_add(n, torch) and len(used) == 2 and all(a in values for a in used):
-            (o1, c1), (o2, c2) = values[used[0]], values[used[1]]
+        if combined is not None and all(a in values for a in combined[2]):
+            how, dim, parts = combined
+            if dim not in (1, -1):
+                problems.append(f"{what} along dim={dim}: only the feature axis (dim=1) is read")
+                continue
+            chains = [values[a][1] for a in parts]
             p = 0
-            while p < min(len(c1), len(c2)) and c1[p] is c2[p]:
+            while p < min(map(len, chains)) and all(c[p] is chains[0][p] for c in chains):
                 p += 1
-            where = f"node {n.name!r} (+)"
-            values[n] = (x, c1[:p] + [(where, Branches(where, (tuple(c1[p:]), tuple(c2[p:]))))])
+            where = f"node {n.name!r} ({'+' if how == 'add' else 'cat'})"
+            values[n] = (x, chains[0][:p] + [(where, Branches(where, tuple(tuple(c[p:]) for c in chains), how, dim))])
             continue
         if len(used) != 1 or used[0] not in values:
             names = ", ".join(repr(a.name) for a in used) or "no tensor"
-            problems.append(f"{what} takes {names}: only layers of one tensor and sums of two are read")
+            problems.append(f"{what} takes {names}: " + (
+                "a product of two tensors is not piecewise affine (only products by a constant number are read)"
+                if _is_product(n, torch) else "only layers of one tensor, sums and concatenations are read"))
             continue
         try:
             module = _module_of(n, gm, torch, sizes)
@@ -157,15 +178,60 @@ def _label(n: Any) -> str:
     return f"node {n.name!r} ({n.op} {short(str(n.target), 40)})"
 
 
-def _is_add(n: Any, torch: Any) -> bool:
-    """``a + b``: ``operator.add``, ``torch.add`` or ``a.add(b)`` without ``alpha``."""
+def _combined(n: Any, torch: Any, fx: Any) -> tuple[str, Any, list[Any]] | None:
+    """``("add", 1, [a, b])`` for ``a + b`` (``operator.add``, ``torch.add``, ``a.add(b)``, without
+    ``alpha``), ``("cat", dim, [a, b, ...])`` for ``torch.cat([a, b, ...], dim)``; None otherwise."""
     import operator
 
-    if n.kwargs or len(n.args) != 2:
-        return False
+    if n.op == "call_function" and n.target in (torch.cat, torch.concat, torch.concatenate):
+        parts = n.args[0] if n.args else n.kwargs.get("tensors")
+        dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", n.kwargs.get("axis", 0))
+        if isinstance(parts, (list, tuple)) and parts and all(isinstance(a, fx.Node) for a in parts):
+            return "cat", dim, list(parts)
+        return None
+    if n.kwargs or len(n.args) != 2 or not all(isinstance(a, fx.Node) for a in n.args):
+        return None
+    if (n.op == "call_function" and n.target in (operator.add, torch.add)
+            or n.op == "call_method" and n.target == "add"):
+        return "add", 1, list(n.args)
+    return None
+
+
+def _is_product(n: Any, torch: Any) -> bool:
+    """``a * b``, ``a / b`` and their spellings (``torch.mul``, ``x.div``, ...)."""
     if n.op == "call_function":
-        return n.target in (operator.add, torch.add)
-    return n.op == "call_method" and n.target == "add"
+        return n.target in _mul_fns(torch) + _div_fns(torch)
+    return n.op == "call_method" and n.target in ("mul", "multiply", "div", "divide", "true_divide")
+
+
+def _mul_fns(torch: Any) -> tuple[Any, ...]:
+    import operator
+
+    return (operator.mul, torch.mul, torch.multiply)
+
+
+def _div_fns(torch: Any) -> tuple[Any, ...]:
+    import operator
+
+    return (operator.truediv, torch.div, torch.divide, torch.true_divide)
+
+
+def _scalar(n: Any, torch: Any) -> Scalar:
+    """The product of node ``n`` by a constant number; ValueError with a reason."""
+    kwargs = dict(n.kwargs)
+    if kwargs.pop("rounding_mode", None) is not None:
+        raise ValueError("with a rounding_mode: a rounded quotient is not continuous")
+    divide = n.target in _div_fns(torch) if n.op == "call_function" else n.target in ("div", "divide", "true_divide")
+    if kwargs or len(n.args) != 2:
+        raise ValueError("with arguments other than two factors")
+    a, b = n.args
+    number = (int, float)
+    if isinstance(b, number) and not isinstance(b, bool):
+        return Scalar(float(b), divide)
+    if isinstance(a, number) and not isinstance(a, bool) and not divide:
+        return Scalar(float(a))
+    raise ValueError("by a value that is not a constant number: only x * c and x / c are read (x * y is "
+                     "not piecewise affine; a parameter or buffer as factor is not read)")
 
 
 def _node_args(n: Any, fx: Any) -> list[Any]:
@@ -192,8 +258,8 @@ def _module_of(n: Any, gm: Any, torch: Any, sizes: set[Any]) -> Any:
     nn, F = torch.nn, torch.nn.functional
     if n.op == "call_module":
         return gm.get_submodule(n.target)
-    if n.op == "get_attr":
-        raise ValueError("reads a parameter or buffer directly; only modules and the functions listed are read")
+    if _is_product(n, torch):
+        return _scalar(n, torch)
     args, kwargs = list(n.args[1:]), dict(n.kwargs)
     kwargs.pop("inplace", None)
     is_fn = n.op == "call_function"

@@ -33,7 +33,19 @@ the PyTorch reader (:mod:`cpa.fold.table`), each folded exactly:
   (:mod:`cpa.fold.conv`); ``BatchNormalization`` on ``(N, C, H, W)`` acts
   per channel;
 * ``MaxPool`` (no ``Indices`` output): ``ceil(log2 k)`` extra hidden layers
-  of ``max(a, b)`` gadgets per window of ``k`` entries (:mod:`cpa.fold.maxpool`).
+  of ``max(a, b)`` gadgets per window of ``k`` entries (:mod:`cpa.fold.maxpool`);
+* branches (rows ``add`` and ``concat`` of the table): a ``Relu`` of a value
+  of hidden state ``h_k`` puts its neurons in hidden layer ``k + 1``, beside
+  those already there, so parallel branches ``f(x) + g(x)`` or
+  ``Concat(f(x), g(x))`` share layers as :func:`cpa.calculus.parallel` puts
+  networks side by side; combining values of different hidden states (a
+  residual sum ``x + f(x)``, branches of different depths) carries the
+  earlier one through the later layers, ``x = relu(x) - relu(-x)`` for an
+  input entry (two neurons per layer) and ``h = relu(h)`` for a hidden one
+  (one neuron), each entry carried once however many values use it
+  (:meth:`_Reader.lift`).  ``Add``, ``Sub`` and ``Concat`` of two branches
+  broadcast as ONNX does (exact re-indexing); ``Mul``/``Div`` need one
+  constant factor (``x * y`` is refused).
 
 The width changes are logged (logger ``"cpa"``, level INFO).  A final
 ``Softmax``/``LogSoftmax`` is refused with a message that the network is read
@@ -65,9 +77,8 @@ output is the output tensor flattened likewise.  Nodes that do not
 contribute to the output are ignored.  Arithmetic is exact: the network
 is the real-number function the graph denotes, not its float evaluation.
 
-Not supported (refused with a message): residual connections or parallel
-ReLU branches (a value used after a later ReLU), products of two
-input-dependent values, models with several inputs or outputs.
+Not supported (refused with a message): products of two input-dependent
+values, models with several inputs or outputs.
 """
 
 from __future__ import annotations
@@ -144,9 +155,9 @@ class _Reader:
         self.graph = model.graph
         self.env: dict[str, Value] = {}
         self.initializers = {t.name: t for t in self.graph.initializer}
-        self.layers: list[tuple[SparseMatrix, tuple[Fraction, ...]]] = []
+        self.layers: list[tuple[list[Row], list[Fraction]]] = []   # rows and biases, widened as branches open
         self.sizes: list[int] = []
-        self.relu_nodes: list[str] = []
+        self.carried: dict[tuple[int, int], Row] = {}
         self.node = "?"
         self.elem_types: dict[str, int] = {t.name: t.data_type for t in self.graph.initializer}
         self.input_elem = 0
@@ -198,20 +209,59 @@ class _Reader:
 
     # --- the one place where layers are made ---------------------------------
     def relu(self, s: _Sym) -> _Sym:
+        """``relu(s)`` as neurons of hidden layer ``s.base + 1``: a new layer, or a branch beside the neurons
+        already there (parallel composition)."""
         if s.is_constant:
             return _Sym(self.current, s.shape, s.rows, tuple(v if v > 0 else ZERO for v in s.b))
-        if s.base != self.current:
-            raise self.unsupported(
-                f"Relu of a value computed before the Relu {self.relu_nodes[s.base]}: "
-                "skip connections and parallel ReLU branches are not supported")
         if s.base > 0 and all(v >= 0 for v in s.b) and all(c >= 0 for r in s.rows for c in r.values()):
             return s  # already >= 0 on the (nonnegative) hidden state: relu is the identity
-        n = self.sizes[s.base]
-        W = SparseMatrix((len(s.rows), n), [tuple(sorted(r.items())) for r in s.rows])
-        self.layers.append((W, s.b))
-        self.sizes.append(len(s.rows))
-        self.relu_nodes.append(self.node)
-        return _identity(self.current, s.shape)
+        start = self._neurons(s.base, s.rows, s.b)
+        return _Sym(s.base + 1, s.shape, tuple({start + i: ONE} for i in range(len(s.rows))), (ZERO,) * len(s.b))
+
+    def lift(self, s: _Sym, base: int) -> _Sym:
+        """The same tensor as an affine function of the later hidden state ``h_base``.
+
+        Each entry of ``h_k`` it reads is carried to ``h_{k+1}`` by neurons added to
+        that layer: ``h = relu(h)`` for ``k > 0`` (a hidden state is nonnegative),
+        ``x = relu(x) - relu(-x)`` for the input (``k = 0``), once per entry and layer
+        however many values need it.  This is how a skip connection ``x + f(x)``
+        and branches of different depths are read, exactly, as
+        :func:`cpa.calculus.parallel` pads the shallower networks.
+        """
+        if s.is_constant or s.base == base:
+            return _Sym(base, s.shape, s.rows, s.b)
+        rows = s.rows
+        for k in range(s.base, base):
+            carry = {j: self._carry(k, j) for j in sorted({j for r in rows for j in r})}
+            rows = tuple(_lincomb([(carry[j], c) for j, c in r.items()]) for r in rows)
+        return _Sym(base, s.shape, rows, s.b)
+
+    def _carry(self, k: int, j: int) -> Row:
+        """Entry ``j`` of ``h_k`` as a function of ``h_{k+1}`` (neurons added on first use)."""
+        if (k, j) not in self.carried:
+            if k == 0:
+                p = self._neurons(0, ({j: ONE}, {j: -ONE}), (ZERO, ZERO))
+                self.carried[k, j] = {p: ONE, p + 1: -ONE}
+            else:
+                self.carried[k, j] = {self._neurons(k, ({j: ONE},), (ZERO,)): ONE}
+        return self.carried[k, j]
+
+    def _neurons(self, k: int, rows: Sequence[Row], b: Sequence[Fraction]) -> int:
+        """Add neurons ``relu(rows . h_k + b)`` to hidden layer ``k + 1`` (opened if new); their first index."""
+        if k == self.current:
+            self.layers.append(([], []))
+            self.sizes.append(0)
+        W, bias = self.layers[k]
+        start = len(W)
+        W.extend(rows)
+        bias.extend(b)
+        self.sizes[k + 1] = len(W)
+        return start
+
+    def network_layers(self) -> list[tuple[SparseMatrix, tuple[Fraction, ...]]]:
+        """The hidden layers made so far, as sparse matrices."""
+        return [(SparseMatrix((len(W), self.sizes[k]), [tuple(sorted(r.items())) for r in W]), tuple(b))
+                for k, (W, b) in enumerate(self.layers)]
 
 
 # --- constants and symbolic tensors -------------------------------------------
@@ -291,13 +341,12 @@ def _to_sym(base: int, v: Value) -> _Sym:
     return _Sym(base, tuple(arr.shape), tuple({} for _ in range(arr.size)), tuple(arr.ravel().tolist()))
 
 
-def _common_base(rd: _Reader, syms: Sequence[_Sym]) -> int:
-    bases = {s.base for s in syms if not s.is_constant}
-    if len(bases) > 1:
-        raise rd.unsupported(
-            "combines values from different layers (a skip connection or parallel branch): "
-            "not supported")
-    return bases.pop() if bases else rd.current
+def _align(rd: _Reader, datas: Sequence[Value]) -> tuple[int, list[Value]]:
+    """The latest hidden state ``base`` among the symbolic ``datas``, and the ``datas`` lifted to it
+    (:meth:`_Reader.lift`): values of different layers (a skip connection, branches) combine."""
+    bases = {d.base for d in datas if isinstance(d, _Sym) and not d.is_constant}
+    base = max(bases) if bases else rd.current
+    return base, [rd.lift(d, base) if isinstance(d, _Sym) else d for d in datas]
 
 
 def _structural(rd: _Reader, datas: Sequence[Value], fn: Callable[..., np.ndarray]) -> Value:
@@ -308,7 +357,7 @@ def _structural(rd: _Reader, datas: Sequence[Value], fn: Callable[..., np.ndarra
     """
     if not any(isinstance(d, _Sym) for d in datas):
         return fn(*datas)
-    base = _common_base(rd, [d for d in datas if isinstance(d, _Sym)])
+    base, datas = _align(rd, datas)
     rows: list[Row] = []
     b: list[Fraction] = []
     idx = []
@@ -364,7 +413,7 @@ def _binary(rd: _Reader, a: Value, b: Value, op: str) -> Value:
             return _Sym(a.base, shape, a.rows, tuple(x + sign * y for x, y in zip(a.b, cb)))
         if not isinstance(a, _Sym):
             a = _to_sym(b.base, a)
-        base = _common_base(rd, [a, b])
+        base, (a, b) = _align(rd, [a, b])
         rows = tuple(_lincomb([(r, ONE), (s, sign)]) if s else r for r, s in zip(a.rows, b.rows))
         return _Sym(base, shape, rows, tuple(x + sign * y for x, y in zip(a.b, b.b)))
     # Mul, Div: one side must be constant
@@ -749,11 +798,10 @@ def _elementwise_apply(rd: _Reader, x: Value, f: ReluSum | ScaleShift) -> Value:
     for a, d in f.pieces:
         rows.extend(_scaled(r, a) for r in x.rows)
         bs.extend(a * v + d for v in x.b)
-    before = rd.current
     h = rd.relu(_Sym(x.base, (k,) + x.shape, tuple(rows), tuple(bs)))
-    if k > 1 and rd.current > before:
-        _log.info("read_onnx: %s: %d ReLUs per feature, hidden layer %d has %d neurons for %d features",
-                  rd.node, k, rd.current - 1, k * n, n)
+    if k > 1 and h.base > x.base:
+        _log.info("read_onnx: %s: %d ReLUs per feature, %d neurons in hidden layer %d for %d features",
+                  rd.node, k, k * n, h.base - 1, n)
     out_rows = tuple(_lincomb([(h.rows[j * n + i], c) for j, c in enumerate(f.weights)]) for i in range(n))
     out_b = tuple(sum((c * h.b[j * n + i] for j, c in enumerate(f.weights)), f.offset) for i in range(n))
     return _Sym(h.base, x.shape, out_rows, out_b)
@@ -942,16 +990,15 @@ def _op_max_pool(rd: _Reader, node: Any, ins: list[Value | None]) -> list[Value]
         return [_frac_list([max(vals[j] for j in w) for w in windows]).reshape(shape)]
     nonneg = x.base > 0 and all(v >= 0 for v in x.b) and all(c >= 0 for r in x.rows for c in r.values())
     levels, select = max_tree(tuple(windows), nonneg)
-    before = rd.current
     cur = x
     for pre, post in levels:
         h = rd.relu(_Sym(cur.base, (len(pre),), tuple(_lincomb([(cur.rows[j], c) for j, c in p.items()]) for p in pre),
                          tuple(sum((c * cur.b[j] for j, c in p.items()), ZERO) for p in pre)))
         cur = _Sym(h.base, (len(post),), tuple(_lincomb([(h.rows[j], c) for j, c in q.items()]) for q in post),
                    tuple(sum((c * h.b[j] for j, c in q.items()), ZERO) for q in post))
-    if rd.current > before:
+    if cur.base > x.base:
         _log.info("read_onnx: %s: max over windows of up to %d entries as %d extra hidden layers",
-                  rd.node, max(len(w) for w in windows), rd.current - before)
+                  rd.node, max(len(w) for w in windows), cur.base - x.base)
     return [_Sym(cur.base, shape, tuple(cur.rows[j] for j in select), tuple(cur.b[j] for j in select))]
 
 
@@ -1124,8 +1171,8 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
     ------
     UnsupportedLayerError
         Listing every node with an unsupported op type; or naming the first
-        node whose use of supported operators is not a ReLU network (skip
-        connection, product of input-dependent values, ...).
+        node whose use of supported operators is not piecewise affine (a
+        product of input-dependent values, ...).
     FormatError
         If the graph is malformed (shapes that do not fit, missing inputs, ...).
     """
@@ -1187,11 +1234,10 @@ def graph_to_network(model: Any, source: str = "ONNX model") -> ReLUNetwork:
         raise y.refusal()
     if not isinstance(y, _Sym):
         y = _to_sym(rd.current, y)
-    if not y.is_constant and y.base != rd.current:
-        raise rd.unsupported("the output depends on a value computed before the last Relu")
+    y = rd.lift(y, rd.current)
     W = SparseMatrix((len(y.rows), rd.sizes[-1]), [tuple(sorted(r.items())) for r in y.rows])
     try:
-        net = ReLUNetwork([*rd.layers, (W, y.b)])
+        net = ReLUNetwork([*rd.network_layers(), (W, y.b)])
     except (ShapeError, InvalidNumberError) as e:
         raise FormatError(f"{source}: {e}") from None
     check_layers(net, source)

@@ -25,13 +25,14 @@ import numpy as np
 from .. import limits
 from ..affine import Affine
 from ..errors import FormatError, ShapeError, UnsupportedLayerError
-from ..fold import MaxPool, ScaleShift, Step, Sum, per_channel, torch_rule
+from ..fold import Concat, MaxPool, ScaleShift, Step, Sum, per_channel, torch_rule
 from ..fold.table import LOGITS_LAYERS, NOT_PIECEWISE_AFFINE, RULES, TRAINING_SENSITIVE, FoldRule
 from ..sparse import SparseMatrix
 from ._floats import fractions_of
 from ._guard import short
 
-__all__ = ["sequential_to_steps", "leaves_to_steps", "Branches", "linear_affine", "exact_array", "SUPPORTED_MODULES"]
+__all__ = ["sequential_to_steps", "leaves_to_steps", "Branches", "Scalar", "linear_affine", "exact_array",
+           "SUPPORTED_MODULES"]
 
 #: the torch.nn classes read (every name of the table's torch column)
 SUPPORTED_MODULES: tuple[str, ...] = tuple(n for r in RULES.values() for n in r.torch)
@@ -112,13 +113,29 @@ def leaves_to_steps(leaves: list[tuple[str, Any]], problems: list[str], torch: A
 
 @dataclass(frozen=True)
 class Branches:
-    """A leaf standing for ``sum_i chain_i(x)``: chains of ``(position, module)`` on the same input.
+    """A leaf standing for ``sum_i chain_i(x)`` (``how="add"``) or for ``(chain_1(x), ..., chain_k(x))``
+    concatenated along the first axis of one example (``how="cat"``): chains of ``(position, module)`` on
+    the same input.
 
     An empty chain is the identity (the skip connection of a residual block).
     """
 
     where: str
     chains: tuple[tuple[tuple[str, Any], ...], ...]
+    how: str = "add"
+    dim: int = 1        # of a concatenation: 1, or -1 (the same on a flat tensor)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A leaf standing for ``x * c`` (or ``x / c`` when ``divide``) with a constant Python number ``c``.
+
+    Torch applies ``c`` in the tensor's float type, so it is rounded to the
+    model's float type before being read exactly.
+    """
+
+    c: float
+    divide: bool = False
 
 
 def linear_affine(where: str, weight: Any, bias: Any) -> Affine:
@@ -187,7 +204,7 @@ def _modules(leaves: Sequence[tuple[str, Any]]) -> Any:
         if isinstance(m, Branches):
             for chain in m.chains:
                 yield from _modules(chain)
-        else:
+        elif not isinstance(m, Scalar):
             yield where, m
 
 
@@ -202,13 +219,29 @@ def _walk(leaves: Sequence[tuple[str, Any]], shape: Any, precision: "_Precision"
                 sub, out = _walk(chain, shape, precision, problems, flags, nn)
                 chains.append(tuple(sub))
                 shapes.append(out)
+            if m.how == "cat":
+                shape = _cat_shape(where, shapes, m.dim, problems)
+                if shape != _LOST:
+                    steps.append(Step(where, "cat", Concat(tuple(chains))))
+                continue
             known = {s for s in shapes if s is not None and s != _LOST}
             if len(known) > 1:
-                problems.append(f"{where} adds values of shapes {', '.join(map(str, sorted(known)))}")
+                problems.append(f"{where} adds values of shapes {', '.join(map(str, sorted(known)))}: "
+                                "only sums of values of one shape are read (no broadcasting)")
                 shape = _LOST
                 continue
             shape = _LOST if _LOST in shapes else known.pop() if known else None
             steps.append(Step(where, "add", Sum(tuple(chains))))
+            continue
+        if isinstance(m, Scalar):
+            try:
+                c = precision.round(m.c, "a constant factor" if not m.divide else "a constant divisor")
+                if m.divide and c == 0:
+                    raise _Refused("divides by zero")
+            except _Refused as e:
+                problems.append(f"{where} {e}")
+                continue
+            steps.append(Step(where, "x / c" if m.divide else "x * c", RULES["scale"].build(1 / c if m.divide else c)))
             continue
         name = type(m).__name__
         rule = torch_rule(name) if getattr(nn, name, None) is type(m) else None
@@ -231,6 +264,23 @@ def _walk(leaves: Sequence[tuple[str, Any]], shape: Any, precision: "_Precision"
         if op is not None:
             steps.append(Step(where, name, op))
     return steps, shape
+
+
+def _cat_shape(where: str, shapes: list[Any], dim: int, problems: list[str]) -> Any:
+    """The shape of one example after concatenating values of ``shapes`` along their first axis."""
+    if _LOST in shapes:
+        return _LOST
+    if dim == -1 and any(s is not None and len(s) != 1 for s in shapes):
+        problems.append(f"{where} concatenates values of shapes {', '.join(map(str, shapes))} along dim=-1: "
+                        "only the feature axis (dim=1, or -1 on flat values) is read")
+        return _LOST
+    if any(s is None for s in shapes):
+        return None
+    if len({s[1:] for s in shapes}) > 1 or any(not s for s in shapes):
+        problems.append(f"{where} concatenates values of shapes {', '.join(map(str, shapes))} along dim=1: "
+                        "their other dimensions differ")
+        return _LOST
+    return (sum(s[0] for s in shapes),) + tuple(shapes[0][1:])
 
 
 def _flatten(m: Any, prefix: str, leaves: list[tuple[str, Any]], problems: list[str], nn: Any) -> None:
