@@ -8,8 +8,9 @@ process, so the peak RSS (``resource.getrusage``: the high-water mark of that pr
 interpreter and imports included) is the engine's own.  Columns: regions, CPU seconds, peak RSS,
 LPs solved (decisions, certified cell boxes), decisions settled without an LP (a box bound or a
 point of the pool), decisions certified from the float LP (vertex, ray or duals), by the exact
-basis and by the exact simplex, and the vertex engine's time and peak RSS where it runs (skipped
-for d >= 8, where it does not finish in memory).
+basis and by the exact simplex; the LP count with affine pieces (:mod:`cpa.regions._lp_pieces`,
+what ``count_regions`` runs from d = 7 on): CPU seconds, peak RSS and pieces; and the vertex
+engine's time and peak RSS where it runs (skipped for d >= 8, where it does not finish in memory).
 
 Reference (nnenum, a float-LP tool, one core): [8,8,8,1] 8,552 regions in 2.3 s;
 [10,8,8,1] 13,432 in 3.75 s; [6,12,12,1] 89,769 in 22 s; [8,12,12,1] 588,674 in 160 s at 115 MB.
@@ -73,6 +74,9 @@ if {engine!r} == "lp":
     stats = {{}}
     n, nb = lp.count_lp(net, box, stats=stats)
     out["stats"] = stats
+elif {engine!r} == "lp-pieces":
+    lpp = importlib.import_module("cpa.regions._lp_pieces")
+    n, out["pieces"], nb = lpp.count_lp_pieces(net, box)
 else:
     from cpa.regions import count_regions
     n = count_regions(net, box, method="vertex").activation_regions
@@ -134,6 +138,7 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help="also [8, 12, 12, 1] (minutes)")
     ap.add_argument("--only", help="one network, e.g. 8,8,8,1")
     ap.add_argument("--no-vertex", action="store_true", help="skip the vertex engine")
+    ap.add_argument("--no-pieces", action="store_true", help="skip the LP count with affine pieces")
     ap.add_argument("--vertex-timeout", type=float, default=600.0, help="seconds (default 600)")
     ap.add_argument("--profile", help="cProfile the LP engine on one network, e.g. 8,8,8,1")
     ap.add_argument("--scaling", action="store_true",
@@ -153,7 +158,8 @@ def main() -> None:
     print("seconds are CPU seconds of the process (time.process_time), wall seconds in brackets when"
           " they differ by more than 10% (another process shared the cores)")
     print(f"{'widths':18} {'regions':>8} {'LP s':>14} {'MB':>6} {'LPs':>8} {'no LP':>7} {'float':>7} "
-          f"{'basis':>5} {'exact':>5} | {'vertex s':>14} {'MB':>6} | {'nnenum':>14}")
+          f"{'basis':>5} {'exact':>5} | {'with pieces s':>14} {'MB':>6} {'pieces':>8} | {'vertex s':>14} {'MB':>6} "
+          f"| {'nnenum':>14}")
     for widths in nets:
         r = run_child(widths, "lp")
         if "error" in r:
@@ -164,6 +170,12 @@ def main() -> None:
         all_lps = st["lp_calls"] + st.get("box_lps", 0) + st.get("bounded_lp_calls", 0)
         flt = st["cut_vertex"] + st["nocut_dual"] + st["cut_ray"]
         basis = st["cut_basis"] + st["nocut_basis"]
+        pcol = f"{'-':>14} {'-':>6} {'-':>8}"
+        if not args.no_pieces:
+            q = run_child(widths, "lp-pieces")
+            if "pieces" in q:
+                flag = "" if q["regions"] == r["regions"] else " MISMATCH"
+                pcol = f"{_secs(q):>14} {q['peak_mb']:6.0f} {q['pieces']:8d}{flag}"
         v = None
         if widths[0] < 8 and not args.no_vertex:
             v = run_child(widths, "vertex", timeout=args.vertex_timeout)
@@ -177,7 +189,7 @@ def main() -> None:
         ref = NNENUM.get(tuple(widths))
         rcol = f"{ref[0]:>7} {ref[1]:5.2f}s" if ref else f"{'-':>14}"
         print(f"{str(widths):18} {r['regions']:8d} {_secs(r):>14} {r['peak_mb']:6.0f} {all_lps:8d} "
-              f"{no_lp:7d} {flt:7d} {basis:5d} {st['exact_simplex']:5d} | {vcol} | {rcol}", flush=True)
+              f"{no_lp:7d} {flt:7d} {basis:5d} {st['exact_simplex']:5d} | {pcol} | {vcol} | {rcol}", flush=True)
 
 
 if __name__ == "__main__":

@@ -198,8 +198,8 @@ def _check_corners(d: int, budget: int | None) -> None:
         return
     raise EnumerationLimitError(
         f"the vertex engine starts from the 2^{d} corners of a box in R^{d}, more than fit in memory: count "
-        f"without pieces (count_regions(..., pieces=False), or method='lp'; CLI --no-pieces), or on a plane or a "
-        f"segment through the inputs (cpa.Plane, cpa.Segment)", count=0)
+        f"with the LP engine (cpa.count_regions(net, box), method='lp'; CLI cpa regions without --list, --certify "
+        f"or --plot), or work on a plane or a segment through the inputs (cpa.Plane, cpa.Segment)", count=0)
 
 
 def _domain_setup(inet: IntegerNetwork, domain: Box | Polyhedron | Reals):
