@@ -27,7 +27,7 @@ import cpa
 from cpa.calculus import compose, parallel
 from cpa.equivalence import equivalent
 from cpa.errors import UnsupportedLayerError
-from test_io_conv import _check_float
+from test_io_conv import _ResNet, _check_float
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -178,6 +178,18 @@ def test_cat_of_channels_agrees_with_torch(how):
 def test_constant_products_agree_with_torch(op, c, how):
     model = _model(_Scaled, len(op), 3, 4, 2, op, c)
     _check_float(_read(model, how, (3,)), model, (3,))
+
+
+def test_onnx_resnet_carries_the_cheaper_of_entries_and_values():
+    from cpa.io import read_onnx
+
+    torch.manual_seed(6)
+    model = _ResNet().double().eval()
+    net = read_onnx(_onnx(model, (1, 5, 5)))
+    # block 1 reads the stem, affine in the 25 inputs: its 18 values are carried (2 x 18 < 2 x 25);
+    # block 2 reads 18 hidden entries >= 0: they are carried (18 neurons)
+    assert net.architecture == (25, 18 + 36, 18, 18 + 18, 18, 3)
+    _check_float(net, model, (1, 5, 5))
 
 
 def test_dynamo_export_of_branches():

@@ -157,7 +157,7 @@ class _Reader:
         self.initializers = {t.name: t for t in self.graph.initializer}
         self.layers: list[tuple[list[Row], list[Fraction]]] = []   # rows and biases, widened as branches open
         self.sizes: list[int] = []
-        self.carried: dict[tuple[int, int], Row] = {}
+        self.carried: dict[tuple[int, frozenset[tuple[int, Fraction]], Fraction], Row] = {}
         self.node = "?"
         self.elem_types: dict[str, int] = {t.name: t.data_type for t in self.graph.initializer}
         self.input_elem = 0
@@ -221,30 +221,39 @@ class _Reader:
     def lift(self, s: _Sym, base: int) -> _Sym:
         """The same tensor as an affine function of the later hidden state ``h_base``.
 
-        Each entry of ``h_k`` it reads is carried to ``h_{k+1}`` by neurons added to
-        that layer: ``h = relu(h)`` for ``k > 0`` (a hidden state is nonnegative),
-        ``x = relu(x) - relu(-x)`` for the input (``k = 0``), once per entry and layer
-        however many values need it.  This is how a skip connection ``x + f(x)``
-        and branches of different depths are read, exactly, as
-        :func:`cpa.calculus.parallel` pads the shallower networks.
+        From each hidden state ``h_k`` to the next, whichever needs fewer neurons
+        (added to hidden layer ``k + 1``) is carried: the entries of ``h_k`` that
+        ``s`` reads, or the entries of ``s`` themselves; a signed value ``v``
+        (an input entry, an entry of ``s``) as ``v = relu(v) - relu(-v)``, two
+        neurons, a nonnegative one (an entry of a hidden state) as
+        ``h = relu(h)``, one.  Each is carried once per layer however many values
+        use it.  This is how a skip connection ``x + f(x)`` and branches of
+        different depths are read, exactly, as :func:`cpa.calculus.parallel`
+        pads the shallower networks.
         """
         if s.is_constant or s.base == base:
             return _Sym(base, s.shape, s.rows, s.b)
-        rows = s.rows
+        rows, b = s.rows, s.b
         for k in range(s.base, base):
-            carry = {j: self._carry(k, j) for j in sorted({j for r in rows for j in r})}
-            rows = tuple(_lincomb([(carry[j], c) for j, c in r.items()]) for r in rows)
-        return _Sym(base, s.shape, rows, s.b)
-
-    def _carry(self, k: int, j: int) -> Row:
-        """Entry ``j`` of ``h_k`` as a function of ``h_{k+1}`` (neurons added on first use)."""
-        if (k, j) not in self.carried:
-            if k == 0:
-                p = self._neurons(0, ({j: ONE}, {j: -ONE}), (ZERO, ZERO))
-                self.carried[k, j] = {p: ONE, p + 1: -ONE}
+            used = sorted({j for r in rows for j in r})
+            if len(used) * (2 if k == 0 else 1) <= 2 * sum(1 for r in rows if r):
+                carry = {j: self._carry(k, {j: ONE}, ZERO) for j in used}
+                rows = tuple(_lincomb([(carry[j], c) for j, c in r.items()]) for r in rows)
             else:
-                self.carried[k, j] = {self._neurons(k, ({j: ONE},), (ZERO,)): ONE}
-        return self.carried[k, j]
+                rows, b = (tuple(self._carry(k, r, c) if r else r for r, c in zip(rows, b)),
+                           tuple(ZERO if r else c for r, c in zip(rows, b)))
+        return _Sym(base, s.shape, rows, b)
+
+    def _carry(self, k: int, row: Row, c: Fraction) -> Row:
+        """``row . h_k + c`` as a function of ``h_{k+1}`` (its neurons added on first use)."""
+        key = (k, frozenset(row.items()), c)
+        if key not in self.carried:
+            if k > 0 and c >= 0 and all(v >= 0 for v in row.values()):
+                self.carried[key] = {self._neurons(k, (row,), (c,)): ONE}
+            else:
+                p = self._neurons(k, (row, {j: -v for j, v in row.items()}), (c, -c))
+                self.carried[key] = {p: ONE, p + 1: -ONE}
+        return self.carried[key]
 
     def _neurons(self, k: int, rows: Sequence[Row], b: Sequence[Fraction]) -> int:
         """Add neurons ``relu(rows . h_k + b)`` to hidden layer ``k + 1`` (opened if new); their first index."""
