@@ -367,9 +367,9 @@ def test_torch_custom_module_refused():
             self.fc = torch.nn.Linear(2, 1)
 
         def forward(self, x):
-            return self.fc(x) * 2
+            return torch.sigmoid(self.fc(x))          # not piecewise affine (x * 2 now reads)
 
-    with pytest.raises(FormatError, match="state_dict"):
+    with pytest.raises(UnsupportedLayerError, match="'sigmoid'.*not in the table.*state_dict"):
         from_torch(Net())
 
 
@@ -586,20 +586,27 @@ def test_onnx_unsupported_ops_all_named():
     assert "flat" not in msg.split("(supported")[0]
 
 
-def test_onnx_skip_connection_refused():
+def test_onnx_skip_connection_reads_exactly():
+    """A hand-made skip connection relu(W x) + x reads exactly (it was refused before the readers
+    followed branches): equal to the network written by hand."""
     _onnx()
     from onnx import helper
 
+    import cpa
+    from cpa.equivalence import equivalent
     from cpa.io import read_onnx
 
-    W = np.eye(2, dtype=np.float32)
+    W = np.array([[1, -2], [3, 1]], dtype=np.float32)
     nodes = [
-        helper.make_node("Gemm", ["x", "W"], ["h"], name="g0"),
+        helper.make_node("Gemm", ["x", "W"], ["h"], name="g0", transB=1),
         helper.make_node("Relu", ["h"], ["r"], name="r0"),
         helper.make_node("Add", ["r", "x"], ["y"], name="residual"),
     ]
-    with pytest.raises(UnsupportedLayerError, match="residual.*skip connection"):
-        read_onnx(_model(nodes, {"W": W}, ["N", 2], ["N", 2]))
+    net = read_onnx(_model(nodes, {"W": W}, ["N", 2], ["N", 2]))
+    # relu(W x) + relu(x) - relu(-x), by hand
+    ref = cpa.ReLUNetwork([([[1, -2], [3, 1], [1, 0], [0, 1], [-1, 0], [0, -1]], [0] * 6),
+                           ([[1, 0, 1, 0, -1, 0], [0, 1, 0, 1, 0, -1]], [0, 0])])
+    assert equivalent(net, ref)
 
 
 def test_onnx_garbage_file(tmp_path):
