@@ -503,6 +503,32 @@ def test_unsupported_layers_all_named_with_positions():
     assert "BatchNorm1d" not in msg.split("(supported")[0] and "\n" not in msg
 
 
+def test_attention_is_refused_naming_it():
+    """Attention is not piecewise affine: refused in a Sequential and in a traced forward(), with
+    every node the table lacks named in one line."""
+    from cpa.io import from_torch
+
+    with pytest.raises(UnsupportedLayerError, match=r"2 \(MultiheadAttention\) not piecewise affine"):
+        from_torch(nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.MultiheadAttention(4, 1)).eval())
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.att = nn.MultiheadAttention(4, 1, batch_first=True)
+            self.out = nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.fc(x)).unsqueeze(1)
+            a, _ = self.att(h, h, h)
+            return self.out(a.squeeze(1))
+
+    with pytest.raises(UnsupportedLayerError) as e:
+        from_torch(Block().eval())
+    msg = str(e.value)
+    assert "att (MultiheadAttention) not piecewise affine" in msg and "'unsqueeze'" in msg and "\n" not in msg
+
+
 @pytest.mark.parametrize("final", ["Softmax", "LogSoftmax"])
 def test_final_softmax_refused_up_to_the_logits(final):
     from cpa.io import from_torch
