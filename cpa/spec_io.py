@@ -10,6 +10,8 @@ Numbers are ``"p/q"`` strings or integers.  Forms::
     {"type": "expression", "expr": "Max(x, y) - Abs(x)", "variables": ["x", "y"]}
     {"type": "pieces", "pieces": [{"A": [["1"]], "b": ["0"], "c": ["-1"], "d": "0"}, ...],
      "box": [["-1"], ["1"]]}                       (box optional: default all of R^d)
+    {"type": "simplicial", "vertices": [["0", "0"], ["1", "0"], ["0", "1"]], "simplices": [[0, 1, 2]],
+     "values": ["0", "1", "1/2"]}                  (a P1 interpolant, :class:`~cpa.simplicial.Simplicial`)
 
 Reading never evaluates code: expressions go through cpa's own parser.  A
 missing field, a field of the wrong type, an unknown field (a misspelt
@@ -38,6 +40,7 @@ _FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "breakpoints1d": (("breakpoints",), ("values", "left_slope", "right_slope", "slopes", "value")),
     "pieces": (("pieces",), ("box",)),
     "expression": (("expr",), ("variables",)),
+    "simplicial": (("vertices", "simplices", "values"), ()),
 }
 
 
@@ -113,7 +116,7 @@ def spec_from_dict(doc: Any, where: str = "spec") -> Spec:
     kind = doc["type"]
     if not isinstance(kind, str) or kind not in _FIELDS:
         raise FormatError(f"{where}: unknown spec type {short(kind, 40)!r} (expected max_affine, min_affine, dc, "
-                          "breakpoints1d, pieces or expression)")
+                          "breakpoints1d, pieces, simplicial or expression)")
     _check_fields(doc, kind, where)
     try:
         return _build(doc, kind, where)
@@ -160,6 +163,8 @@ def _build(doc: dict[str, Any], kind: str, where: str) -> Spec:
                              _num(doc.get("right_slope", 0), f"{where}.right_slope"))
     if kind == "pieces":
         return _pieces(doc, where)
+    if kind == "simplicial":
+        return _simplicial(doc, where)
     expr = doc["expr"]
     if not isinstance(expr, str):
         raise FormatError(f"{where}.expr: expected a string, got {_kind_of(expr)}")
@@ -204,6 +209,52 @@ def _pieces(doc: dict[str, Any], where: str) -> Spec:
     return Pieces(pieces, domain)
 
 
+def _simplicial(doc: dict[str, Any], where: str) -> Spec:
+    """A :class:`~cpa.simplicial.Simplicial` from its fields; shapes are checked here, naming the position.
+
+    Vertices must all have ``d`` coordinates (those of ``vertices[0]``), every simplex ``d + 1``
+    integer indices and ``values`` one number per vertex; the mesh itself (distinct indices in
+    range, no degenerate or overlapping simplices) is then validated exactly by ``Simplicial``,
+    whose message is put after ``where.simplices``.
+    """
+    from .errors import SpecError
+    from .simplicial import Simplicial
+
+    verts = _mat(doc["vertices"], f"{where}.vertices")
+    if not verts:
+        raise FormatError(f"{where}.vertices: expected at least one vertex, got an empty list")
+    d = len(verts[0])
+    if d == 0:
+        raise FormatError(f"{where}.vertices[0]: expected at least one coordinate, got none")
+    for i, v in enumerate(verts):
+        if len(v) != d:
+            raise FormatError(f"{where}.vertices[{i}]: expected {d} coordinates (as vertices[0]), got {len(v)}")
+    raw = doc["simplices"]
+    if not isinstance(raw, list) or not raw:
+        raise FormatError(f"{where}.simplices: expected a nonempty list of index lists, got "
+                          + ("an empty list" if isinstance(raw, list) else _kind_of(raw)))
+    simplices = []
+    for k, s in enumerate(raw):
+        at = f"{where}.simplices[{k}]"
+        if not isinstance(s, list):
+            raise FormatError(f"{at}: expected a list of {d + 1} vertex indices, got {_kind_of(s)}")
+        if len(s) != d + 1:
+            raise FormatError(f"{at}: expected {d + 1} vertex indices (a simplex in R^{d}), got {len(s)}")
+        for j, i in enumerate(s):
+            if isinstance(i, bool) or not isinstance(i, int):
+                raise FormatError(f"{at}[{j}]: expected a vertex index (an integer), got {_kind_of(i)}")
+            if not 0 <= i < len(verts):
+                raise FormatError(f"{at}[{j}]: vertex index {i} is not in 0..{len(verts) - 1}")
+        simplices.append(s)
+    values = _nums(doc["values"], f"{where}.values")
+    if len(values) != len(verts):
+        raise FormatError(f"{where}.values: expected {len(verts)} values (one per vertex), got {len(values)}")
+    try:
+        return Simplicial(verts, simplices, values)
+    except SpecError as e:
+        raise type(e)(f"{where}.simplices: {e}") from None
+
+
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
     """The JSON form of a spec (exact).
 
@@ -211,7 +262,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     ----------
     spec
         A :class:`~cpa.specs.MaxAffine`, :class:`~cpa.specs.MinAffine`, :class:`~cpa.specs.DC`,
-        :class:`~cpa.specs.Breakpoints1D` or :class:`~cpa.specs.Expression`.
+        :class:`~cpa.specs.Breakpoints1D`, :class:`~cpa.simplicial.Simplicial` or
+        :class:`~cpa.specs.Expression`.
 
     Returns
     -------
@@ -238,6 +290,11 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
         return {"type": "breakpoints1d", "breakpoints": [q(v) for v in spec.breakpoints],
                 "values": [q(v) for v in spec.values], "left_slope": q(spec.left_slope),
                 "right_slope": q(spec.right_slope)}
+    from .simplicial import Simplicial
+
+    if isinstance(spec, Simplicial):
+        return {"type": "simplicial", "vertices": [[q(v) for v in p] for p in spec.vertices],
+                "simplices": [list(s) for s in spec.simplices], "values": [q(v) for v in spec.values]}
     if isinstance(spec, Expression):
         return {"type": "expression", "expr": str(spec), "variables": list(spec.variables)}
     raise FormatError(f"no JSON form for {type(spec).__name__}")

@@ -169,3 +169,71 @@ def test_eight_by_eight_acceptance():
     assert rep.checked and rep.route.startswith("finite elements")
     assert (rep.depth, rep.neurons) == (2, 143)          # 2 x 31 first-layer kinks + 81 hats
     assert rep.depth <= 4 and rep.neurons < 1000 and seconds < 10
+
+
+# --- JSON specs and the command line -------------------------------------------------------
+def _grid_doc(k: int = 2) -> dict:
+    from cpa.spec_io import spec_to_dict
+
+    return spec_to_dict(cpa.Simplicial.grid(k, values=lambda p: p[0] * p[1] - p[1] / 3 + F(1, 7)))
+
+
+def test_json_round_trip():
+    from cpa.spec_io import spec_from_dict, spec_to_dict
+
+    doc = _grid_doc(3)
+    assert doc["type"] == "simplicial" and doc["values"][1] == "2/63" and doc["simplices"][0] == [0, 4, 5]
+    spec = spec_from_dict(doc)
+    assert isinstance(spec, cpa.Simplicial) and spec.domain == cpa.Box([0, 0], [1, 1])
+    assert spec_to_dict(spec) == doc
+    assert spec([F(1, 2), F(1, 5)]) == cpa.Simplicial.grid(3, values=lambda p: p[0] * p[1] - p[1] / 3 + F(1, 7))(
+        [F(1, 2), F(1, 5)])
+
+
+_SQ = {"vertices": [["0", "0"], ["1", "0"], ["0", "1"], ["1", "1"]], "simplices": [[0, 1, 3], [0, 3, 2]],
+       "values": ["0", "1", "2", "4"]}
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"values": None}, "FormatError", "spec: a simplicial spec needs the field 'values'"),
+    ({"simplices": [[0, 1, 3], [0, 3]]}, "FormatError",
+     "spec.simplices[1]: expected 3 vertex indices (a simplex in R^2), got 2"),
+    ({"simplices": [[0, 1, 3], [0, 3, 9]]}, "FormatError", "spec.simplices[1][2]: vertex index 9 is not in 0..3"),
+    ({"simplices": [[0, 1, 3], [0, 3, 2.0]]}, "FormatError",
+     "spec.simplices[1][2]: expected a vertex index (an integer), got a number"),
+    ({"vertices": [["0", "0"], ["1", "0"], ["2", "0"], ["1", "1"]], "simplices": [[0, 1, 2], [0, 1, 3]]}, "SpecError",
+     "spec.simplices: simplex 0 is degenerate: the 3 vertices lie in one hyperplane"),
+    ({"vertices": [["0", "0"], ["1", "0"], ["0"], ["1", "1"]]}, "FormatError",
+     "spec.vertices[2]: expected 2 coordinates (as vertices[0]), got 1"),
+    ({"values": ["0", "1", "2"]}, "FormatError", "spec.values: expected 4 values (one per vertex), got 3"),
+    ({"values": ["0", "1", "2", 0.5]}, "FormatError", "spec.values[3]"),
+])
+def test_bad_documents_refused_in_one_line(tmp_path, change, error, message):
+    import json
+
+    from cpa.spec_io import load_spec
+
+    doc = {"type": "simplicial", **{k: v for k, v in {**_SQ, **change}.items() if v is not None}}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(cpa.CPAError) as info:
+        load_spec(path)
+    text = str(info.value)
+    assert type(info.value).__name__ == error and message in text and "\n" not in text
+
+
+def test_cli_compiles_a_kuhn_grid_file_and_proves_it(tmp_path, capsys):
+    import json
+
+    from cpa.cli import main
+
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(_grid_doc(3)))
+    assert main(["compile", str(path), "--check", "--weights", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "Simplicial(16 vertices, 18 simplices in R^2, convex)" in out and "proved equal to the spec" in out
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"type": "simplicial", **_SQ, "simplices": [[0, 1, 3], [0, 3]]}))
+    assert main(["compile", str(bad)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "simplices[1]: expected 3 vertex indices" in err
