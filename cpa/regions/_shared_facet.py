@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from operator import mul
 from typing import Any, Sequence
 
 import numpy as np
@@ -119,16 +120,16 @@ def shares_facet(rows: Sequence[Row], h: Row, d: int, highs: Any) -> bool:
 
 
 def _inside_point(y: list[float], rows: Sequence[Row], h: Row, d: int) -> bool:
-    """The rounded LP point moved onto ``H`` exactly: every row strictly negative?"""
+    """The rounded LP point moved onto ``H`` exactly: every row strictly negative?  In homogeneous
+    integers: ``(X, t)`` becomes ``(|a|^2 X - h(X, t) a, |a|^2 t)``."""
     P = rounded_point(y)
     if P is None:
         return False
-    x = [Fraction(v, P[d]) for v in P[:d]]
     a = h[:d]
-    hx = sum((ai * xi for ai, xi in zip(a, x)), Fraction(h[d]))
-    aa = sum(ai * ai for ai in a)
-    x = [xi - hx * ai / aa for xi, ai in zip(x, a)]
-    return all(sum((ri * xi for ri, xi in zip(r[:d], x)), Fraction(r[d])) < 0 for r in rows)
+    aa = sum(v * v for v in a)
+    hx = sum(map(mul, h, P))
+    Q = [aa * x - hx * v for x, v in zip(P[:d], a)] + [aa * P[d]]
+    return all(sum(map(mul, r, Q)) < 0 for r in rows)
 
 
 def _no_by_duals(duals: list[float], rows: Sequence[Row], h: Row, d: int) -> bool:
