@@ -344,12 +344,13 @@ def count_regions(net: Any, domain: Box | Polyhedron | Reals | Plane | Segment |
     Same parameters as :func:`regions`, and:
 
     workers, executor
-        Count cell by cell of the first hidden layer (:mod:`cpa.regions._split`): the
-        cells are independent subproblems, run on ``workers`` processes, or on
-        ``executor`` (any :class:`concurrent.futures.Executor`, such as a
-        ``dask.distributed`` client's ``get_executor()``).  ``workers=1`` runs the cells
-        one after another in this process, which also lowers the peak memory to that of
-        the largest cell.  The counts are the same as without (tests check this);
+        Count on ``workers`` processes, or on ``executor`` (any
+        :class:`concurrent.futures.Executor`, such as a ``dask.distributed`` client's
+        ``get_executor()``).  The LP engine runs its search as budgeted tasks
+        (:mod:`cpa.regions._lp_split`; pieces included); the vertex engine counts cell by cell
+        of the first hidden layer (:mod:`cpa.regions._split`), and there ``workers=1`` runs
+        the cells one after another in this process, which also lowers the peak memory to
+        that of the largest cell.  The counts are the same as without (tests check this);
         ``max_regions`` and ``max_memory`` do not apply to this mode.  (To stream every
         region as it is made, pass ``on_records``.)
     on_records
