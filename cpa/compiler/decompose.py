@@ -271,28 +271,22 @@ def decompose(spec: Any) -> Decomposition:
     if hit is not None:
         return hit
     n = spec.input_dim
-    gmaps, hinges = _dc_parts(spec)
+    sign, gmaps, hinges = _dc_parts(spec)          # sign * f = g - h
     raw: list[tuple[Fraction, tuple[Map, ...]]] = [
-        (Fraction(s), tuple(gmaps[i] for i in S)) for s, S in max_decomposition(gmaps)]
+        (sign * s, tuple(gmaps[i] for i in S)) for s, S in max_decomposition(gmaps)]
     for C, (a, d) in hinges:
-        neg = (tuple(-v for v in a), -d)
-        raw.append((-C, ((a, d), neg)))
+        neg_l = (tuple(-v for v in a), -d)
+        raw.append((-sign * C, ((a, d), neg_l)))
     acc: dict[frozenset[Map], Fraction] = {}
-    for coef, maps in raw:
-        key = frozenset(maps)
-        acc[key] = acc.get(key, ZERO) + coef
     lin = [ZERO] * n
     const = ZERO
-    terms = []
-    for key, coef in acc.items():
-        if not coef:
-            continue
-        if len(key) == 1:
-            (c, d), = key
-            lin = [u + coef * v for u, v in zip(lin, c)]
-            const += coef * d
-        else:
-            terms.append((coef, tuple(sorted(key))))
+    for coef, maps in raw:
+        shift, scale, key = _canonical(maps)
+        lin = [u + coef * v for u, v in zip(lin, shift[0])]
+        const += coef * shift[1]
+        if key is not None:
+            acc[key] = acc.get(key, ZERO) + coef * scale
+    terms = [(coef, tuple(sorted(key))) for key, coef in acc.items() if coef]
     terms.sort(key=lambda t: (len(t[1]), t[1]))
     dec = Decomposition(n, tuple(terms), (tuple(lin), const), len(raw), len(gmaps), len(hinges))
     _CACHE[spec] = dec
@@ -346,40 +340,67 @@ def _dot(a: Sequence[Fraction], x: Sequence[Fraction]) -> Fraction:
     return sum((p * q for p, q in zip(a, x)), ZERO)
 
 
-def _dc_parts(spec: Any) -> tuple[list[Map], list[tuple[Fraction, Map]]]:
-    """Step 1: the distinct cell maps of ``g = f + h`` and the hinges ``(C_k, l_k)`` of ``h``."""
+def _canonical(maps: Sequence[Map]) -> tuple[Map, Fraction, frozenset[Map] | None]:
+    """``max(maps) = m + t * max(K)`` with ``K`` the same for all positive multiples and translates of ``maps``.
+
+    ``m`` is the lexicographically least map, ``K = (maps - m) / t`` with ``t > 0`` the absolute
+    value of the first nonzero entry of the largest ``maps - m``; ``K`` is None for one map
+    (then ``max(maps) = m``).
+    """
+    m = min(maps)
+    if len(maps) == 1:
+        return m, ZERO, None
+    diff = [(tuple(x - y for x, y in zip(c, m[0])), d - m[1]) for c, d in maps]
+    top = max(diff)
+    t = abs(next(v for v in top[0] + (top[1],) if v))
+    return m, t, frozenset((tuple(x / t for x in c), d / t) for c, d in diff)
+
+
+def _dc_parts(spec: Any) -> tuple[Fraction, list[Map], list[tuple[Fraction, Map]]]:
+    """Step 1: ``sigma`` and the distinct cell maps of ``g = sigma f + h`` and the hinges ``(C_k, l_k)`` of ``h``.
+
+    Both splits, of ``f`` (``sigma = 1``) and of ``-f`` (``sigma = -1``, hinges on the convex kinks
+    of ``f``), come from one arrangement; the one whose ``g`` has fewer maps is returned.
+    """
     from ..pieces import _arrangement, _in_piece
 
     planes = spec._hyperplanes()
     if not planes:
         _, _, c, d = spec.pieces[0]
-        return [(c, d)], []
+        return Fraction(1), [(c, d)], []
     cx = _arrangement(planes, spec.domain)
     cell: list[Map] = []
     for r in cx.regions:
         piece = next(p for p in spec.pieces if _in_piece(p, r.witness))
         cell.append((piece[2], piece[3]))
     side = [[_dot(a, r.witness) > beta for a, beta in planes] for r in cx.regions]
-    C = [ZERO] * len(planes)
+    C = {1: [ZERO] * len(planes), -1: [ZERO] * len(planes)}
     for u, v in cx.graph.edges:
         h = next(t for t in range(len(planes)) if side[u][t] != side[v][t])
         lo, hi = (u, v) if side[v][h] else (v, u)
         a, _ = planes[h]
         k = next(t for t, x in enumerate(a) if x)
         mu = (cell[hi][0][k] - cell[lo][0][k]) / a[k]
-        if -mu / 2 > C[h]:
-            C[h] = -mu / 2
-    gmaps: dict[Map, None] = {}
-    for w, (c, d) in enumerate(cell):
-        cc, dd = list(c), d
-        for t, (a, beta) in enumerate(planes):
-            if C[t]:
-                s = C[t] if side[w][t] else -C[t]
-                cc = [x + s * y for x, y in zip(cc, a)]
-                dd -= s * beta
-        gmaps.setdefault((tuple(cc), dd), None)
-    hinges = [(C[t], (tuple(a), -beta)) for t, (a, beta) in enumerate(planes) if C[t]]
-    return list(gmaps), hinges
+        for sigma in (1, -1):
+            if -sigma * mu / 2 > C[sigma][h]:
+                C[sigma][h] = -sigma * mu / 2
+    best: tuple[Fraction, list[Map], list[tuple[Fraction, Map]]] | None = None
+    for sigma in (1, -1):
+        Cs = C[sigma]
+        gmaps: dict[Map, None] = {}
+        for w, (c, d) in enumerate(cell):
+            cc, dd = [sigma * x for x in c], sigma * d
+            for t, (a, beta) in enumerate(planes):
+                if Cs[t]:
+                    s = Cs[t] if side[w][t] else -Cs[t]
+                    cc = [x + s * y for x, y in zip(cc, a)]
+                    dd -= s * beta
+            gmaps.setdefault((tuple(cc), dd), None)
+        hinges = [(Cs[t], (tuple(a), -beta)) for t, (a, beta) in enumerate(planes) if Cs[t]]
+        if best is None or len(gmaps) < len(best[1]):
+            best = (Fraction(sigma), list(gmaps), hinges)
+    assert best is not None
+    return best
 
 
 def _affine_basis(pts: list[tuple[Fraction, ...]]) -> tuple[list[int], list[int]]:
