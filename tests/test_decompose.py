@@ -112,3 +112,39 @@ def test_decomposition_value_and_counts():
 def test_not_pieces():
     with pytest.raises(cpa.SpecError, match="Pieces"):
         decompose(cpa.MaxAffine([[1]], [0]))
+
+
+def test_concave_spec_is_split_as_minus_a_max():
+    # f = min(x, y, 1 - x - y, 2 - x): -f is convex, so no hinge is needed at all
+    net = cpa.compile("Min(x, y, 1 - x - y, 2 - x)", variables=["x", "y"])
+    spec = cpa.Pieces.from_network(net, Box([-1, -1], [1, 1]), validate=True)
+    dec = decompose(spec)
+    assert dec.hinges == 0 and dec.num_terms <= 4
+    _proved_at_depth(spec)
+
+
+def test_merged_up_to_shift_and_scale():
+    # every term's maps are normalised: they contain the zero map and are not a positive multiple
+    # or a translate of another term's maps
+    net = cpa.ReLUNetwork([([[1, -1], [1, 1], [2, -1], [-1, 3]], [0, -1, 1, 0]), ([[1, -2, 1, -1]], [0])])
+    dec = decompose(cpa.Pieces.from_network(net, Box([-2, -2], [2, 2]), validate=True))
+    zero = ((Fraction(0), Fraction(0)), Fraction(0))
+    assert all(zero in maps for _, maps in dec.terms)
+    assert len({frozenset(maps) for _, maps in dec.terms}) == dec.num_terms
+
+
+# R^3 -> [4, 3] -> R (He-initialised weights, rounded to denominators <= 20): 26 pieces on R^3;
+# whole-hyperplane DC of f gave 4,159 terms, of -f (chosen now) 48
+R3_43 = [([["0", "1/4", "-2/9"], ["-8/11", "-7/19", "-13/16"], ["1/20", "12/11", "-2/5"], ["-1/2", "2/5", "5/17"]],
+          ["0", "-1/11", "0", "1/14"]),
+         ([["-19/20", "-6/19", "-27/20", "-10/11"], ["-13/10", "-1/6", "-17/19", "3/16"],
+           ["1/9", "-2/15", "-16/9", "-5/13"]], ["0", "0", "-2/13"]),
+         ([["-7/18", "-4/5", "-2/3"]], ["2/19"])]
+
+
+def test_random_network_on_r3_few_terms_and_proved():
+    spec = cpa.Pieces.from_network(cpa.ReLUNetwork(R3_43), None, validate=True)
+    dec = decompose(spec)
+    assert len(spec.pieces) == 26 and dec.num_terms == 48 and dec.max_arity <= 4
+    net, report = cpa.compile_with_report(spec, depth="min", check=True)
+    assert report.checked and net.depth == 2
