@@ -237,3 +237,23 @@ def test_cli_compiles_a_kuhn_grid_file_and_proves_it(tmp_path, capsys):
     assert main(["compile", str(bad)]) != 0
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "simplices[1]: expected 3 vertex indices" in err
+
+
+def test_a_mesh_of_an_interval_compiles_to_one_hidden_layer():
+    """d = 1: every mesh vertex a breakpoint, one hidden layer (Arora et al. 2018, Thm 2.2), proved
+    on the mesh; a mesh with a gap has no route that covers it and says why."""
+    from fractions import Fraction as F
+
+    import cpa
+    from cpa.errors import SpecError
+
+    s = cpa.Simplicial([[0], [F(1, 3)], [1], [2]], [[1, 2], [0, 1], [2, 3]], [1, 2, 0, 5])
+    net, rep = cpa.compile_with_report(s, check=True)
+    assert (net.depth, net.num_neurons, rep.checked) == (1, 3, True)
+    assert all(net((x,))[0] == s((x,)) for x in (F(0), F(1, 6), F(1, 3), F(1, 2), F(1), F(7, 4), F(2)))
+    mesh = cpa.Simplicial.grid(12, values=lambda v: (v[0] * 7) % 3, d=1)
+    net, rep = cpa.compile_with_report(mesh, check=True)
+    assert net.depth == 1 and net.num_neurons <= 12 and rep.checked
+    gap = cpa.Simplicial([[0], [1], [2], [3]], [[0, 1], [2, 3]], [1, 2, 0, 5])
+    with pytest.raises(SpecError, match="cover an interval without gaps"):
+        cpa.compile(gap)

@@ -459,7 +459,35 @@ def dc_network(spec: Simplicial) -> ReLUNetwork:
 
 
 # --- choosing ----------------------------------------------------------------------------------
-_ROUTES = (("sum of hat functions (He et al. 2020)", hat_sum_network),
+def breakpoints_network(spec: Simplicial) -> ReLUNetwork:
+    """A mesh of an interval (d = 1): the interpolant as a :class:`~cpa.specs.Breakpoints1D` with
+    every mesh vertex a breakpoint and the end segments' slopes continued outside, compiled with
+    one hidden layer of at most ``p`` neurons for ``p`` pieces (Arora, Basu, Mianjy, Mukherjee,
+    ICLR 2018, Thm 2.2).
+
+    Raises
+    ------
+    SpecError
+        If the mesh is not one-dimensional or not an interval (cells with a gap between them).
+    """
+    from ..specs import Breakpoints1D
+    from .breakpoints import breakpoints_to_network
+
+    if spec.input_dim != 1:
+        raise SpecError("the breakpoint route needs a mesh of an interval (d = 1)")
+    cells = sorted((min(spec.vertices[i][0], spec.vertices[j][0]), max(spec.vertices[i][0], spec.vertices[j][0]))
+                   for i, j in spec.simplices)
+    if any(b[0] != a[1] for a, b in zip(cells, cells[1:])):
+        raise SpecError("the breakpoint route needs the cells to cover an interval without gaps")
+    xs = [cells[0][0]] + [c[1] for c in cells]
+    ys = [spec((x,)) for x in xs]
+    left = (ys[1] - ys[0]) / (xs[1] - xs[0])
+    right = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    return breakpoints_to_network(Breakpoints1D(xs, ys, left, right))
+
+
+_ROUTES = (("one hidden layer of breakpoints (d = 1; Arora et al. 2018)", breakpoints_network),
+           ("sum of hat functions (He et al. 2020)", hat_sum_network),
            ("lattice max-min form (Ovchinnikov 2002)", lattice_network),
            ("difference of convex (Kripfganz-Schulze 1987)", dc_network))
 

@@ -10,7 +10,7 @@ Pieces, depth      sum of s_i shallow_max(k_i) o maps, k_i <= n+1 [5]    shallow
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
 Breakpoints1D (p)  Arora et al. Thm 2.2: one hidden layer                at most p neurons [2]
 Expression         structural recursion over the expression tree         depth of the tree's Max nesting
-Simplicial         smallest of hats / lattice / DC (:mod:`.fem`)         2 on Kuhn grids [4]
+Simplicial         smallest of breakpoints (d=1) / hats / lattice / DC    1 (d = 1); 2 on Kuhn grids [4]
 =================  ====================================================  ==========================
 
 Breakpoints1D with breakpoints ``t_1 < ... < t_{p-1}`` and slopes
@@ -33,15 +33,14 @@ rectified linear units*, ICLR 2018 (arXiv:1611.01491).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from ..calculus import affine_network, compose, linear_combination
 from ..errors import ArgumentError, SpecError
 from ..gadgets import max_of, max_tree_widths, min_of
 from ..network import ReLUNetwork
-from ..numbers import ONE
 from ..specs import DC, Breakpoints1D, Expression, MaxAffine, MinAffine, Spec
+from .breakpoints import breakpoints_to_network
 from .expression import expression_to_network
 from .shallow_max import log3_bound, shallow_max, shallow_max_depth
 
@@ -63,24 +62,6 @@ def minaffine_to_network(spec: MinAffine) -> ReLUNetwork:
 
 def dc_to_network(spec: DC) -> ReLUNetwork:
     return linear_combination([1, -1], [maxaffine_to_network(spec.g), maxaffine_to_network(spec.h)])
-
-
-def breakpoints_to_network(spec: Breakpoints1D) -> ReLUNetwork:
-    slopes = spec.slopes
-    kinks = [k for k in range(len(spec.breakpoints)) if slopes[k + 1] != slopes[k]]
-    if not kinks:  # affine: f(x) = f(t_1) + s_0 (x - t_1), no hidden layer
-        t1, s0 = spec.breakpoints[0], slopes[0]
-        return affine_network([[s0]], [spec.values[0] - s0 * t1])
-    t = [spec.breakpoints[k] for k in kinks]
-    s = [slopes[0]] + [slopes[k + 1] for k in kinks]  # slopes of the p true pieces
-    rows: list[list[Fraction]] = [[-ONE], [ONE]]
-    bias: list[Fraction] = [t[0], -t[0]]
-    out: list[Fraction] = [-s[0], s[1]]
-    for k in range(1, len(t)):
-        rows.append([ONE])
-        bias.append(-t[k])
-        out.append(s[k + 1] - s[k])
-    return ReLUNetwork([(rows, bias), ([out], [spec(t[0])])])
 
 
 def pieces_to_network(spec: Any) -> ReLUNetwork:
@@ -127,8 +108,10 @@ def route_for(spec: Spec, depth: str | None = None) -> tuple[str, Any]:
         raise ArgumentError(f"depth must be None or 'min', got {depth!r}")
     table = (
         ("min", MaxAffine, "log3-depth max (Bakaev et al. 2025)", maxaffine_to_shallow_network),
-        ("min", Simplicial, "finite elements: the shallowest of hats, lattice, DC", simplicial_to_shallow_network),
-        (None, Simplicial, "finite elements: the smallest of hats, lattice, DC", simplicial_to_network),
+        ("min", Simplicial, "finite elements: the shallowest of breakpoints (d = 1), hats, lattice, DC",
+         simplicial_to_shallow_network),
+        (None, Simplicial, "finite elements: the smallest of breakpoints (d = 1), hats, lattice, DC",
+         simplicial_to_network),
         ("min", Pieces, "signed sum of maxima of <= n+1 maps (Wang-Sun 2005) at log3 depth",
          pieces_to_shallow_network),
         (None, Pieces, "lattice max-min form (Tarela-Martinez, Ovchinnikov)", pieces_to_network),
