@@ -130,6 +130,17 @@ class IntegerNetwork:
         bias = [c * self.S[l - 1] for c in self.b[l]]
         if not active:
             return [(0,) * d + (bias[i],) for i in range(n)]
+        if n <= 4:      # a narrow layer (an output): plain integers beat an object-array product
+            on = set(active)
+            out = []
+            for row, c in zip(self.W[l], bias):
+                acc = [0] * (d + 1)
+                for j, v in row:
+                    if j in on:
+                        acc = [a + v * m for a, m in zip(acc, prev[j])]
+                acc[d] += c
+                out.append(tuple(acc))
+            return out
         if self.is_sparse(l):
             ri, ci, vals = self.nonzeros(l)
             on = np.zeros(len(prev), dtype=bool)

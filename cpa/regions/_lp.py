@@ -1143,7 +1143,10 @@ class _Engine:
                 st["max_witness_bits"] = wb
             bounded = bnd or self._bounded()
             if keys:
-                yield (bounded, sum(1 << i for i in range(N) if bits[i]), self._output_map(maps, bits, start),
+                s0 = start[L - 1] if L else 0
+                out = inet.next_map(L, maps[L - 1], [k for k in range(widths[L - 1]) if bits[s0 + k]]) \
+                    if L else inet.first_map()
+                yield (bounded, sum(1 << i for i in range(N) if bits[i]), tuple(out),
                        sum(1 << i for i in self.split_neurons))
                 continue
             if not full:
@@ -1166,27 +1169,6 @@ class _Engine:
             yield LPRegion(pattern, witness, (tuple(A), tuple(b)), amap, bounded)
         _log_done(st)
 
-
-    def _output_map(self, maps: list[Any], bits: list[bool], start: list[int]) -> tuple[tuple[int, ...], ...]:
-        """The exact integer output map :math:`M_L` of the current leaf (as ``IntegerNetwork.next_map``,
-        in plain integers: the output layer is narrow, and this runs once per region)."""
-        inet = self.inet
-        L = len(inet.widths)
-        if not L:
-            return tuple(inet.first_map())
-        prev = maps[L - 1]
-        s0 = start[L - 1]
-        St = inet.S[L - 1]
-        d1 = self.d + 1
-        out = []
-        for row, c in zip(inet.W[L], inet.b[L]):
-            acc = [0] * d1
-            for j, v in row:
-                if bits[s0 + j]:
-                    acc = [a + v * m for a, m in zip(acc, prev[j])]
-            acc[-1] += c * St
-            out.append(tuple(acc))
-        return tuple(out)
 
     def _frontier(self, stack: list[Any], maps: list[Any], layer_of: list[int], start: list[int]) -> "Frontier":
         """The pending siblings of the open branch as cells: each one's split rows (those of its

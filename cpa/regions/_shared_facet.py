@@ -52,15 +52,14 @@ def sign_free(row: Sequence[int]) -> Row:
 
 
 def _scaled(row: Sequence[int], d: int) -> tuple[list[float], int]:
-    """Float copy of ``row / 2^e`` with ``e`` the bit length of its largest linear coefficient."""
-    e = max((abs(v).bit_length() for v in row[:d]), default=0)
-    D = 1 << e
-    out = []
-    for v in row:
-        try:
-            out.append(v / D)
-        except OverflowError:
-            out.append(1e300 if v > 0 else -1e300)
+    """Float copy of ``row / 2^e`` with ``e`` the bit length of its largest linear coefficient (the
+    LP engine's scaling; a constant beyond the float range is clamped, the LP being only a hint)."""
+    from ._lp import _BIG, _fscaled, _lin_exp
+
+    e = _lin_exp(tuple(row), d)
+    out = _fscaled(row, e)
+    if not math.isfinite(out[d]):
+        out[d] = math.copysign(_BIG, out[d])
     return out, e
 
 
