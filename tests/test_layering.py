@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1] / "cpa"
 
 def test_import_cpa_is_light():
     code = ("import sys, cpa; heavy = [m for m in ('torch', 'onnx', 'onnxruntime', 'matplotlib', 'constructions',"
-            " 'verify', 'tqdm', 'highspy', 'dask') if m in sys.modules]; print(','.join(heavy))")
+            " 'verify', 'tqdm', 'highspy', 'numba', 'dask') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"import cpa loads {out}"
 

@@ -34,6 +34,7 @@ from test_soundness import mixed_domains, mixed_networks  # noqa: E402
 
 lp = importlib.import_module("cpa.regions._lp")
 xlp = importlib.import_module("cpa.regions._exact_lp")
+float_lp_mod = importlib.import_module("cpa.regions._float_lp")
 lp_pieces = importlib.import_module("cpa.regions._lp_pieces")
 
 TRIANGLE = Polyhedron([[-1, 0], [0, -1], [1, 1]], [1, 1, 1])
@@ -232,6 +233,7 @@ def test_exact_paths_alone(case, monkeypatch):
     monkeypatch.setattr(lp._Engine, "_cut_from_floats", lambda self, *args: None)
     monkeypatch.setattr(lp._Engine, "_from_pool", lambda self, *args: None)
     monkeypatch.setattr(lp._Engine, "_nocut_from_duals", lambda self, duals, e, z: False)
+    monkeypatch.setattr(lp, "float_point", lambda *args, **kw: None)     # no float ray either
     stats: dict = {}
     check(net, dom, stats=stats)
     monkeypatch.setattr(lp._Engine, "_decide_basis", lambda self, *args: (False, None))
@@ -240,36 +242,45 @@ def test_exact_paths_alone(case, monkeypatch):
     assert stats["exact_simplex"] > 0 or stats["lp_calls"] == 0
 
 
+@pytest.mark.parametrize("backend", ["dense", "highs"])
 @pytest.mark.parametrize("case", range(len(NETS)))
-def test_nonsense_from_the_lp_solver(case, monkeypatch):
-    """Whatever HiGHS answers, the exact checks decide: wrong optima, wrong duals, wrong rays."""
+def test_nonsense_from_the_lp_solver(case, backend, monkeypatch):
+    """Whatever the float LP answers, the exact checks decide: wrong optima, wrong duals, wrong
+    bases, wrong rays (both solvers: the dense simplex and HiGHS)."""
+    if backend == "highs":
+        monkeypatch.setattr(float_lp_mod, "DENSE_MAX_D", 0)
     net, dom = NETS[case]
     rng = random.Random(case)
     orig = lp._Engine._solve
 
     class Liar:
-        def __init__(self, h):
-            self._h = h
+        def __init__(self, solver, has_box):
+            self._lp = solver
+            self._box = has_box
 
         def __getattr__(self, name):
-            return getattr(self._h, name)
+            return getattr(self._lp, name)
 
-        def getSolution(self):
-            sol = self._h.getSolution()
+        @property
+        def x(self):
+            return [rng.uniform(-3, 3) for _ in self._lp.x]
 
-            class S:
-                col_value = [rng.uniform(-3, 3) for _ in sol.col_value]
-                row_dual = [rng.uniform(-1, 2) for _ in sol.row_dual]
-            return S()
+        def duals(self):
+            return [(i, rng.uniform(-1, 2)) for i in range(self._lp.n_rows)]
 
-        def getPrimalRay(self):
-            ok, has, ray = self._h.getPrimalRay()
-            return ok, has, [rng.uniform(-1, 1) for _ in ray]
+        def tight(self):
+            d = self._lp.d
+            codes = list(range(self._lp.n_rows)) + (list(range(-2 * d, 0)) if self._box else [])
+            return rng.sample(codes, d) if len(codes) >= d else None
 
-    def lying_solve(self, lin):
-        if not isinstance(self.h, Liar):
-            self.h = Liar(self.h)
-        return orig(self, lin)
+        def ray(self):
+            ray = self._lp.ray()
+            return None if ray is None else [rng.uniform(-1, 1) for _ in ray]
+
+    def lying_solve(self, c, W):
+        if not isinstance(self.lp, Liar):
+            self.lp = Liar(self.lp, self.has_box)
+        return orig(self, c, W)
 
     monkeypatch.setattr(lp._Engine, "_solve", lying_solve)
     check(net, dom)

@@ -615,7 +615,7 @@ class _FacetLP:
     ``r_j(y) + s <= 0`` for every group but the one asked about, which is set to ``r_i(y) = 0``."""
 
     def __init__(self, fs: FacetSearch):
-        from ._lp import _quiet_highs
+        from ._float_lp import _quiet_highs
 
         import highspy
 

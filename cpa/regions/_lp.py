@@ -22,9 +22,12 @@ The answer is decided in floating point and every claim is certified exactly:
    box holding the cell (the domain's bounding box, or the cell's, see
    below); if it is ``<= 0`` no LP is needed (a Farkas certificate on the box
    rows alone);
-2. **float LP** (HiGHS, one model kept alive along the search: rows are added
-   when the search descends and deleted when it backtracks, the basis of every
-   open branch is saved and restored, so each LP is warm started);
+2. **float LP** (:mod:`cpa.regions._float_lp`): up to ``d = 24`` a dense
+   primal simplex compiled with numba, started at the cell's witness (no model
+   kept: rows are written into an array as the search descends and cut back as
+   it backtracks); beyond that, or where it gives up, HiGHS, one model kept
+   alive along the search with the basis of every open branch saved and
+   restored, so each LP is warm started;
 3. **"the other side exists"** is certified by an exact point strictly inside
    ``C`` with ``z`` of the other strict sign: the LP's optimal vertex ``v`` is
    rounded to a rational and combined with the witness, ``p = (1-l) w + l v``
@@ -36,7 +39,7 @@ The answer is decided in floating point and every claim is certified exactly:
    exactly) for the rows they are given for, and exact multipliers on the
    bounding-box rows that absorb the residual (Neumaier and Shcherbina's safe
    bound, evaluated in integers);
-5. if neither certificate checks, the **exact basis**: HiGHS's final basis
+5. if neither certificate checks, the **exact basis**: the LP's final basis
    names ``d`` tight constraints; the vertex and the duals of that basis are
    solved exactly (python-flint) and checked for primal feasibility (a vertex
    with ``z > 0`` certifies a cut) and dual feasibility (a Farkas certificate);
@@ -103,11 +106,8 @@ Mathematics of Operations Research 2 (1977), 103-107 (the pivoting rule of 6.).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
-import os
-import sys
 from fractions import Fraction
 from operator import mul
 from typing import Any, Iterator, NamedTuple, Sequence
@@ -118,6 +118,7 @@ from ..domains import Box, Polyhedron, Reals
 from ..errors import CertificateError, DomainError, MissingExtraError
 from ..network import ReLUNetwork
 from ._exact import IntegerNetwork
+from ._float_lp import _BIG, OPTIMAL, UNBOUNDED, float_lp
 from ._exact_lp import combine_values, dot, exact_max, float_point, hom_point, integer_vector, \
     nonnegative_combination, primitive_point, project_direction, rounded_point, solve_square
 from ..polytope import integer_row
@@ -133,9 +134,6 @@ _POOL: int | None = None   # LP vertices kept per cell to certify cuts without a
 _CELL_BOX_MIN = 2          # bound the cell by 2 d LPs at a layer entry when the layer has >= this times 2 d neurons
 _POOL_INTERIOR = 16        # exact interior points kept per cell, for the same
 # primal simplex: after an objective change the basis stays primal feasible (measured 15% faster here)
-_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "threads": 1, "solver": "simplex", "simplex_strategy": 4,
-                                  "log_to_console": False}
-_BIG = 1e19          # finite stand-in for bounds HiGHS would treat as infinite (>= 1e20)
 
 
 class LPRegion(NamedTuple):
@@ -303,42 +301,6 @@ def _log_done(stats: dict) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def _quiet_highs() -> Any:
-    """A HiGHS instance with output off.  Its constructor prints a banner on C's stdout before
-    any option can be set; file descriptor 1 points to /dev/null for that moment (library code
-    never prints), so output of other threads in that instant is lost too."""
-    try:
-        import highspy
-    except ImportError:
-        raise MissingExtraError("the LP region engine needs HiGHS: pip install highspy") from None
-    try:
-        sys.stdout.flush()
-    except (AttributeError, ValueError):   # pragma: no cover - closed or replaced stdout
-        pass
-    try:
-        saved = os.dup(1)
-    except OSError:   # pragma: no cover - no fd 1
-        saved = -1
-    null = os.open(os.devnull, os.O_WRONLY) if saved >= 0 else -1
-    try:
-        if saved >= 0:
-            os.dup2(null, 1)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        try:
-            ctypes.CDLL(None).fflush(None)     # the banner sits in C's stdout buffer: flush it to /dev/null
-        except Exception:   # pragma: no cover - no C library to call (the banner may then show)
-            pass
-    finally:
-        if saved >= 0:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-    for k, v in _HIGHS_OPTIONS.items():
-        h.setOptionValue(k, v)
-    return h
-
-
 def _fscale(v: int, e: int) -> float:
     """``v / 2^e`` correctly rounded to float64 (Python's int / int is; infinite beyond range)."""
     try:
@@ -485,21 +447,8 @@ class _Engine:
             if dot(r, root) >= 0:
                 raise DomainError("the domain's interior point is not strictly inside it (not full-dimensional?)")
         self.root = root
-        # --- the LP model ---
-        import highspy
-
-        self.h = h = _quiet_highs()
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        if self.has_box:
-            h.addVars(d, np.full(d, -1.0), np.full(d, 1.0))
-        else:
-            h.addVars(d, np.full(d, -_INF), np.full(d, _INF))
-        self.idx = np.arange(d, dtype=np.int32)
-        self.kBasic = highspy.HighsBasisStatus.kBasic
-        self.kLower = highspy.HighsBasisStatus.kLower
-        self.kUpper = highspy.HighsBasisStatus.kUpper
-        self.kOptimal = highspy.HighsModelStatus.kOptimal
-        self.kUnbounded = highspy.HighsModelStatus.kUnbounded
+        # --- the float LP (u-space; box bounds [-1, 1]^d when the domain is bounded) ---
+        self.lp = float_lp(d, self.has_box, self.stats)
         # model rows: exact x-space row and float scaling exponent, in model order
         self.model_rows: list[tuple[int, ...]] = []
         self.model_exps: list[int] = []
@@ -544,16 +493,7 @@ class _Engine:
                 c0 = math.copysign(_BIG, c0)
         else:
             vals, c0, e = fl
-        up = -c0
-        if up >= 1e19:
-            up = _INF          # far away: HiGHS would take it as infinite anyway
-        elif up <= -1e19:
-            up = -_BIG         # keep it finite (the LP is a hint; exact checks decide)
-        nz = [k for k in range(d) if vals[k] != 0.0]
-        if len(nz) == d:
-            self.h.addRow(-_INF, up, d, self.idx, np.array(vals))
-        else:
-            self.h.addRow(-_INF, up, len(nz), np.array(nz, dtype=np.int32), np.array([vals[k] for k in nz]))
+        self.lp.add_row(vals, -c0)
         self.model_rows.append(r)
         self.model_exps.append(e)
         self.model_float.append(vals + [c0])
@@ -572,22 +512,17 @@ class _Engine:
         cur = len(self.rows) - self.n_base
         if cur > npath:
             first = self.n_poly + npath
-            last = self.n_poly + cur
-            self.h.deleteRows(last - first, np.arange(first, last, dtype=np.int32))
             del self.rows[self.n_base + npath:]
             del self.split_neurons[npath:]
             del self.model_rows[first:]
             del self.model_exps[first:]
             del self.model_float[first:]
-        if basis is not None and basis.valid:
-            self.h.setBasis(basis)
+        self.lp.truncate(self.n_poly + npath, basis)
 
-    def _solve(self, c: list[float]) -> Any:
-        """Maximise ``c . u`` over the current cell (float LP); the model status."""
-        h = self.h
-        h.changeColsCost(self.d, self.idx, np.array(c))
-        h.run()
-        return h.getModelStatus()
+    def _solve(self, c: list[float], W: tuple[int, ...]) -> int:
+        """Maximise ``c . u`` over the current cell, whose exact witness is ``W`` (float LP);
+        :data:`~cpa.regions._float_lp.OPTIMAL`, ``UNBOUNDED`` or ``OTHER``."""
+        return self.lp.solve(c, self._u_floats(W))
 
     # --- exact row values and points -------------------------------------------------------------
     def _values(self, P: tuple[int, ...]) -> list[int]:
@@ -644,26 +579,26 @@ class _Engine:
                 return res
         return None
 
-    def _nocut_from_duals(self, duals: Any, e_g: int, z: tuple[int, ...]) -> bool:
+    def _nocut_from_duals(self, duals: list[tuple[int, float]], e_g: int, z: tuple[int, ...]) -> bool:
         """Farkas certificate from the LP's row duals, the residual absorbed by the box rows."""
         b = self._dual_bound(duals, e_g, z)
         return b is not None and b[0] <= 0
 
-    def _dual_bound(self, duals: Any, e_g: int, z: tuple[int, ...]) -> tuple[int, int] | None:
+    def _dual_bound(self, duals: list[tuple[int, float]], e_g: int, z: tuple[int, ...]) -> tuple[int, int] | None:
         """An exact upper bound ``num / den`` of ``z`` over the current cell from the LP's row
-        duals ``y >= 0`` (dyadic, taken exactly): ``2^E z = R + sum mu_i r_i`` with
+        duals ``y >= 0`` (``(row, y)`` pairs, dyadic, taken exactly): ``2^E z = R + sum mu_i r_i`` with
         ``mu_i = y_i 2^(e_g - e_i)`` and the residual ``R`` bounded over the (bounding) box,
         i.e. a Farkas certificate whose box-row multipliers are ``max(+-R_k, 0)``."""
         d = self.d
         terms = []
-        ymax = max(duals, default=0.0)
+        ymax = max((y for _, y in duals), default=0.0)
         if not math.isfinite(ymax):
             return None
         cut = ymax * 1e-13
         smin = 0
         exps = self.model_exps
         rows = self.model_rows
-        for i, y in enumerate(duals):
+        for i, y in duals:
             if y > cut:
                 m, q = math.frexp(y)
                 s = q - 53 + e_g - exps[i]
@@ -681,7 +616,7 @@ class _Engine:
             bound += v * self.HI[k] if v > 0 else v * self.LO[k]
         return bound, self.D << E
 
-    def _cell_box(self) -> tuple[list[int], list[int], int]:
+    def _cell_box(self, W: tuple[int, ...]) -> tuple[list[int], list[int], int]:
         """A box containing the current cell, certified: ``2 d`` LPs, each bound from a Farkas
         certificate (:meth:`_dual_bound`), rounded outwards to a grid of ``1 / (D 2^48)``; the
         domain's box where an LP gives no certificate.  Returns integer ``(LO, HI, scale)``."""
@@ -695,9 +630,9 @@ class _Engine:
                 z = tuple(sgn if i == k else 0 for i in range(d)) + (0,)
                 F, E, _, _ = self._layer_floats([z])
                 st["box_lps"] += 1
-                if self._solve(F[0][:d].tolist()) != self.kOptimal:
+                if self._solve(F[0][:d].tolist(), W) != OPTIMAL:
                     continue
-                b = self._dual_bound(self.h.getSolution().row_dual, E[0], z)
+                b = self._dual_bound(self.lp.duals(), E[0], z)
                 if b is None:
                     continue
                 num, den = b          # sgn x_k <= num / den
@@ -712,26 +647,12 @@ class _Engine:
         return LO, HI, S
 
     def _basis_rows(self) -> list[tuple[int, ...]] | None:
-        """The ``d`` tight constraints of HiGHS's final basis as exact rows, or None."""
-        basis = self.h.getBasis()
-        if not basis.valid:
+        """The ``d`` tight constraints of the float LP's final basis as exact rows, or None."""
+        tight = self.lp.tight()
+        if tight is None:
             return None
-        out = []
-        for k, s in enumerate(basis.col_status):
-            if s == self.kBasic:
-                continue
-            if s == self.kUpper:
-                out.append(self.box_rows[2 * k])
-            elif s == self.kLower:
-                out.append(self.box_rows[2 * k + 1])
-            else:
-                return None
-        for i, s in enumerate(basis.row_status):
-            if s != self.kBasic:
-                out.append(self.model_rows[i])
-        if len(out) != self.d:
-            return None
-        return out
+        # -1 - 2k: u_k <= 1 (box row 2k); -2 - 2k: u_k >= -1 (box row 2k + 1)
+        return [self.model_rows[i] if i >= 0 else self.box_rows[-1 - i] for i in tight]
 
     def _decide_basis(self, W, sW, z):
         """Tier 2: ``(decided, result)``; result None = no cut certified, else ``(P, sP)``."""
@@ -787,11 +708,10 @@ class _Engine:
         st = self.stats
         c, c0, e_g = obj
         st["lp_calls"] += 1
-        status = self._solve(c)
-        h = self.h
-        if status == self.kOptimal:
-            sol = h.getSolution()
-            x = list(sol.col_value)
+        status = self._solve(c, W)
+        lp = self.lp
+        if status == OPTIMAL:
+            x = lp.x
             est = sum(map(float.__mul__, c, x)) + c0
             entry = pool.add_vertex(x)
             for what in (("cut", "nocut") if est > 0 else ("nocut", "cut")):
@@ -800,16 +720,16 @@ class _Engine:
                     if res is not None:
                         st["cut_vertex"] += 1
                         return res
-                elif self.has_box and self._nocut_from_duals(sol.row_dual, e_g, z):
+                elif self.has_box and self._nocut_from_duals(lp.duals(), e_g, z):
                     st["nocut_dual"] += 1
                     return None
             done, res = self._decide_basis(W, sW, z)
             if done:
                 return res
-        elif status == self.kUnbounded:
-            ok, has, ray = h.getPrimalRay()
-            if has:
-                U = float_point(list(ray), t_one=False)
+        elif status == UNBOUNDED:
+            ray = lp.ray()
+            if ray is not None:
+                U = float_point(ray, t_one=False)
                 if U is not None:
                     res = self._combine(W, sW, U, z)      # no box: u-space is x-space
                     if res is not None:
@@ -817,8 +737,9 @@ class _Engine:
                         return res
         return self._decide_exact(W, sW, z)
 
-    def _bounded(self) -> bool:
-        """Whether the current cell is bounded (certified; see the module docstring)."""
+    def _bounded(self, W: tuple[int, ...]) -> bool:
+        """Whether the current cell, with witness ``W``, is bounded (certified; see the module
+        docstring)."""
         if self.bounded_domain:
             return True
         d = self.d
@@ -827,17 +748,17 @@ class _Engine:
         rows = self.rows
         for u in dirs:
             st["bounded_lp_calls"] += 1
-            status = self._solve([float(v) for v in u])
+            status = self._solve([float(v) for v in u], W)
             verdict = None
-            if status == self.kUnbounded:
-                ok, has, ray = self.h.getPrimalRay()
-                if has:
-                    verdict = False if self._certify_ray(list(ray), u) else None
-            elif status == self.kOptimal:
+            if status == UNBOUNDED:
+                ray = self.lp.ray()
+                if ray is not None:
+                    verdict = False if self._certify_ray(ray, u) else None
+            elif status == OPTIMAL:
                 # Farkas: u a nonnegative combination of the rows the LP's duals name, exactly
-                duals = self.h.getSolution().row_dual
-                ymax = max(duals, default=0.0)
-                S = [i for i, y in enumerate(duals) if y > 1e-9 * ymax] if math.isfinite(ymax) else []
+                duals = self.lp.duals()
+                ymax = max((y for _, y in duals), default=0.0)
+                S = [i for i, y in duals if y > 1e-9 * ymax] if math.isfinite(ymax) else []
                 if S and nonnegative_combination([self.model_rows[i][:d] for i in S], u) is not None:
                     verdict = True
             if verdict is None:
@@ -1027,7 +948,7 @@ class _Engine:
             maps[0] = inet.first_map()
             mfl[0] = self._layer_floats(maps[0])
         st = self.stats
-        h = self.h
+        lp = self.lp
         eager = self.eager
         eager_split = self.eager and self.eager_split
         fixed: list[Any] = []
@@ -1068,11 +989,11 @@ class _Engine:
                     fixed = [None] * n
                     found = {}
                     if not bnd and l > 0:       # unbounded domain: a bounded cell bounds its subtree
-                        bnd = self._bounded()
+                        bnd = self._bounded(W)
                     box = None
                     if self.has_box:
                         if l > 0 and n >= self.cell_box_min * 2 * d:
-                            box = self._cell_box()
+                            box = self._cell_box(W)
                         else:
                             box = (self.LO, self.HI, self.D)
                     self._pass(list(range(n)) if eager else [0], maps[l], mfl[l], W, sW, pool,
@@ -1105,7 +1026,7 @@ class _Engine:
                 # the row of this side is -z <= 0 (active) or z <= 0
                 rA = _neg(row) if here else row
                 npath = len(self.rows) - self.n_base
-                basis = h.getBasis()
+                basis = lp.save()
                 fA = self._push_row(rA, None, p)
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
@@ -1141,7 +1062,7 @@ class _Engine:
             wb = max(map(abs, W)).bit_length()
             if wb > st["max_witness_bits"]:
                 st["max_witness_bits"] = wb
-            bounded = bnd or self._bounded()
+            bounded = bnd or self._bounded(W)
             if keys:
                 s0 = start[L - 1] if L else 0
                 out = inet.next_map(L, maps[L - 1], [k for k in range(widths[L - 1]) if bits[s0 + k]]) \

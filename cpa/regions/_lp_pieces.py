@@ -119,7 +119,7 @@ def _joins(net: ReLUNetwork, domain: Box | Polyhedron | Reals, group: Sequence[t
     hyperplane, such a neuron is ``>= 0`` on one side and ``<= 0`` on the other, so it is zero
     there, and its affine pre-activation on either region can only vanish there by vanishing on
     all of ``H``.  On generic networks this leaves the pairs that differ in one neuron."""
-    from ._lp import _quiet_highs
+    from ._float_lp import _quiet_highs
 
     inet = IntegerNetwork(net)
     d = inet.d

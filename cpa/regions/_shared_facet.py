@@ -54,7 +54,8 @@ def sign_free(row: Sequence[int]) -> Row:
 def _scaled(row: Sequence[int], d: int) -> tuple[list[float], int]:
     """Float copy of ``row / 2^e`` with ``e`` the bit length of its largest linear coefficient (the
     LP engine's scaling; a constant beyond the float range is clamped, the LP being only a hint)."""
-    from ._lp import _BIG, _fscaled, _lin_exp
+    from ._float_lp import _BIG
+    from ._lp import _fscaled, _lin_exp
 
     e = _lin_exp(tuple(row), d)
     out = _fscaled(row, e)
