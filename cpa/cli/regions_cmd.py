@@ -166,24 +166,19 @@ def write_regions(cx: Any, listing: Listing, certify: bool, progress: bool) -> A
 
     Raises CertificateError with the failed check if the certificate does not hold (it never should).
     """
+    from ..regions.api import each_region
 
     items: Any = cx.regions
     if progress:
         from tqdm.auto import tqdm
 
         items = tqdm(items, desc="certify" if certify else "list", unit="region")
-    builder = cx.certificate_builder() if certify else None
-    for r in items:
-        if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.is_bounded):
-            break
+
+    def emit(r: Any) -> None:
         listing.write(region_record(r))
         listing.flush()
-    return _certificate_or_raise(builder)
 
-
-def _certificate_or_raise(builder: Any) -> Any:
-    """The builder's certificate, proved (CertificateError otherwise), or None without a builder."""
-    return None if builder is None else builder.result().require()
+    return each_region(cx, emit, certify, items)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -399,7 +394,7 @@ def _run_count_only(args: argparse.Namespace, net: Any, domain: Any, t0: float, 
                 print(f"cpa regions: stopped: more than max_regions={args.max_regions} regions (partial count {n})",
                       file=sys.stderr)
                 return 3
-        cert = _certificate_or_raise(builder)
+        cert = None if builder is None else builder.result().require()
         listing.commit()
     else:
         if (args.checkpoint or args.workers or args.scheduler) and args.max_regions is not None:

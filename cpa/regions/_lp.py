@@ -1027,7 +1027,9 @@ class _Engine:
                 rA = _neg(row) if here else row
                 npath = len(self.rows) - self.n_base
                 basis = lp.save()
-                fA = self._push_row(rA, None, p)
+                fz = mfl[l][2][j]              # the row's scaled u-space floats, as in the LP's objective
+                fA = self._push_row(rA, ([-v for v in fz[:d]], -fz[d], mfl[l][1][j]) if here
+                                    else (fz[:d], fz[d], mfl[l][1][j]), p)
                 poolA, poolB = pool.split(rA, fA)
                 flB = ([-v for v in fA[:d]], -fA[d], self.model_exps[-1])
                 stack.append((p, not here, Pb, sPb, npath, basis, list(fixed), poolB, flB, bnd))

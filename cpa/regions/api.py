@@ -311,23 +311,35 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def each_region(cx: RegionComplex, emit: Callable[[Any], None], certify: bool, regions: Any = None) -> Any:
+    """Call ``emit(region)`` for every region of ``cx`` in order (``regions``: the same iterable
+    wrapped, e.g. in a progress bar), checking the complete certificate on the way when
+    ``certify``; returns the certificate, proved, or None without ``certify``.
+
+    Raises :class:`~cpa.errors.CertificateError` with the failed check if the certificate does
+    not hold (it never should)."""
+    builder = cx.certificate_builder() if certify else None
+    for r in cx.regions if regions is None else regions:
+        if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.is_bounded):
+            break
+        emit(r)
+    return None if builder is None else builder.result().require()
+
+
 def _stream_complex(cx: RegionComplex, on_records: Callable[[list[dict[str, Any]]], None] | None,
                     certify: bool, chunk: int = 256) -> Any:
     """Pass the regions of an enumerated complex on as records (in chunks), checking the complete
     certificate on the way when ``certify``."""
-    builder = cx.certificate_builder() if certify else None
     batch: list[dict[str, Any]] = []
-    for r in cx.regions:
-        if builder is not None and not builder.add(r.pattern, r.witness, r.hrep, r.affine_map, r.is_bounded):
-            break
+
+    def emit(r: Any) -> None:
         if on_records is not None:
             batch.append(r.to_record())
             if len(batch) >= chunk:
-                on_records(batch)
-                batch = []
-    cert = None
-    if builder is not None:
-        cert = builder.result().require()
+                on_records(batch[:])
+                batch.clear()
+
+    cert = each_region(cx, emit, certify)
     if batch and on_records is not None:
         on_records(batch)
     return cert
