@@ -286,6 +286,17 @@ def test_nonsense_from_the_lp_solver(case, backend, monkeypatch):
     check(net, dom)
 
 
+@pytest.mark.parametrize("case", range(len(NETS)))
+def test_highs_alone(case, monkeypatch):
+    """With the dense simplex off (the solver beyond d = 24, and where numba is missing), HiGHS
+    answers every LP and the regions are the same."""
+    monkeypatch.setattr(float_lp_mod, "DENSE_MAX_D", 0)
+    net, dom = NETS[case]
+    stats: dict = {}
+    check(net, dom, stats=stats)
+    assert "lp_fallback" not in stats          # no dense solver was made
+
+
 @pytest.mark.parametrize("knobs", [{"_EAGER": False}, {"_EAGER_SPLIT": False}, {"_POOL": 0, "_POOL_INTERIOR": 0},
                                    {"_CELL_BOX_MIN": 0}], ids=["lazy", "no-recheck", "no-pool", "cell-boxes"])
 def test_search_variants_agree(knobs, monkeypatch):

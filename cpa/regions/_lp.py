@@ -67,7 +67,8 @@ decisions; ``box_lps`` and ``bounded_lp_calls`` count the others),
 ``cut_vertex``, ``cut_ray`` and ``nocut_dual`` (certificates from the float
 LP), ``cut_basis`` and ``nocut_basis`` (exact basis), ``exact_simplex`` with
 its outcomes ``cut_exact`` and ``nocut_exact``, ``bounded_exact`` (exact
-simplex for boundedness), ``regions``, ``max_witness_bits`` and ``max_stack``
+simplex for boundedness), ``lp_fallback`` (LPs the dense simplex handed to
+HiGHS), ``regions``, ``max_witness_bits`` and ``max_stack``
 (the most pending siblings held at once: at most one per neuron).
 
 The search holds only the open branch: the rows and the witness of the
