@@ -288,7 +288,7 @@ def test_nonsense_from_the_lp_solver(case, backend, monkeypatch):
 
 @pytest.mark.parametrize("case", range(len(NETS)))
 def test_highs_alone(case, monkeypatch):
-    """With the dense simplex off (the solver beyond d = 24, and where numba is missing), HiGHS
+    """With the dense simplex off (the solver beyond d = 48, and where numba is missing), HiGHS
     answers every LP and the regions are the same."""
     monkeypatch.setattr(float_lp_mod, "DENSE_MAX_D", 0)
     net, dom = NETS[case]

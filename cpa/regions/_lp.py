@@ -22,7 +22,7 @@ The answer is decided in floating point and every claim is certified exactly:
    box holding the cell (the domain's bounding box, or the cell's, see
    below); if it is ``<= 0`` no LP is needed (a Farkas certificate on the box
    rows alone);
-2. **float LP** (:mod:`cpa.regions._float_lp`): up to ``d = 24`` a dense
+2. **float LP** (:mod:`cpa.regions._float_lp`): up to ``d = 48`` a dense
    primal simplex compiled with numba, started at the cell's witness (no model
    kept: rows are written into an array as the search descends and cut back as
    it backtracks); beyond that, or where it gives up, HiGHS, one model kept

@@ -65,7 +65,7 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
            2, 2, "._polygon", "polygon_backend"),
     Engine("vertex", "vertex-based layer-wise refinement with a certified float filter; fastest up to d = 6, "
            "memory grows with the vertices per region", 1, None, "._cells", "vertex_backend"),
-    Engine("lp", "depth-first search with float LPs (a compiled dense simplex; HiGHS from d = 25), every "
+    Engine("lp", "depth-first search with float LPs (a compiled dense simplex; HiGHS from d = 49), every "
            "answer certified exactly; any d, memory "
            "independent of the number of regions (the complex built from it holds the regions)",
            1, None, "._lp_cells", "lp_backend"),
