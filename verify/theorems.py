@@ -436,11 +436,13 @@ def _max_tree(t: _Table) -> None:
 def _shallow_max(t: _Table) -> None:
     from cpa.calculus import compose, parallel
     from cpa.compiler.check import spec_counterexample
-    from cpa.compiler.shallow_max import log3_bound, shallow_max, shallow_max_parts
+    from cpa.calculus import affine_network
+    from cpa.compiler.shallow_max import (MAX6_PAIRS, log3_bound, max6_head, shallow_max, shallow_max_depth,
+                                          shallow_max_parts)
     from cpa.specs import MaxAffine
 
     src = ("Bakaev, Brunck, Hertrich, Stade, Yehudayoff, arXiv:2505.14338 (2025) (depth bound); "
-           "the five-number identity and the group recursion are derived in cpa.compiler.shallow_max")
+           "the five- and six-number identities and the group recursion are derived in cpa.compiler.shallow_max")
 
     def sel(sub: Sequence[int], n: int) -> MaxAffine:
         return MaxAffine([[1 if j == i else 0 for j in range(n)] for i in sub], [0] * len(sub))
@@ -463,6 +465,19 @@ def _shallow_max(t: _Table) -> None:
         how = "region by region" if n <= 8 else "as head o atoms: each atom and the head (via n = 5) proved"
         t.add(f"{name}: identity", f"shallow_max({n})(x) = max_i x_i on R^{n}, proved {how}", src, 0,
               "identity", lambda n=n: failures(n))
+    t.add("max of n in ceil(log3(n-2))+1 hidden layers for every 4 <= n <= 4096 (Bakaev et al. 2025)",
+          "shallow_max_depth(n) = ceil(log3(n-2))+1 by depth arithmetic (five groups where they reach it, "
+          "else six): number of n where it differs", src, 0, "violations",
+          lambda: sum(shallow_max_depth(n) != log3_bound(n) for n in range(4, 4097)))
+    if not t.quick:
+        def six() -> int:
+            pairs = [compose(shallow_max(2), affine_network([[int(j == i) for j in range(6)] for i in pq], [0, 0]))
+                     for pq in MAX6_PAIRS]
+            return int(spec_counterexample(sel(range(6), 6), compose(max6_head(), parallel(pairs))) is not None)
+
+        t.add("six-number identity: max of 6 in two hidden layers",
+              "max6_head o (max(x_p, x_q))_pq = max_i x_i on R^6, proved region by region (the one-level step of "
+              "every six-group split)", src, 0, "identity", six)
 
 
 def _any_cpa(t: _Table) -> None:

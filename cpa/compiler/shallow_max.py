@@ -1,12 +1,17 @@
-"""The max of M numbers with fewer hidden layers than the balanced tree.
+"""The max of M numbers in ``ceil(log3(M - 2)) + 1`` hidden layers, exact weights.
 
 The balanced max tree needs ``ceil(log2 M)`` hidden layers.  Bakaev, Brunck,
 Hertrich, Stade and Yehudayoff (2025) showed that two hidden layers compute the
 max of five numbers, and ``ceil(log3(M - 2)) + 1`` hidden layers the max of
-``M >= 4`` numbers.  This module builds such networks with exact rational weights
-from one identity for the max of five (below) applied recursively to groups.
+``M >= 4`` numbers.  This module reaches that bound for every ``M >= 4`` with
+exact rational weights, from two identities applied recursively to groups.
 
-The identity for five numbers, with ``m_pq = max(x_p, x_q)`` (indices 0..4)::
+An identity for ``k`` numbers writes, with ``m_pq = max(x_p, x_q)``, ::
+
+    max(x_0, ..., x_{k-1}) = sum_t c_t max(F_t, G_t),   F_t, G_t sums of some m_pq.
+
+Every ``m_pq`` is one hidden layer; every outer ``max(F, G) = G + relu(F - G)``
+adds one more: two hidden layers.  For five numbers (:data:`MAX5_TERMS`)::
 
     max(x_0, ..., x_4) = 1/2 max(m01, m23) + 1/2 max(m01, m34)
                        + 1/4 max(m12, m14) + 1/4 max(m13, m14)
@@ -15,20 +20,34 @@ The identity for five numbers, with ``m_pq = max(x_p, x_q)`` (indices 0..4)::
                        - 1/4 max(m02 + m14, m03 + m12) - 1/4 max(m02 + m14, m13 + m24)
                        - 1/4 max(m02 + m34, m04 + m13) - 1/4 max(m03 + m24, m14 + m23)
 
-Every ``m_pq`` is one hidden layer; every outer ``max(F, G) = G + relu(F - G)``
-adds one more: two hidden layers.  The identity was found by an exact sparse
-search over such terms, in the spirit of the paper's support-function argument
-(it is not the paper's own formula) and is proved, as a network, by the exact
-equivalence checker in the tests.
+and for six numbers (:data:`MAX6_TERMS`) 66 terms with coefficients ``1/6`` on
+twelve maxima of four numbers ``max(m_pq, m_rs)`` and ``+-1/12`` on
+``max(m_pq + m_rs, m_tu + m_vw)``; it never uses ``m14``.  Both were found by an
+exact sparse search over such terms (the six-number one by a linear program over
+the terms' values at random points, symmetrised over the permutations of the
+six numbers, then made sparse), in the spirit of the paper's support-function
+argument; neither is the paper's own formula.  Both are proved, as networks, by
+the exact equivalence checker in the tests.
 
-Recursion: split the ``M`` inputs into five groups ``G_0..G_4`` of near-equal
-size and replace ``x_p`` by ``max(G_p)``.  Then ``m_pq`` becomes the max over
+Recursion: split the ``M`` inputs into ``k`` groups ``G_p`` of near-equal size
+and replace ``x_p`` by ``max(G_p)``.  Then ``m_pq`` becomes the max over
 ``G_p u G_q``, computed recursively, and the identity holds unchanged (it holds
-for all real ``x``).  So ``D(M) = 1 + D(s_0 + s_1)`` with ``s_0 >= s_1`` the two
-largest group sizes, ``D(1) = 0``, ``D(2) = 1``, ``D(3) = D(4) = 2`` (the tree).
-That gives ``D(M) = ceil(log3(M - 2)) + 1`` for ``4 <= M <= 26``; from ``M = 27``
-on it can exceed the paper's bound by one (the paper's recursion grows
-``M - 2`` threefold per layer, this one about 5/2-fold).
+for all real ``x``).  So ``D(M) = 1 + D(s)`` with ``s`` the largest union the
+identity uses (the groups are placed to make it small: the two largest six-groups
+go to positions 1 and 4).  Five groups give ``D(M) = ceil(log3(M - 2)) + 1`` for
+``4 <= M <= 26`` but grow ``M`` only about 5/2-fold per layer; six groups grow it
+threefold.  :func:`shallow_max` uses the tree or five groups when that reaches the
+paper's bound (they are smaller) and six groups otherwise (first at ``M = 27``).
+By induction on ``M`` this meets the bound exactly for every ``M >= 4``: six groups
+never exceed it (their largest union is at most ``(M + 4) / 3``, and
+``1 + ceil(log3((M - 2) / 3)) + 1 = ceil(log3(M - 2)) + 1``); the tree never goes
+below it, nor do five groups (largest union at least ``2M / 5``) for ``M >= 20``,
+and below 20 :func:`shallow_max_depth` is checked against it in the tests, as it
+is for every ``M <= 200`` and ``M = 4096``.
+
+The six-number identity alone is a network of two hidden layers for the max of
+six numbers, one below the paper's ``ceil(log3 4) + 1 = 3``; :func:`shallow_max`
+does not go below the paper's bound, so ``shallow_max(6)`` keeps three.
 
 References
 ----------
@@ -42,19 +61,21 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
+from itertools import permutations
 
 from ..calculus import affine_network, compose, parallel
 from ..errors import ArgumentError
 from ..gadgets import max_of, max_tree_widths
 from ..network import ReLUNetwork
 
-__all__ = ["MAX5_TERMS", "MAX5_PAIRS", "max5_head", "shallow_max", "shallow_max_parts", "shallow_max_depth",
-           "log3_bound"]
+__all__ = ["MAX5_TERMS", "MAX5_PAIRS", "MAX6_TERMS", "MAX6_PAIRS", "max5_head", "max6_head", "shallow_max",
+           "shallow_max_parts", "shallow_max_depth", "log3_bound"]
 
 _Pair = tuple[int, int]
+_Terms = tuple[tuple[Fraction, tuple[_Pair, ...], tuple[_Pair, ...]], ...]
 
 #: The five-number identity: ``max(x) = sum c * max(sum_F m_pq, sum_G m_pq)``.
-MAX5_TERMS: tuple[tuple[Fraction, tuple[_Pair, ...], tuple[_Pair, ...]], ...] = (
+MAX5_TERMS: _Terms = (
     (Fraction(1, 2), ((0, 1),), ((2, 3),)),
     (Fraction(1, 2), ((0, 1),), ((3, 4),)),
     (Fraction(1, 4), ((1, 2),), ((1, 4),)),
@@ -68,9 +89,108 @@ MAX5_TERMS: tuple[tuple[Fraction, tuple[_Pair, ...], tuple[_Pair, ...]], ...] = 
     (Fraction(-1, 4), ((0, 3), (2, 4)), ((1, 4), (2, 3))),
 )
 
+#: The six-number identity, in the same form (it never uses ``m14``).
+MAX6_TERMS: _Terms = (
+    (Fraction(1, 6), ((0, 1),), ((2, 3),)),
+    (Fraction(1, 6), ((0, 1),), ((2, 5),)),
+    (Fraction(1, 6), ((0, 1),), ((3, 4),)),
+    (Fraction(1, 6), ((0, 1),), ((3, 5),)),
+    (Fraction(1, 6), ((0, 1),), ((4, 5),)),
+    (Fraction(1, 6), ((0, 2),), ((3, 4),)),
+    (Fraction(1, 6), ((0, 2),), ((4, 5),)),
+    (Fraction(1, 6), ((0, 3),), ((4, 5),)),
+    (Fraction(1, 6), ((1, 2),), ((3, 4),)),
+    (Fraction(1, 6), ((1, 2),), ((3, 5),)),
+    (Fraction(1, 6), ((1, 2),), ((4, 5),)),
+    (Fraction(1, 6), ((2, 3),), ((4, 5),)),
+    (Fraction(1, 12), ((0, 1), (0, 4)), ((0, 3), (2, 5))),
+    (Fraction(1, 12), ((0, 1), (0, 4)), ((0, 5), (2, 3))),
+    (Fraction(1, 12), ((0, 1), (1, 2)), ((1, 3), (4, 5))),
+    (Fraction(1, 12), ((0, 1), (1, 2)), ((1, 5), (3, 4))),
+    (Fraction(1, 12), ((0, 1), (2, 4)), ((0, 3), (0, 5))),
+    (Fraction(1, 12), ((0, 1), (2, 4)), ((1, 3), (1, 5))),
+    (Fraction(1, 12), ((0, 1), (2, 4)), ((2, 3), (2, 5))),
+    (Fraction(1, 12), ((0, 1), (2, 4)), ((3, 4), (4, 5))),
+    (Fraction(1, 12), ((0, 3), (0, 5)), ((0, 4), (1, 2))),
+    (Fraction(1, 12), ((0, 3), (2, 3)), ((1, 3), (4, 5))),
+    (Fraction(1, 12), ((0, 3), (2, 3)), ((1, 5), (3, 4))),
+    (Fraction(1, 12), ((0, 3), (2, 5)), ((1, 2), (2, 4))),
+    (Fraction(1, 12), ((0, 3), (2, 5)), ((1, 3), (3, 4))),
+    (Fraction(1, 12), ((0, 3), (2, 5)), ((1, 5), (4, 5))),
+    (Fraction(1, 12), ((0, 4), (1, 2)), ((1, 3), (1, 5))),
+    (Fraction(1, 12), ((0, 4), (1, 2)), ((2, 3), (2, 5))),
+    (Fraction(1, 12), ((0, 4), (1, 2)), ((3, 4), (4, 5))),
+    (Fraction(1, 12), ((0, 4), (2, 4)), ((1, 3), (4, 5))),
+    (Fraction(1, 12), ((0, 4), (2, 4)), ((1, 5), (3, 4))),
+    (Fraction(1, 12), ((0, 5), (2, 3)), ((1, 2), (2, 4))),
+    (Fraction(1, 12), ((0, 5), (2, 3)), ((1, 3), (3, 4))),
+    (Fraction(1, 12), ((0, 5), (2, 3)), ((1, 5), (4, 5))),
+    (Fraction(1, 12), ((0, 5), (2, 5)), ((1, 3), (4, 5))),
+    (Fraction(1, 12), ((0, 5), (2, 5)), ((1, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 1), (0, 4)), ((2, 3), (2, 5))),
+    (Fraction(-1, 12), ((0, 1), (1, 2)), ((3, 4), (4, 5))),
+    (Fraction(-1, 12), ((0, 1), (2, 3)), ((1, 3), (4, 5))),
+    (Fraction(-1, 12), ((0, 1), (2, 4)), ((0, 3), (1, 5))),
+    (Fraction(-1, 12), ((0, 1), (2, 4)), ((0, 5), (1, 3))),
+    (Fraction(-1, 12), ((0, 1), (2, 4)), ((2, 3), (4, 5))),
+    (Fraction(-1, 12), ((0, 1), (2, 4)), ((2, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 1), (2, 5)), ((1, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 1), (3, 4)), ((0, 3), (2, 5))),
+    (Fraction(-1, 12), ((0, 1), (4, 5)), ((0, 5), (2, 3))),
+    (Fraction(-1, 12), ((0, 3), (0, 5)), ((1, 2), (2, 4))),
+    (Fraction(-1, 12), ((0, 3), (1, 2)), ((1, 3), (4, 5))),
+    (Fraction(-1, 12), ((0, 3), (2, 3)), ((1, 5), (4, 5))),
+    (Fraction(-1, 12), ((0, 3), (2, 4)), ((1, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 3), (2, 5)), ((0, 4), (1, 3))),
+    (Fraction(-1, 12), ((0, 3), (2, 5)), ((1, 2), (4, 5))),
+    (Fraction(-1, 12), ((0, 3), (2, 5)), ((1, 5), (2, 4))),
+    (Fraction(-1, 12), ((0, 3), (4, 5)), ((0, 4), (1, 2))),
+    (Fraction(-1, 12), ((0, 4), (1, 2)), ((0, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 4), (1, 2)), ((1, 3), (2, 5))),
+    (Fraction(-1, 12), ((0, 4), (1, 2)), ((1, 5), (2, 3))),
+    (Fraction(-1, 12), ((0, 4), (1, 5)), ((0, 5), (2, 3))),
+    (Fraction(-1, 12), ((0, 4), (2, 3)), ((1, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 4), (2, 4)), ((1, 3), (1, 5))),
+    (Fraction(-1, 12), ((0, 4), (2, 5)), ((1, 3), (4, 5))),
+    (Fraction(-1, 12), ((0, 5), (1, 2)), ((1, 5), (3, 4))),
+    (Fraction(-1, 12), ((0, 5), (2, 3)), ((1, 2), (3, 4))),
+    (Fraction(-1, 12), ((0, 5), (2, 3)), ((1, 3), (2, 4))),
+    (Fraction(-1, 12), ((0, 5), (2, 4)), ((1, 3), (4, 5))),
+    (Fraction(-1, 12), ((0, 5), (2, 5)), ((1, 3), (3, 4))),
+)
 
-#: The pairs ``(p, q)`` the terms use, in the order of :func:`max5_head`'s inputs.
-MAX5_PAIRS: tuple[_Pair, ...] = tuple(sorted({pq for _, F, G in MAX5_TERMS for pq in F + G}))
+
+def _pairs(terms: _Terms) -> tuple[_Pair, ...]:
+    return tuple(sorted({pq for _, F, G in terms for pq in F + G}))
+
+
+#: The pairs ``(p, q)`` the five-number terms use, in the order of :func:`max5_head`'s inputs.
+MAX5_PAIRS: tuple[_Pair, ...] = _pairs(MAX5_TERMS)
+
+#: The pairs ``(p, q)`` the six-number terms use, in the order of :func:`max6_head`'s inputs.
+MAX6_PAIRS: tuple[_Pair, ...] = _pairs(MAX6_TERMS)
+
+_IDENTITIES: dict[int, tuple[_Terms, tuple[_Pair, ...]]] = {5: (MAX5_TERMS, MAX5_PAIRS), 6: (MAX6_TERMS, MAX6_PAIRS)}
+
+
+def _head(k: int) -> ReLUNetwork:
+    """One hidden layer taking ``(m_pq)`` over the ``k``-number identity's pairs to its right side."""
+    terms, pairs = _IDENTITIES[k]
+    col = {pq: i for i, pq in enumerate(pairs)}
+
+    def vec(side: tuple[_Pair, ...]) -> list[Fraction]:
+        v = [Fraction(0)] * len(pairs)
+        for pq in side:
+            v[col[pq]] += 1
+        return v
+
+    hidden = [[f - g for f, g in zip(vec(F), vec(G))] for _, F, G in terms]
+    lin = [Fraction(0)] * len(pairs)
+    for c, _, G in terms:
+        lin = [a + c * g for a, g in zip(lin, vec(G))]
+    hidden += [lin, [-v for v in lin]]
+    out = [c for c, _, _ in terms] + [Fraction(1), Fraction(-1)]
+    return ReLUNetwork([(hidden, [0] * len(hidden)), ([out], [0])])
 
 
 def max5_head() -> ReLUNetwork:
@@ -87,21 +207,24 @@ def max5_head() -> ReLUNetwork:
     ``max5_head() o (max(x_p, x_q))_{pq}`` is the max of five numbers; with
     ``x_p`` replaced by the max of a group the same head gives the max of the union.
     """
-    col = {pq: i for i, pq in enumerate(MAX5_PAIRS)}
+    return _head(5)
 
-    def vec(side: tuple[_Pair, ...]) -> list[Fraction]:
-        v = [Fraction(0)] * len(MAX5_PAIRS)
-        for pq in side:
-            v[col[pq]] += 1
-        return v
 
-    hidden = [[f - g for f, g in zip(vec(F), vec(G))] for _, F, G in MAX5_TERMS]
-    lin = [Fraction(0)] * len(MAX5_PAIRS)
-    for c, _, G in MAX5_TERMS:
-        lin = [a + c * g for a, g in zip(lin, vec(G))]
-    hidden += [lin, [-v for v in lin]]
-    out = [c for c, _, _ in MAX5_TERMS] + [Fraction(1), Fraction(-1)]
-    return ReLUNetwork([(hidden, [0] * len(hidden)), ([out], [0])])
+def max6_head() -> ReLUNetwork:
+    """One hidden layer taking ``(m_pq)`` over :data:`MAX6_PAIRS` to the right side of the identity.
+
+    Returns
+    -------
+    ReLUNetwork
+        ``R^14 -> R``, built as :func:`max5_head` from :data:`MAX6_TERMS`: 68 neurons.
+
+    Notes
+    -----
+    ``max6_head() o (max(x_p, x_q))_{pq}`` is the max of six numbers in two hidden
+    layers; with ``x_p`` replaced by the max of a group the same head gives the max
+    of the union.
+    """
+    return _head(6)
 
 
 def shallow_max_parts(M: int) -> tuple[ReLUNetwork, list[tuple[int, ...]], list[ReLUNetwork]] | None:
@@ -115,9 +238,9 @@ def shallow_max_parts(M: int) -> tuple[ReLUNetwork, list[tuple[int, ...]], list[
     Returns
     -------
     tuple or None
-        ``(max5_head(), subsets, atoms)``: per head input, the input indices whose max
-        feeds it and the network ``R^M -> R`` computing that max; None when
-        ``shallow_max(M)`` is the tree.
+        ``(head, subsets, atoms)``: the head (:func:`max5_head` or :func:`max6_head`),
+        per head input the input indices whose max feeds it, and the network
+        ``R^M -> R`` computing that max; None when ``shallow_max(M)`` is the tree.
 
     Raises
     ------
@@ -126,10 +249,11 @@ def shallow_max_parts(M: int) -> tuple[ReLUNetwork, list[tuple[int, ...]], list[
     """
     if M < 1:
         raise ArgumentError(f"max of M numbers needs M >= 1, got {M}")
-    subsets = _atom_subsets(tuple(range(M)))
-    if subsets is None:
+    split = _atom_subsets(tuple(range(M)))
+    if split is None:
         return None
-    return max5_head(), subsets, [_shallow(sub, M) for sub in subsets]
+    k, subsets = split
+    return _head(k), subsets, [_shallow(sub, M) for sub in subsets]
 
 
 def log3_bound(M: int) -> int:
@@ -159,7 +283,11 @@ def log3_bound(M: int) -> int:
 
 
 def shallow_max_depth(M: int) -> int:
-    """Hidden layers of :func:`shallow_max`: ``D(M) = min(ceil(log2 M), 1 + D(s_0 + s_1))``.
+    """Hidden layers of :func:`shallow_max`, by arithmetic alone (no network is built).
+
+    ``D(M) = ceil(log2 M)`` for ``M <= 4``; otherwise ``min(ceil(log2 M), 1 + D(s_5))``
+    if that is at most :func:`log3_bound`, else ``1 + D(s_6)``, where ``s_k`` is the
+    largest union of groups the ``k``-number identity uses.
 
     Parameters
     ----------
@@ -169,7 +297,7 @@ def shallow_max_depth(M: int) -> int:
     Returns
     -------
     int
-        The depth; equals :func:`log3_bound` for ``4 <= M <= 26``.
+        The depth; equals :func:`log3_bound` for every ``M >= 4``.
 
     Raises
     ------
@@ -178,18 +306,15 @@ def shallow_max_depth(M: int) -> int:
     """
     if M < 1:
         raise ArgumentError(f"max of M numbers needs M >= 1, got {M}")
-    tree = len(max_tree_widths(M))
-    if M <= 4:
-        return tree
-    sizes = _group_sizes(M)
-    return min(tree, 1 + shallow_max_depth(sizes[0] + sizes[1]))
+    return _plan(M)[0]
 
 
 def shallow_max(M: int) -> ReLUNetwork:
     """``x in R^M -> max_i x_i`` with :func:`shallow_max_depth` hidden layers, exact weights.
 
-    For ``M <= 4`` (and whenever it is no deeper) this is the balanced tree
-    :func:`cpa.gadgets.max_of`; otherwise :data:`MAX5_TERMS` over five groups.
+    For ``M <= 4`` (and whenever it reaches the paper's bound) this is the balanced
+    tree :func:`cpa.gadgets.max_of`; otherwise :data:`MAX5_TERMS` over five groups,
+    or :data:`MAX6_TERMS` over six groups where five miss the bound.
 
     Parameters
     ----------
@@ -233,9 +358,31 @@ def shallow_max(M: int) -> ReLUNetwork:
 
 # --- helpers ---------------------------------------------------------------------
 
-def _group_sizes(M: int) -> list[int]:
-    q, r = divmod(M, 5)
-    return [q + 1] * r + [q] * (5 - r)
+@lru_cache(maxsize=None)
+def _layout(M: int, k: int) -> tuple[int, ...]:
+    """Near-equal group sizes per position of the ``k``-number identity, placed so that the
+    largest union of two groups it uses is smallest (ties: larger groups first)."""
+    base, extra = divmod(M, k)
+    pairs = _IDENTITIES[k][1]
+    return min(set(permutations([base + 1] * extra + [base] * (k - extra))),
+               key=lambda s: (max(s[p] + s[q] for p, q in pairs), [-v for v in s]))
+
+
+def _union(M: int, k: int) -> int:
+    sizes = _layout(M, k)
+    return max(sizes[p] + sizes[q] for p, q in _IDENTITIES[k][1])
+
+
+@lru_cache(maxsize=None)
+def _plan(M: int) -> tuple[int, int | None]:
+    """``(depth, k)``: the depth of the max of ``M`` and the identity used (None: the tree)."""
+    tree = len(max_tree_widths(M))
+    if M <= 4:
+        return tree, None
+    five = 1 + _plan(_union(M, 5))[0]
+    if min(tree, five) <= log3_bound(M):
+        return (tree, None) if tree <= five else (five, 5)
+    return 1 + _plan(_union(M, 6))[0], 6
 
 
 def _select(S: tuple[int, ...], n: int) -> ReLUNetwork:
@@ -246,18 +393,19 @@ def _select(S: tuple[int, ...], n: int) -> ReLUNetwork:
 @lru_cache(maxsize=None)
 def _shallow(S: tuple[int, ...], n: int) -> ReLUNetwork:
     """The max over the inputs ``S`` of ``R^n``."""
-    subsets = _atom_subsets(S)
-    if subsets is None:
+    split = _atom_subsets(S)
+    if split is None:
         return compose(max_of(len(S)), _select(S, n))
-    return compose(max5_head(), parallel([_shallow(sub, n) for sub in subsets]))
+    k, subsets = split
+    return compose(_head(k), parallel([_shallow(sub, n) for sub in subsets]))
 
 
-def _atom_subsets(S: tuple[int, ...]) -> list[tuple[int, ...]] | None:
-    """``G_p u G_q`` for each pair of :data:`MAX5_PAIRS`, or None when the tree is no deeper."""
-    M = len(S)
-    sizes = _group_sizes(M)
-    if M <= 4 or len(max_tree_widths(M)) <= 1 + shallow_max_depth(sizes[0] + sizes[1]):
+def _atom_subsets(S: tuple[int, ...]) -> tuple[int, list[tuple[int, ...]]] | None:
+    """``(k, [G_p u G_q for the k-number identity's pairs])``, or None for the tree."""
+    k = _plan(len(S))[1]
+    if k is None:
         return None
-    starts = [sum(sizes[:p]) for p in range(5)]
-    groups = [S[starts[p]:starts[p] + sizes[p]] for p in range(5)]
-    return [groups[p] + groups[q] for p, q in MAX5_PAIRS]
+    sizes = _layout(len(S), k)
+    starts = [sum(sizes[:p]) for p in range(k)]
+    groups = [S[starts[p]:starts[p] + sizes[p]] for p in range(k)]
+    return k, [groups[p] + groups[q] for p, q in _IDENTITIES[k][1]]
