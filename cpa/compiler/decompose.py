@@ -160,8 +160,8 @@ def cpa_depth(n: int) -> int:
     -------
     int
         ``shallow_max_depth(n + 1)``: 1 for ``n = 1``, 2 for ``n = 2, 3, 4``, and
-        ``ceil(log3(n - 1)) + 1`` (Bakaev et al. 2025) for ``3 <= n <= 25``; from
-        ``n = 26`` on possibly one more (see :func:`~cpa.compiler.shallow_max.shallow_max_depth`).
+        ``ceil(log3(n - 1)) + 1`` (Bakaev et al. 2025) for ``n >= 3`` (see
+        :func:`~cpa.compiler.shallow_max.shallow_max_depth`).
 
     Notes
     -----

@@ -4,7 +4,7 @@
 spec               construction                                          size
 =================  ====================================================  ==========================
 MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M) [1]
-MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M-2))+1, M<=26 [3]
+MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M-2))+1 [3]
 MinAffine (M)      min tree (negated max tree)                           as MaxAffine
 Pieces, depth      sum of s_i shallow_max(k_i) o maps, k_i <= n+1 [5]    shallow_max_depth(n+1) [3]
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
