@@ -12,32 +12,38 @@ basis and by the exact simplex; the LP count with affine pieces (:mod:`cpa.regio
 what ``count_regions`` runs from d = 7 on): CPU seconds, peak RSS and pieces; and the vertex
 engine's time and peak RSS where it runs (skipped for d >= 8, where it does not finish in memory).
 
-Reference (nnenum, a float-LP tool, one core): [8,8,8,1] 8,552 regions in 2.3 s;
-[10,8,8,1] 13,432 in 3.75 s; [6,12,12,1] 89,769 in 22 s; [8,12,12,1] 588,674 in 160 s at 115 MB.
+Reference (nnenum, a float-LP tool, fastest settings, one core, measured on this machine the same
+day as the table below): [7,8,8,1] 5,990 regions in 2.38 s; [8,8,8,1] 8,552 in 3.60 s; [10,8,8,1]
+13,432 in 5.73 s; [5,16,16,1] 218,774 in 88 s; [6,12,12,1] 89,769 in 36 s; [7,12,12,1] 187,831 in
+77 s; [8,12,12,1] 588,674 in 246.5 s at 111 MB (160 s in an earlier session; the issue's table
+has 2.3 s and 3.75 s for the two small ones, measured on a quieter day).
 
-Measured on this project's 2-core machine (shared with other jobs, so CPU seconds; highspy 1.16):
+Measured on this project's 2-core machine (CPU seconds, the numba import and first call included,
+about 0.5 s; other jobs on the second core), with the dense simplex (:mod:`cpa.regions._float_lp`):
 
-==================  =======  ========  ======  =======  ===============  =================
-widths              regions  LP CPU s  LP MB   LPs      vertex CPU s     vertex MB
-==================  =======  ========  ======  =======  ===============  =================
-[2, 8, 8, 1]            156      0.14      47      367             0.04                 42
-[2, 16, 16, 16, 1]      919      1.2       47    3,917             0.12                 43
-[3, 10, 10, 1]        1,251      0.74      47    2,707             0.07                 44
-[4, 12, 12, 1]        8,584      5.0       47   17,353             0.34                 75
-[5, 16, 16, 1]      218,774    131         47  367,696            18.5               1,702
-[6, 12, 12, 1]       89,769     50         47  133,355            15.1               1,812
-[8, 8, 8, 1]          8,552      4.7       47   12,404             -                  -
-[10, 8, 8, 1]        13,432      7.1       47   15,532             -                  -
-[8, 12, 12, 1]      588,674    305         48  736,960             -                  -
-==================  =======  ========  ======  =======  ===============  =================
+==================  =======  ========  ======  =======  ==============  ===============  =========
+widths              regions  LP CPU s  LP MB   LPs      pieces, CPU s   vertex CPU s     vertex MB
+==================  =======  ========  ======  =======  ==============  ===============  =========
+[2, 8, 8, 1]            156      0.57     166      367            0.55             0.03         57
+[2, 16, 16, 16, 1]      919      0.80     166    3,917            0.83             0.06         57
+[3, 10, 10, 1]        1,251      0.77     166    2,707            0.79             0.05         58
+[4, 12, 12, 1]        8,584      2.36     166   17,353            2.60             0.32         89
+[5, 16, 16, 1]      218,774     49.7      166  367,696           56.1             20.4       1,714
+[6, 12, 12, 1]       89,769     20.7      166  133,355           22.7             14.9       1,786
+[8, 8, 8, 1]          8,552      2.31     166   12,404            2.79             -            -
+[10, 8, 8, 1]        13,432      3.52     166   15,532            3.79             -            -
+[8, 12, 12, 1]      588,674    124        166  736,960          144                -            -
+==================  =======  ========  ======  =======  ==============  ===============  =========
 
-Scaling table (``--scaling``, nnenum fastest beside it, one session, CPU seconds, other jobs on
-the second core): see the README; the LP engine tracks nnenum within 0.8-1.3x at every d from
-2 to 12 in 47 MB, the vertex engine wins up to d = 6 and loses from d = 7.
+With HiGHS as the LP solver (before the dense simplex, highspy 1.16) the LP column read 0.14, 1.2,
+0.74, 5.0, 131, 50, 4.7, 7.1 and 305 s, in 47 MB (numba's runtime adds about 120 MB, once).
 
-About 1.45 LPs per region; HiGHS's ``run()`` costs 150-200 us per LP here (about 110 us with
-highspy 1.12: 1.16 reads the CPU topology from sysfs on every run), about 45% of the time; the
-exact certificates take about 20% and the search's bookkeeping about 30%.
+About 1.25 LPs per region.  Where the time goes on [8, 12, 12, 1] (cProfile of 20,000 regions):
+the dense simplex about 5%; the exact row values at new points (Python integers of about 100 by
+60-500 bits) about 15%; the pool's float screening and its split at every branch about 15%; the
+search's bookkeeping (the stack, the rows pushed and cut back, the layer maps) and the exact
+certificates (combinations with the witness, Farkas bounds from the duals) the rest.  HiGHS
+cost 130 us per LP through its Python binding, about half of the time then.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 NETWORKS = [[2, 8, 8, 1], [2, 16, 16, 16, 1], [3, 10, 10, 1], [4, 12, 12, 1], [5, 16, 16, 1], [6, 12, 12, 1],
             [8, 8, 8, 1], [10, 8, 8, 1]]
 LARGE = [[8, 12, 12, 1]]
-NNENUM = {(8, 8, 8, 1): (8552, 2.3), (10, 8, 8, 1): (13432, 3.75), (6, 12, 12, 1): (89769, 22.0),
+NNENUM = {(8, 8, 8, 1): (8552, 3.60), (10, 8, 8, 1): (13432, 5.73), (6, 12, 12, 1): (89769, 36.3),
           (8, 12, 12, 1): (588674, 160.0)}
 
 _CHILD = """
