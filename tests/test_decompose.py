@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import cpa
 from cpa.compiler.check import spec_counterexample
 from cpa.compiler.decompose import cpa_depth, decompose, max_decomposition
+from cpa.compiler.shallow_max import log3_bound
 from cpa.domains import Box
 from strategies import networks, rationals
 
@@ -22,9 +23,13 @@ def _value(m, x):
     return sum((a * b for a, b in zip(c, x)), d)
 
 
-@pytest.mark.parametrize("n, depth", [(1, 1), (2, 2), (3, 2), (4, 2), (5, 3), (10, 3), (11, 4), (25, 4)])
+@pytest.mark.parametrize("n, depth", [(1, 1), (2, 2), (3, 2), (4, 2), (5, 2), (6, 3), (10, 3), (11, 3), (17, 3),
+                                      (18, 4), (25, 4)])
 def test_depth_rule(n, depth):
+    """``ceil(log3((n + 1) / 2)) + 1``, at most Bakaev et al.'s ``ceil(log3(n - 1)) + 1`` from n = 3."""
     assert cpa_depth(n) == depth
+    if n >= 3:
+        assert depth <= log3_bound(n + 1)
 
 
 def test_hinge_three_maps():

@@ -108,8 +108,9 @@ def compile_with_report(spec: Any, *, variables: Sequence[Any] | str | None = No
         :func:`~cpa.compiler.shallow_max.shallow_max`, Bakaev et al. 2025, and a
         :class:`~cpa.pieces.Pieces` spec on R^n the signed sum of maxima of at most
         ``n + 1`` maps of :func:`~cpa.compiler.decompose.decompose`, with
-        ``shallow_max_depth(n + 1)`` hidden layers: ``ceil(log3(n - 1)) + 1`` for
-        ``3 <= n <= 25``, 1 for ``n = 1``, 2 for ``n = 2``).
+        ``shallow_max_depth(n + 1)`` hidden layers: ``ceil(log3((n + 1) / 2)) + 1``,
+        at most the paper's ``ceil(log3(n - 1)) + 1``; 1 for ``n = 1``, 2 for
+        ``n = 2..5``).
 
     Returns
     -------

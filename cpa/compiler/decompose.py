@@ -159,8 +159,9 @@ def cpa_depth(n: int) -> int:
     Returns
     -------
     int
-        ``shallow_max_depth(n + 1)``: 1 for ``n = 1``, 2 for ``n = 2, 3, 4``, and
-        ``ceil(log3(n - 1)) + 1`` (Bakaev et al. 2025) for ``n >= 3`` (see
+        ``shallow_max_depth(n + 1) = ceil(log3((n + 1) / 2)) + 1``: 1 for ``n = 1``,
+        2 for ``n = 2..5``, 3 for ``n = 6..17``; at most the ``ceil(log3(n - 1)) + 1``
+        of Bakaev et al. 2025 for ``n >= 3`` (see
         :func:`~cpa.compiler.shallow_max.shallow_max_depth`).
 
     Notes

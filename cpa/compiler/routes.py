@@ -4,7 +4,7 @@
 spec               construction                                          size
 =================  ====================================================  ==========================
 MaxAffine (M)      max tree of M inputs composed with the M affine maps  depth ceil(log2 M) [1]
-MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M-2))+1 [3]
+MaxAffine, depth   :func:`~cpa.compiler.shallow_max.shallow_max` o maps  ceil(log3(M/2))+1 [3]
 MinAffine (M)      min tree (negated max tree)                           as MaxAffine
 Pieces, depth      sum of s_i shallow_max(k_i) o maps, k_i <= n+1 [5]    shallow_max_depth(n+1) [3]
 DC(g, h)           the two trees in parallel, padded, output [1, -1]     sum of both + pads
@@ -21,7 +21,8 @@ below are ours, checked exactly, not those of the paper's appendix)::
 
 [1] Arora et al. 2018, Thm 2.1 (depth); the widths are those of :func:`cpa.gadgets.max_tree_widths`.
 [2] Arora et al. 2018, Thm 2.2.
-[3] Bakaev, Brunck, Hertrich, Stade, Yehudayoff 2025 (arXiv:2505.14338); used with ``depth="min"``.
+[3] Bakaev, Brunck, Hertrich, Stade, Yehudayoff 2025 (arXiv:2505.14338): ``ceil(log3(M-2))+1``;
+    with the six-number identity of :mod:`cpa.compiler.shallow_max`, one less for some M; ``depth="min"``.
 [4] He, Li, Xu, Zheng, J. Comput. Math. 2020 (arXiv:1807.03973); ``depth="min"`` takes the shallowest.
 [5] Wang and Sun 2005, Thm 1, computed by :func:`~cpa.compiler.decompose.decompose`.
 
@@ -163,7 +164,7 @@ def theoretical_size(spec: Spec, depth: str | None = None) -> dict[str, Any]:
         return {"depth": size["depth"], "neurons": size["neurons"], "terms": size["terms"], "rule": rule}
     if depth == "min" and isinstance(spec, MaxAffine):
         M = spec.num_maps
-        rule = "min(ceil(log2 M), 1 + D(two largest of five groups)) hidden layers"
+        rule = "min(ceil(log2 M), 1 + D(largest union of five groups), 1 + D(of six groups)) hidden layers"
         if M >= 4:
             rule += f"; the paper's bound ceil(log3(M-2))+1 = {log3_bound(M)} (Bakaev et al. 2025)"
         return {"depth": shallow_max_depth(M), "neurons": shallow_max(M).num_neurons, "rule": rule}

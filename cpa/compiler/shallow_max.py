@@ -1,10 +1,12 @@
-"""The max of M numbers in ``ceil(log3(M - 2)) + 1`` hidden layers, exact weights.
+"""The max of M numbers in at most ``ceil(log3(M - 2)) + 1`` hidden layers, exact weights.
 
 The balanced max tree needs ``ceil(log2 M)`` hidden layers.  Bakaev, Brunck,
 Hertrich, Stade and Yehudayoff (2025) showed that two hidden layers compute the
 max of five numbers, and ``ceil(log3(M - 2)) + 1`` hidden layers the max of
-``M >= 4`` numbers.  This module reaches that bound for every ``M >= 4`` with
-exact rational weights, from two identities applied recursively to groups.
+``M >= 4`` numbers.  This module reaches that bound for every ``M >= 4``, and
+goes one layer below it for some ``M`` (6, 12 to 18, 30 to 54, ...: 8 hidden
+layers for 4096), with exact rational weights, from two identities applied
+recursively to groups.
 
 An identity for ``k`` numbers writes, with ``m_pq = max(x_p, x_q)``, ::
 
@@ -27,27 +29,27 @@ exact sparse search over such terms (the six-number one by a linear program over
 the terms' values at random points, symmetrised over the permutations of the
 six numbers, then made sparse), in the spirit of the paper's support-function
 argument; neither is the paper's own formula.  Both are proved, as networks, by
-the exact equivalence checker in the tests.
+the exact equivalence checker (the theorem table, ``cpa theorems --full``); the
+six-number one was also checked by the LP region engine, as a network of the
+difference on ``[-1, 1]^6``: 25,742 regions, one affine piece, zero at seven
+affinely independent points, so zero everywhere by positive homogeneity.
 
 Recursion: split the ``M`` inputs into ``k`` groups ``G_p`` of near-equal size
 and replace ``x_p`` by ``max(G_p)``.  Then ``m_pq`` becomes the max over
 ``G_p u G_q``, computed recursively, and the identity holds unchanged (it holds
 for all real ``x``).  So ``D(M) = 1 + D(s)`` with ``s`` the largest union the
 identity uses (the groups are placed to make it small: the two largest six-groups
-go to positions 1 and 4).  Five groups give ``D(M) = ceil(log3(M - 2)) + 1`` for
-``4 <= M <= 26`` but grow ``M`` only about 5/2-fold per layer; six groups grow it
-threefold.  :func:`shallow_max` uses the tree or five groups when that reaches the
-paper's bound (they are smaller) and six groups otherwise (first at ``M = 27``).
-By induction on ``M`` this meets the bound exactly for every ``M >= 4``: six groups
-never exceed it (their largest union is at most ``(M + 4) / 3``, and
-``1 + ceil(log3((M - 2) / 3)) + 1 = ceil(log3(M - 2)) + 1``); the tree never goes
-below it, nor do five groups (largest union at least ``2M / 5``) for ``M >= 20``,
-and below 20 :func:`shallow_max_depth` is checked against it in the tests, as it
-is for every ``M <= 200`` and ``M = 4096``.
-
-The six-number identity alone is a network of two hidden layers for the max of
-six numbers, one below the paper's ``ceil(log3 4) + 1 = 3``; :func:`shallow_max`
-does not go below the paper's bound, so ``shallow_max(6)`` keeps three.
+go to positions 1 and 4).  Five groups grow ``M`` about 5/2-fold per layer, six
+groups threefold.  :func:`shallow_max` takes, for every ``M``, whichever of the
+tree, five groups and six groups gives the fewest hidden layers, and among those
+the tree, then five groups (fewer neurons).  By induction on ``M`` the depth is
+at most the paper's bound for every ``M >= 4``: six groups never exceed it
+(their largest union is at most ``(M + 4) / 3``, and
+``1 + ceil(log3((M - 2) / 3)) + 1 = ceil(log3(M - 2)) + 1``).  The six-number
+identity alone is a network of two hidden layers for the max of six numbers,
+one below the paper's ``ceil(log3 4) + 1 = 3``, and the recursion carries that
+gain to the ``M`` listed above (the tests list every ``M <= 200`` below the
+bound).
 
 References
 ----------
@@ -69,7 +71,7 @@ from ..gadgets import max_of, max_tree_widths
 from ..network import ReLUNetwork
 
 __all__ = ["MAX5_TERMS", "MAX5_PAIRS", "MAX6_TERMS", "MAX6_PAIRS", "max5_head", "max6_head", "shallow_max",
-           "shallow_max_parts", "shallow_max_depth", "log3_bound"]
+           "shallow_max_parts", "shallow_max_depth", "log3_bound", "log3_half_bound"]
 
 _Pair = tuple[int, int]
 _Terms = tuple[tuple[Fraction, tuple[_Pair, ...], tuple[_Pair, ...]], ...]
@@ -276,18 +278,48 @@ def log3_bound(M: int) -> int:
     """
     if M < 4:
         raise ArgumentError(f"the log3 bound needs M >= 4, got {M}")
-    k, p = 0, 1
-    while p < M - 2:
+    return _ceil_log3(M - 2, 1) + 1
+
+
+def log3_half_bound(M: int) -> int:
+    """``ceil(log3(M / 2)) + 1``, the depth :func:`shallow_max` reaches for ``M >= 3``: the max of
+    ``2 * 3^k`` numbers in ``k + 1`` hidden layers (the six-number identity at the base, six
+    groups growing ``M`` threefold per layer); at most :func:`log3_bound` for ``M >= 4``.
+
+    Parameters
+    ----------
+    M
+        The number of inputs, at least 3.
+
+    Returns
+    -------
+    int
+        ``ceil(log3(M / 2)) + 1``, computed in integers.
+
+    Raises
+    ------
+    ArgumentError
+        If ``M < 3``.
+    """
+    if M < 3:
+        raise ArgumentError(f"the log3(M/2) bound needs M >= 3, got {M}")
+    return _ceil_log3(M, 2) + 1
+
+
+def _ceil_log3(num: int, den: int) -> int:
+    """``ceil(log3(num / den))`` for ``num >= den >= 1``: the least ``k`` with ``den 3^k >= num``."""
+    k, p = 0, den
+    while p < num:
         k, p = k + 1, 3 * p
-    return k + 1
+    return k
 
 
 def shallow_max_depth(M: int) -> int:
     """Hidden layers of :func:`shallow_max`, by arithmetic alone (no network is built).
 
-    ``D(M) = ceil(log2 M)`` for ``M <= 4``; otherwise ``min(ceil(log2 M), 1 + D(s_5))``
-    if that is at most :func:`log3_bound`, else ``1 + D(s_6)``, where ``s_k`` is the
-    largest union of groups the ``k``-number identity uses.
+    ``D(M) = ceil(log2 M)`` for ``M <= 4``; otherwise
+    ``min(ceil(log2 M), 1 + D(s_5), 1 + D(s_6))`` (the last for ``M >= 6``), where
+    ``s_k`` is the largest union of groups the ``k``-number identity uses.
 
     Parameters
     ----------
@@ -297,7 +329,7 @@ def shallow_max_depth(M: int) -> int:
     Returns
     -------
     int
-        The depth; equals :func:`log3_bound` for every ``M >= 4``.
+        The depth; at most :func:`log3_bound` for every ``M >= 4``.
 
     Raises
     ------
@@ -312,9 +344,9 @@ def shallow_max_depth(M: int) -> int:
 def shallow_max(M: int) -> ReLUNetwork:
     """``x in R^M -> max_i x_i`` with :func:`shallow_max_depth` hidden layers, exact weights.
 
-    For ``M <= 4`` (and whenever it reaches the paper's bound) this is the balanced
-    tree :func:`cpa.gadgets.max_of`; otherwise :data:`MAX5_TERMS` over five groups,
-    or :data:`MAX6_TERMS` over six groups where five miss the bound.
+    For ``M <= 4`` (and whenever it is as shallow) this is the balanced tree
+    :func:`cpa.gadgets.max_of`; otherwise :data:`MAX5_TERMS` over five groups, or
+    :data:`MAX6_TERMS` over six groups where that is shallower.
 
     Parameters
     ----------
@@ -379,10 +411,11 @@ def _plan(M: int) -> tuple[int, int | None]:
     tree = len(max_tree_widths(M))
     if M <= 4:
         return tree, None
-    five = 1 + _plan(_union(M, 5))[0]
-    if min(tree, five) <= log3_bound(M):
-        return (tree, None) if tree <= five else (five, 5)
-    return 1 + _plan(_union(M, 6))[0], 6
+    options = [(tree, 0, None), (1 + _plan(_union(M, 5))[0], 1, 5)]
+    if M >= 6:
+        options.append((1 + _plan(_union(M, 6))[0], 2, 6))
+    depth, _, k = min(options)          # the fewest layers; then the tree, then five groups
+    return depth, k
 
 
 def _select(S: tuple[int, ...], n: int) -> ReLUNetwork:
