@@ -48,7 +48,7 @@ from ..network import ReLUNetwork
 __all__ = ["count_lp_by_tasks", "DEFAULT_BUDGET"]
 
 _FILE = "lp-count.json"
-DEFAULT_BUDGET = 2000       # regions per task: about a second of search at d = 8
+DEFAULT_BUDGET = 8000       # regions per task: about a second of search at d = 8 (dask costs ~20 ms a task)
 _FIRST_BUDGET = 32          # the first tasks: hand a frontier back soon, to fill the workers
 
 Cell = tuple[tuple[tuple[int, ...], ...], tuple[int, ...] | None]   # (rows, homogeneous witness)
