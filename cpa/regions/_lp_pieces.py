@@ -146,16 +146,25 @@ def _joins(net: ReLUNetwork, domain: Box | Polyhedron | Reals, group: Sequence[t
                 buckets.setdefault(key, []).append((i, flip))
         uf = UnionFind(len(regs))
         for key, members in buckets.items():
-            for x in range(len(members)):
-                a, fa = members[x]
-                for y in range(x + 1, len(members)):
-                    b, fb = members[y]
-                    if (regs[a][0] ^ regs[b][0]) & ~(fa & fb) or uf.find(a) == uf.find(b):
-                        continue
-                    if highs is None:
-                        highs = _quiet_highs()
-                    if shares_facet(regs[a][1] + regs[b][1][n_dom:], key, d, highs):
-                        joined += uf.union(a, b)
+            # a pair differs only in neurons of fa & fb, a subset of the bucket's union U of
+            # flip sets: so it agrees off U, and only members with one pattern off U are paired
+            U = 0
+            for _, f in members:
+                U |= f
+            same_off_U: dict[int, list[tuple[int, int]]] = {}
+            for a, fa in members:
+                same_off_U.setdefault(regs[a][0] & ~U, []).append((a, fa))
+            for part in same_off_U.values():
+                for x in range(len(part)):
+                    a, fa = part[x]
+                    for y in range(x + 1, len(part)):
+                        b, fb = part[y]
+                        if (regs[a][0] ^ regs[b][0]) & ~(fa & fb) or uf.find(a) == uf.find(b):
+                            continue
+                        if highs is None:
+                            highs = _quiet_highs()
+                        if shares_facet(regs[a][1] + regs[b][1][n_dom:], key, d, highs):
+                            joined += uf.union(a, b)
     return joined
 
 
