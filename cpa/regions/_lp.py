@@ -450,6 +450,8 @@ class _Engine:
         self.root = root
         # --- the float LP (u-space; box bounds [-1, 1]^d when the domain is bounded) ---
         self.lp = float_lp(d, self.has_box, self.stats)
+        self._start_of: Any = None      # the witness whose u-space floats are self._start
+        self._start: Any = None
         # model rows: exact x-space row and float scaling exponent, in model order
         self.model_rows: list[tuple[int, ...]] = []
         self.model_exps: list[int] = []
@@ -522,8 +524,11 @@ class _Engine:
 
     def _solve(self, c: list[float], W: tuple[int, ...]) -> int:
         """Maximise ``c . u`` over the current cell, whose exact witness is ``W`` (float LP);
-        :data:`~cpa.regions._float_lp.OPTIMAL`, ``UNBOUNDED`` or ``OTHER``."""
-        return self.lp.solve(c, self._u_floats(W))
+        :data:`~cpa.regions._float_lp.OPTIMAL`, ``UNBOUNDED`` or ``OTHER``.  The witness's floats,
+        the solver's start, are computed once per witness (a cell's decisions share it)."""
+        if W is not self._start_of:
+            self._start_of, self._start = W, np.array(self._u_floats(W))
+        return self.lp.solve(c, self._start)
 
     # --- exact row values and points -------------------------------------------------------------
     def _values(self, P: tuple[int, ...]) -> list[int]:
